@@ -1,0 +1,1 @@
+"""genai_async: an asyncio-first client for Google's Gemini API."""

@@ -1,0 +1,1 @@
+"""A local Gemini API emulator (work in progress)."""

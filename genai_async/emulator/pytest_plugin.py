@@ -1,0 +1,1 @@
+"""pytest plugin exposing the ``gemini_emulator`` fixture (work in progress)."""
