@@ -106,7 +106,7 @@ class APIError(GenAIError):
             body = body[0]
         err = body.get("error") if isinstance(body, Mapping) else None
         if isinstance(err, Mapping):
-            code = err.get("code") if isinstance(err.get("code"), int) else http_status
+            code: int = err["code"] if isinstance(err.get("code"), int) else http_status
             status, message = err.get("status"), str(err.get("message", ""))
             details = err.get("details") if isinstance(err.get("details"), list) else None
         else:
@@ -150,7 +150,12 @@ class TimeoutError(TransportError, builtins.TimeoutError):
     """Raised when a time limit fires; ``limit`` is "connect", "read" or "total"."""
 
     def __init__(
-        self, message: str, *, limit: str, seconds: float | None, partial: GenerateContentResponse | None = None
+        self,
+        message: str,
+        *,
+        limit: str,
+        seconds: float | None,
+        partial: GenerateContentResponse | None = None,
     ) -> None:
         self.limit = limit
         self.seconds = seconds

@@ -1,0 +1,186 @@
+"""Stitch the chunks of one streamed answer into one GenerateContentResponse (docs §5.8).
+
+Pure: no I/O, no clock. The stream feeds every decoded chunk to :meth:`Accumulator.add` as it
+passes and asks :meth:`Accumulator.result` for the final response (also for the partial response
+attached to an error).
+
+Rules, per the wire reference §5.8 (Google ADK's "progressive" aggregation):
+- Top level: ``responseId``/``modelVersion`` from the first chunk; a different ``responseId`` later
+  is a protocol error. ``promptFeedback``: first non-empty. ``usageMetadata`` and ``modelStatus``:
+  last non-empty (usage values are running snapshots, never summed).
+- Per candidate ``index``: finish reason, ratings, citations, grounding, logprobs...: last
+  non-empty wins.
+- Parts in arrival order. Consecutive text parts with the same ``thought`` flag merge into one
+  run. A run keeps the first signature it sees; a second, *different* signature starts a new part,
+  so no signature is ever dropped or moved to text it did not come with. An empty text part is
+  dropped unless it carries a signature, in which case it stays a part of its own. Every other part
+  (function calls, inline data, code...) is kept as it came and ends the text run.
+
+Cost: text fragments are appended to a list and joined once in :meth:`result`, so stitching is
+O(total text) however many chunks arrive.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import StreamError
+from .types import Candidate, Content, GenerateContentResponse, Part
+
+_LAST_WINS = (
+    "finish_reason",
+    "finish_message",
+    "safety_ratings",
+    "citation_metadata",
+    "token_count",
+    "grounding_metadata",
+    "grounding_attributions",
+    "avg_logprobs",
+    "logprobs_result",
+    "url_context_metadata",
+    "continuation_token",
+)
+
+
+class _Run:
+    """An open run of text fragments that will become one Part."""
+
+    __slots__ = ("thought", "signature", "fragments")
+
+    def __init__(self, thought: bool, signature: bytes | None, text: str) -> None:
+        self.thought = thought
+        self.signature = signature
+        self.fragments = [text]
+
+    def part(self) -> Part:
+        return Part(
+            text="".join(self.fragments),
+            thought=True if self.thought else None,
+            thought_signature=self.signature,
+        )
+
+
+class _CandidateState:
+    __slots__ = ("index", "role", "has_content", "items", "run", "fields")
+
+    def __init__(self, index: int | None) -> None:
+        self.index = index
+        self.role: str | None = None
+        self.has_content = False
+        self.items: list[_Run | Part] = []
+        self.run: _Run | None = None
+        self.fields: dict[str, Any] = {}
+
+    def add(self, cand: Candidate) -> None:
+        content = cand.content
+        if content is not None:
+            self.has_content = True
+            if content.role:
+                self.role = content.role
+            if content.parts:
+                for part in content.parts:
+                    self._add_part(part)
+        for name in _LAST_WINS:
+            value = getattr(cand, name)
+            if value is not None:
+                self.fields[name] = value
+
+    def _add_part(self, part: Part) -> None:
+        text = part.text
+        if text is None:
+            self.run = None
+            self.items.append(part)
+            return
+        signature = part.thought_signature
+        if not text:
+            if signature is not None:
+                self.run = None
+                self.items.append(part)
+            return
+        thought = bool(part.thought)
+        run = self.run
+        if (
+            run is not None
+            and run.thought is thought
+            and (signature is None or run.signature is None or run.signature == signature)
+        ):
+            run.fragments.append(text)
+            if run.signature is None:
+                run.signature = signature
+            return
+        run = self.run = _Run(thought, signature, text)
+        self.items.append(run)
+
+    def candidate(self) -> Candidate:
+        content = None
+        if self.has_content:
+            parts = [item.part() if isinstance(item, _Run) else item for item in self.items]
+            content = Content(role=self.role or "model", parts=parts or None)
+        return Candidate(content=content, index=self.index, **self.fields)
+
+
+class Accumulator:
+    """Collects streamed chunks; :meth:`result` gives the stitched response so far."""
+
+    __slots__ = ("count", "_response_id", "_model_version", "_prompt_feedback", "_usage", "_status", "_cands")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._response_id: str | None = None
+        self._model_version: str | None = None
+        self._prompt_feedback: Any = None
+        self._usage: Any = None
+        self._status: Any = None
+        self._cands: dict[int, _CandidateState] = {}
+
+    def add(self, chunk: GenerateContentResponse) -> None:
+        """Fold one chunk in; raises StreamError if it belongs to another response."""
+        rid = chunk.response_id
+        if rid is not None:
+            if self._response_id is None:
+                self._response_id = rid
+            elif rid != self._response_id:
+                raise StreamError(
+                    f"chunk {self.count + 1} has responseId {rid!r} but the stream started with "
+                    f"{self._response_id!r}: the server mixed two responses",
+                    partial=self.result(),
+                )
+        if self._model_version is None:
+            self._model_version = chunk.model_version
+        self.count += 1
+        if chunk.prompt_feedback is not None and self._prompt_feedback is None:
+            self._prompt_feedback = chunk.prompt_feedback
+        if chunk.usage_metadata is not None:
+            self._usage = chunk.usage_metadata
+        if chunk.model_status is not None:
+            self._status = chunk.model_status
+        if chunk.candidates:
+            cands = self._cands
+            for cand in chunk.candidates:
+                key = cand.index or 0
+                state = cands.get(key)
+                if state is None:
+                    state = cands[key] = _CandidateState(cand.index)
+                state.add(cand)
+
+    @property
+    def unfinished(self) -> list[int]:
+        """Indexes of candidates that have no finishReason yet."""
+        return [k for k, s in self._cands.items() if s.fields.get("finish_reason") is None]
+
+    @property
+    def blocked(self) -> bool:
+        """True when the prompt was blocked (promptFeedback.blockReason set)."""
+        return self._prompt_feedback is not None and self._prompt_feedback.block_reason is not None
+
+    def result(self) -> GenerateContentResponse:
+        """The stitched response of every chunk added so far."""
+        cands = [self._cands[k].candidate() for k in sorted(self._cands)]
+        return GenerateContentResponse(
+            candidates=cands or None,
+            prompt_feedback=self._prompt_feedback,
+            usage_metadata=self._usage,
+            model_version=self._model_version,
+            response_id=self._response_id,
+            model_status=self._status,
+        )

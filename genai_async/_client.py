@@ -1,0 +1,89 @@
+"""The client: settings, the pooled transport, and the resources hanging off it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._options import DEFAULT_MAX_CONNECTIONS, Settings, resolve
+from ._resources.models import Models
+from ._transport import Response, Transport
+from .errors import ConfigurationError
+
+_UNSET: Any = object()
+
+
+class Client:
+    """An asyncio client for the Gemini API; one pooled connection set per client.
+
+    ``Client()`` reads the key from ``GOOGLE_API_KEY`` or ``GEMINI_API_KEY`` (that precedence, like
+    the official SDK). Use it as ``async with Client() as client:`` or call ``await
+    client.aclose()``. ``client.aio`` is the client itself, so code written for the official SDK's
+    ``client.aio.models...`` runs unchanged.
+
+    Time limits (seconds): ``timeout`` is the longest silence allowed (waiting for headers, for
+    the first chunk, or between chunks; default 600 because thinking models can be quiet for
+    minutes), ``connect_timeout`` bounds connecting (default 10), ``total_timeout`` is an optional
+    deadline for unary calls. ``http_options={"timeout": ms}`` is in milliseconds, like the
+    official SDK, and sets the silence limit.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        http_options: Any = None,
+        timeout: float | None = _UNSET,
+        connect_timeout: float | None = _UNSET,
+        total_timeout: float | None = None,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        allow_insecure_http: bool = False,
+        vertexai: bool | None = None,
+    ) -> None:
+        if vertexai:
+            raise ConfigurationError("genai_async talks to the Gemini API only; Vertex AI is not supported")
+        self._settings: Settings = resolve(
+            api_key=api_key,
+            base_url=base_url,
+            http_options=http_options,
+            timeout=timeout,
+            connect_timeout=connect_timeout,
+            total_timeout=total_timeout,
+            max_connections=max_connections,
+            allow_insecure_http=allow_insecure_http,
+            unset=_UNSET,
+        )
+        self._transport = Transport(self._settings)
+        self.models = Models(self)
+
+    @property
+    def aio(self) -> Client:
+        """The client itself: ``client.aio.models.generate_content(...)`` works as in the official SDK."""
+        return self
+
+    @property
+    def base_url(self) -> str:
+        return self._settings.base_url
+
+    def __repr__(self) -> str:
+        return f"<genai_async.Client base_url={self._settings.base_url!r} api_key='***'>"
+
+    async def _send(
+        self, method: str, path: str, *, settings: Settings, endpoint: str, **kw: Any
+    ) -> Response:
+        return await self._transport.send(method, path, settings=settings, endpoint=endpoint, **kw)
+
+    @property
+    def open_connections(self) -> int:
+        """Connections currently open in this client's pool (idle or in use)."""
+        return self._transport.open_connections
+
+    async def aclose(self) -> None:
+        """Close every pooled connection; idempotent. The client cannot be used afterwards."""
+        await self._transport.aclose()
+
+    async def __aenter__(self) -> Client:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()

@@ -1,0 +1,173 @@
+"""Client settings: where they come from (arguments, ``http_options``, environment) and their defaults.
+
+Everything is resolved once, when the client is built, into a frozen :class:`Settings`; a request
+may override the time limits and headers through ``config.http_options`` (milliseconds, like the
+official SDK) and gets a :class:`Settings` of its own from :func:`with_overrides`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from .errors import ConfigurationError
+
+logger = logging.getLogger("genai_async")
+
+DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com"
+DEFAULT_API_VERSION = "v1beta"
+DEFAULT_TIMEOUT = 600.0
+"""Longest silence allowed (s): waiting for headers, for the first chunk, or between chunks.
+Thinking models can be silent for minutes before their first chunk, hence ten minutes."""
+DEFAULT_CONNECT_TIMEOUT = 10.0
+DEFAULT_MAX_CONNECTIONS = 100
+
+_LOOPBACK = re.compile(r"^(localhost|127(\.\d{1,3}){3}|\[?::1\]?)$")
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Resolved settings of one client, or of one request after its overrides."""
+
+    api_key: str = dataclasses.field(repr=False)
+    base_url: str = DEFAULT_BASE_URL
+    api_version: str = DEFAULT_API_VERSION
+    timeout: float | None = DEFAULT_TIMEOUT
+    connect_timeout: float | None = DEFAULT_CONNECT_TIMEOUT
+    total_timeout: float | None = None
+    headers: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
+    allow_insecure_http: bool = False
+
+    def url(self, path: str) -> str:
+        """The absolute URL of an API path such as ``models/x:generateContent``."""
+        return f"{self.base_url}/{self.api_version}/{path}"
+
+
+def env_api_key() -> str | None:
+    """The key from the environment, with the official SDK's precedence (GOOGLE_API_KEY first)."""
+    google, gemini = os.environ.get("GOOGLE_API_KEY"), os.environ.get("GEMINI_API_KEY")
+    if google and gemini:
+        logger.warning("Both GOOGLE_API_KEY and GEMINI_API_KEY are set; using GOOGLE_API_KEY.")
+    return google or gemini or None
+
+
+def _get(http_options: Any, name: str) -> Any:
+    if http_options is None:
+        return None
+    if isinstance(http_options, Mapping):
+        camel = re.sub(r"_([a-z])", lambda m: m.group(1).upper(), name)
+        return http_options.get(name, http_options.get(camel))
+    return getattr(http_options, name, None)
+
+
+def _seconds_from_ms(value: Any, what: str) -> float | None:
+    if value is None:
+        return None
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+        raise ConfigurationError(f"{what} must be a positive number of milliseconds, got {value!r}")
+    return float(value) / 1000.0
+
+
+def _positive(value: Any, what: str) -> float | None:
+    if value is None:
+        return None
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+        raise ConfigurationError(f"{what} must be a positive number of seconds or None, got {value!r}")
+    return float(value)
+
+
+def check_base_url(base_url: str, *, allow_insecure_http: bool) -> str:
+    """Validate a base URL; refuse to send the key in clear text to a non-loopback host."""
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(
+            f"base_url must look like 'https://host[:port]', got {redact_url(base_url)!r}"
+        )
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ConfigurationError(
+            "base_url must not carry a query, fragment or credentials "
+            f"(got {redact_url(base_url)!r}); pass the key as api_key="
+        )
+    if parts.scheme == "http" and not _LOOPBACK.match(parts.hostname) and not allow_insecure_http:
+        raise ConfigurationError(
+            f"refusing to send the API key over plain http to {parts.hostname!r}; use https, "
+            "or pass allow_insecure_http=True if this host is trusted"
+        )
+    return base_url.rstrip("/")
+
+
+def redact_url(url: str) -> str:
+    """The URL with any ``key=`` query value and userinfo replaced, safe for messages."""
+    url = re.sub(r"([?&]key=)[^&#]*", r"\1REDACTED", url)
+    return re.sub(r"//[^/@]*@", "//REDACTED@", url)
+
+
+def resolve(
+    *,
+    api_key: str | None,
+    base_url: str | None,
+    http_options: Any,
+    timeout: float | None | object,
+    connect_timeout: float | None | object,
+    total_timeout: float | None,
+    max_connections: int,
+    allow_insecure_http: bool,
+    unset: object,
+) -> Settings:
+    """Build the client's :class:`Settings` (argument > http_options > environment > default)."""
+    key = api_key or env_api_key()
+    if not key:
+        raise ConfigurationError(
+            "no API key: pass Client(api_key=...) or set GEMINI_API_KEY (or GOOGLE_API_KEY); "
+            "get a key at https://aistudio.google.com/apikey"
+        )
+    if not isinstance(key, str) or any(c.isspace() for c in key):
+        raise ConfigurationError("the API key must be a string without spaces or newlines")
+    base = base_url or _get(http_options, "base_url") or os.environ.get("GENAI_ASYNC_BASE_URL")
+    base = check_base_url(base or DEFAULT_BASE_URL, allow_insecure_http=allow_insecure_http)
+    version = _get(http_options, "api_version") or DEFAULT_API_VERSION
+    ms = _seconds_from_ms(_get(http_options, "timeout"), "http_options.timeout")
+    read = DEFAULT_TIMEOUT if timeout is unset else _positive(timeout, "timeout")
+    if ms is not None and timeout is unset:
+        read = ms
+    conn = DEFAULT_CONNECT_TIMEOUT if connect_timeout is unset else _positive(connect_timeout, "connect_timeout")
+    if not isinstance(max_connections, int) or max_connections < 1:
+        raise ConfigurationError(f"max_connections must be a positive int, got {max_connections!r}")
+    headers = dict(_get(http_options, "headers") or {})
+    return Settings(
+        api_key=key,
+        base_url=base,
+        api_version=str(version).strip("/"),
+        timeout=read,
+        connect_timeout=conn,
+        total_timeout=_positive(total_timeout, "total_timeout"),
+        headers=headers,
+        max_connections=max_connections,
+        allow_insecure_http=allow_insecure_http,
+    )
+
+
+def with_overrides(settings: Settings, http_options: Any) -> Settings:
+    """Per-request settings: ``config.http_options`` may change timeout (ms), headers, api_version."""
+    if http_options is None:
+        return settings
+    changes: dict[str, Any] = {}
+    ms = _seconds_from_ms(_get(http_options, "timeout"), "http_options.timeout")
+    if ms is not None:
+        changes["timeout"] = ms
+    version = _get(http_options, "api_version")
+    if version:
+        changes["api_version"] = str(version).strip("/")
+    base = _get(http_options, "base_url")
+    if base:
+        changes["base_url"] = check_base_url(base, allow_insecure_http=settings.allow_insecure_http)
+    extra = _get(http_options, "headers")
+    if extra:
+        changes["headers"] = {**settings.headers, **extra}
+    return dataclasses.replace(settings, **changes) if changes else settings

@@ -1,0 +1,1 @@
+"""API resources (``client.models``, ``client.chats``, ``client.files``, ``client.caches``)."""

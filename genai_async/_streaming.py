@@ -1,0 +1,229 @@
+"""The stream object returned by ``generate_content_stream`` and ``chat.send_message_stream``.
+
+One object, three ways in: ``await`` it (sends the request, raises HTTP errors, returns itself),
+``async for`` over it, or ``async with`` it. Data flows one way: bytes from the transport -> the
+SSE decoder -> one msgspec decode per event (straight from the event text, no dict) -> the
+accumulator (stitching) -> the chunk handed to the caller.
+
+Decisions:
+- End of stream is the end of the HTTP body, not a finishReason. At that point the decoder's
+  unterminated event is delivered when its data is complete JSON (nothing lost) and is a
+  StreamError when it is cut; lines outside SSE framing are parsed as a raw JSON error envelope
+  (APIError) or rejected (StreamError). Then the completeness rule (docs §5.4): an empty body, or
+  a candidate without finishReason and no prompt block reason, is a StreamError.
+- Every error carries the stitched partial response (``exc.partial``), raised only after every
+  good chunk was yielded.
+- The connection is closed, never returned half-read to the pool, on break (``aclose`` from
+  ``async with``), cancellation, any error, or garbage collection; a body read to its end goes
+  back to the pool. ``aclose()`` is idempotent.
+- No async generator: ``__anext__`` is a plain method, so there is no generator to finalise and
+  no "Task was destroyed" or "asynchronous generator" warning on abandonment.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Awaitable, Callable, Generator
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from ._accumulate import Accumulator
+from ._codec import decode_json, decoder
+from .errors import APIError, ConnectionError, GenAIError, StreamError
+from .sse import ServerSentEvent, SSEDecoder, SSEError
+from .types import GenerateContentResponse
+
+if TYPE_CHECKING:
+    from ._transport import Response
+
+_chunk_decoder = decoder(GenerateContentResponse)
+_EXCERPT = 120
+
+
+class ResponseStream:
+    """An async iterator of ``GenerateContentResponse`` chunks that also stitches the final answer.
+
+    Use ``async with client.models.generate_content_stream(...) as stream: async for chunk in
+    stream: ...`` and read ``stream.response`` afterwards, or ``async for chunk in await ...`` as
+    with the official SDK.
+    """
+
+    def __init__(
+        self,
+        opener: Callable[[], Awaitable[Response]],
+        *,
+        endpoint: str,
+        finalize: Callable[[GenerateContentResponse], Any] | None = None,
+    ) -> None:
+        self._opener = opener
+        self._endpoint = endpoint
+        self._finalize = finalize
+        self._resp: Response | None = None
+        self._decoder = SSEDecoder()
+        self._events: deque[ServerSentEvent] = deque()
+        self._acc = Accumulator()
+        self._eof = False
+        self._done = False
+        self._closed = False
+        self._final: GenerateContentResponse | None = None
+
+    # ------------------------------------------------------------------ opening and closing
+
+    def __await__(self) -> Generator[Any, None, ResponseStream]:
+        return self._open().__await__()
+
+    async def _open(self) -> ResponseStream:
+        if self._resp is None and not self._closed:
+            try:
+                self._resp = await self._opener()
+            except BaseException:
+                self._closed = True
+                raise
+        return self
+
+    async def __aenter__(self) -> ResponseStream:
+        return await self._open()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Stop reading and release the connection; safe to call any number of times."""
+        self._close_connection()
+
+    def _close_connection(self) -> None:
+        self._closed = True
+        resp, self._resp = self._resp, None
+        if resp is not None:
+            if self._done:
+                resp.release()
+            else:
+                resp.close()
+
+    def __del__(self) -> None:
+        resp = getattr(self, "_resp", None)
+        if resp is not None:
+            resp.close()
+
+    # ------------------------------------------------------------------ results
+
+    @property
+    def response(self) -> GenerateContentResponse:
+        """The stitched response: final once the stream ended, the partial answer before that."""
+        if self._final is not None:
+            return self._final
+        return self._acc.result()
+
+    @property
+    def chunk_count(self) -> int:
+        """How many chunks were decoded so far."""
+        return self._acc.count
+
+    # ------------------------------------------------------------------ iteration
+
+    def __aiter__(self) -> ResponseStream:
+        return self
+
+    async def __anext__(self) -> GenerateContentResponse:
+        events = self._events
+        while True:
+            if events:
+                return self._decode(events.popleft())
+            if self._closed:
+                raise StopAsyncIteration
+            try:
+                if self._eof:
+                    self._end()
+                    raise StopAsyncIteration
+                if self._resp is None:
+                    await self._open()
+                    continue
+                data = await self._resp.read_chunk()
+                if data:
+                    events.extend(self._decoder.feed(data))
+                else:
+                    self._at_eof()
+            except GenAIError as exc:
+                raise self._fail(exc)  # noqa: B904 - re-raising the same error, cause kept
+            except SSEError as exc:
+                raise self._fail(StreamError(f"{self._endpoint}: {exc}")) from exc
+            except BaseException:
+                self._close_connection()
+                raise
+
+    def _decode(self, event: ServerSentEvent) -> GenerateContentResponse:
+        data = event.data
+        try:
+            if '"error"' in data:
+                self._raise_if_error(decode_json(data))
+            chunk = _chunk_decoder.decode(data)
+            self._acc.add(chunk)
+        except GenAIError as exc:
+            raise self._fail(exc) from None
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            raise self._fail(
+                StreamError(
+                    f"{self._endpoint}: event {self._acc.count + 1} is not a valid response ({exc}); "
+                    f"data starts {data[:_EXCERPT]!r}"
+                )
+            ) from exc
+        return chunk
+
+    def _raise_if_error(self, body: Any) -> None:
+        if isinstance(body, dict) and "error" in body:
+            raise APIError.from_envelope(
+                int(body["error"].get("code", 500)) if isinstance(body["error"], dict) else 500,
+                body,
+                endpoint=self._endpoint,
+            )
+
+    def _at_eof(self) -> None:
+        self._eof = True
+        self._decoder.close()
+        pending = self._decoder.unterminated
+        if pending is not None and pending.data:
+            try:
+                decode_json(pending.data)
+            except ValueError:
+                raise StreamError(
+                    f"{self._endpoint}: the stream ended inside an event (cut JSON after "
+                    f"{self._acc.count} chunks): {pending.data[-_EXCERPT:]!r}"
+                ) from None
+            self._events.append(pending)
+
+    def _end(self) -> None:
+        extra = "\n".join(self._decoder.extra_lines).strip()
+        if extra:
+            try:
+                body = decode_json(extra)
+            except ValueError:
+                body = None
+            self._raise_if_error(body)
+            raise StreamError(f"{self._endpoint}: the stream carried data outside SSE framing: {extra[:_EXCERPT]!r}")
+        if self._acc.count == 0:
+            raise StreamError(f"{self._endpoint}: HTTP 200 with an empty body (no chunk at all)")
+        unfinished = self._acc.unfinished
+        if unfinished and not self._acc.blocked:
+            raise StreamError(
+                f"{self._endpoint}: the stream ended after {self._acc.count} chunks but candidate(s) "
+                f"{unfinished} never got a finishReason; the answer is truncated (partial kept on .partial)"
+            )
+        self._done = True
+        final = self._acc.result()
+        if self._finalize is not None:
+            self._finalize(final)
+        self._final = final
+        self._close_connection()
+
+    def _fail(self, exc: GenAIError) -> GenAIError:
+        """Close the connection and attach what was stitched so far to the error."""
+        self._eof = True
+        self._close_connection()
+        if isinstance(exc, ConnectionError):
+            cut = StreamError(f"{exc.message} (after {self._acc.count} chunks)")
+            cut.__cause__ = exc
+            exc = cut
+        if self._acc.count and getattr(exc, "partial", None) is None:
+            exc.partial = self._acc.result()  # type: ignore[attr-defined]
+        return exc

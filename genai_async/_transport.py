@@ -1,0 +1,228 @@
+"""HTTP transport: the one module that talks to aiohttp.
+
+One ``aiohttp.ClientSession`` per client, created lazily inside the running loop (so a client can be
+built outside any loop), with one ``TCPConnector`` capped at ``max_connections`` and keep-alive.
+aiohttp itself is imported on first use, which keeps ``import genai_async`` cheap.
+
+Time limits: ``sock_read`` is the longest silence (headers, first chunk, between chunks), so a
+stream that keeps producing is never cut; ``sock_connect`` bounds connecting; ``total`` is only set
+for unary calls that ask for a deadline. Every aiohttp/OS/timeout failure is translated in one
+place, :func:`_translate`, and re-raised as ours ``from`` the original.
+
+Connections: a response read to the end goes back to the pool; a response abandoned early (break,
+cancellation, error, garbage collection) is closed, so no half-read connection is ever reused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import platform
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from ._options import Settings, redact_url
+from ._version import __version__
+from .errors import APIError, ConnectionError, GenAIError, StreamError, TimeoutError
+
+if TYPE_CHECKING:
+    import aiohttp
+
+ERROR_BODY_LIMIT = 1024 * 1024
+"""Bytes of an error body we read at most (a hostile or broken server cannot exhaust memory)."""
+
+USER_AGENT = f"genai-async/{__version__} gl-python/{platform.python_version()}"
+
+
+def _aiohttp() -> Any:
+    import aiohttp
+
+    return aiohttp
+
+
+class Response:
+    """A successful (2xx) HTTP response whose body is read in pieces or whole."""
+
+    __slots__ = ("_resp", "status", "headers", "endpoint", "settings")
+
+    def __init__(self, resp: aiohttp.ClientResponse, endpoint: str, settings: Settings) -> None:
+        self._resp = resp
+        self.status = resp.status
+        self.headers: dict[str, str] = {k.lower(): v for k, v in resp.headers.items()}
+        self.endpoint = endpoint
+        self.settings = settings
+
+    async def read_chunk(self) -> bytes:
+        """The next piece of body as it arrived on the socket; ``b""`` at the end of the body."""
+        with _translate(self.endpoint, self.settings, reading=True):
+            return await self._resp.content.readany()
+
+    async def read(self) -> bytes:
+        """The whole body; the connection goes back to the pool afterwards."""
+        with _translate(self.endpoint, self.settings, reading=True):
+            data = await self._resp.read()
+        self._resp.release()
+        return data
+
+    def release(self) -> None:
+        """Return the connection to the pool (only valid once the body was read to its end)."""
+        self._resp.release()
+
+    def close(self) -> None:
+        """Close the connection; safe to call more than once and from ``__del__``."""
+        self._resp.close()
+
+
+class Transport:
+    """Owns the pooled aiohttp session of one client."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        if self._closed:
+            raise GenAIError("this client was closed with aclose(); create a new Client")
+        loop = asyncio.get_running_loop()
+        if self._session is not None and self._loop is not loop:
+            raise GenAIError(
+                "this client was first used in another event loop; create one Client per event loop"
+            )
+        if self._session is None:
+            aiohttp = _aiohttp()
+            connector = aiohttp.TCPConnector(limit=self._settings.max_connections, ssl=True)
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                headers={"User-Agent": USER_AGENT, "x-goog-api-client": USER_AGENT},
+                auto_decompress=True,
+                max_field_size=16 * 1024,
+                max_line_size=16 * 1024,
+            )
+            self._loop = loop
+        return self._session
+
+    @property
+    def open_connections(self) -> int:
+        """Connections currently held by the pool or by responses in flight (for tests/metrics)."""
+        if self._session is None or self._session.closed:
+            return 0
+        conn = self._session.connector
+        if conn is None:
+            return 0
+        acquired = len(getattr(conn, "_acquired", ()))
+        idle = sum(len(v) for v in getattr(conn, "_conns", {}).values())
+        return acquired + idle
+
+    async def aclose(self) -> None:
+        """Close the pool; idempotent."""
+        self._closed = True
+        session, self._session = self._session, None
+        if session is not None and not session.closed:
+            await session.close()
+
+    async def send(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        settings: Settings,
+        endpoint: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        stream: bool = False,
+        params: dict[str, str] | None = None,
+    ) -> Response:
+        """Send one request; return the 2xx response or raise the mapped error (body excerpt capped)."""
+        session = self._get_session()
+        url = path_or_url if "://" in path_or_url else settings.url(path_or_url)
+        hdrs = {**settings.headers, "x-goog-api-key": settings.api_key, "Content-Type": "application/json"}
+        if settings.total_timeout and not stream:
+            hdrs["X-Server-Timeout"] = str(math.ceil(settings.total_timeout))
+        if headers:
+            hdrs.update(headers)
+        timeout = _aiohttp().ClientTimeout(
+            total=None if stream else settings.total_timeout,
+            sock_connect=settings.connect_timeout,
+            sock_read=settings.timeout,
+        )
+        with _translate(endpoint, settings, reading=False):
+            resp = await session.request(method, url, data=body, headers=hdrs, timeout=timeout, params=params)
+        if resp.status < 300:
+            return Response(resp, endpoint, settings)
+        try:
+            raw = await _read_capped(resp, endpoint, settings)
+        finally:
+            resp.close()
+        raise api_error(resp.status, raw, reason=resp.reason, endpoint=endpoint, headers=resp.headers)
+
+
+async def _read_capped(resp: aiohttp.ClientResponse, endpoint: str, settings: Settings) -> bytes:
+    buf = bytearray()
+    with _translate(endpoint, settings, reading=True):
+        while len(buf) < ERROR_BODY_LIMIT:
+            piece = await resp.content.read(ERROR_BODY_LIMIT - len(buf))
+            if not piece:
+                break
+            buf += piece
+    return bytes(buf)
+
+
+def api_error(
+    status: int, raw: bytes, *, reason: str | None, endpoint: str, headers: Any = None
+) -> APIError:
+    """Decode an error body (JSON envelope, one-element array, or HTML) into the right APIError."""
+    from ._codec import decode_json
+
+    try:
+        body = decode_json(raw)
+    except ValueError:
+        body = None
+    return APIError.from_envelope(
+        status, body, reason=reason, raw=raw, endpoint=endpoint, headers=dict(headers or {})
+    )
+
+
+@contextmanager
+def _translate(endpoint: str, settings: Settings, *, reading: bool) -> Iterator[None]:
+    """Re-raise aiohttp/OS/timeout failures as genai_async errors naming the endpoint and limit."""
+    aiohttp = _aiohttp()
+    where = f"{endpoint} at {redact_url(settings.base_url)}"
+    try:
+        yield
+    except GenAIError:
+        raise
+    except aiohttp.ConnectionTimeoutError as exc:
+        raise TimeoutError(
+            f"connect timeout: no connection to {where} within {settings.connect_timeout}s "
+            "(raise connect_timeout= or check the network)",
+            limit="connect",
+            seconds=settings.connect_timeout,
+        ) from exc
+    except aiohttp.ServerTimeoutError as exc:
+        raise TimeoutError(
+            f"read timeout: {where} sent nothing for {settings.timeout}s "
+            "(raise timeout=, the longest silence allowed)",
+            limit="read",
+            seconds=settings.timeout,
+        ) from exc
+    except asyncio.TimeoutError as exc:
+        raise TimeoutError(
+            f"total timeout: {where} did not complete within {settings.total_timeout}s "
+            "(raise total_timeout= or remove it)",
+            limit="total",
+            seconds=settings.total_timeout,
+        ) from exc
+    except aiohttp.ClientPayloadError as exc:
+        raise StreamError(f"the response body from {where} was cut: {exc}") from exc
+    except aiohttp.ClientConnectorError as exc:
+        raise ConnectionError(f"cannot connect to {where}: {exc.os_error or exc}") from exc
+    except (aiohttp.ClientError, OSError) as exc:
+        what = "while reading the response" if reading else "before the response arrived"
+        raise ConnectionError(f"connection to {where} failed {what}: {type(exc).__name__}: {exc}") from exc

@@ -1,0 +1,130 @@
+"""The generateContent request as sent on the wire (docs/gemini-rest.md §3.1, §3.5, §3.8).
+
+Users normally build the flat ``GenerateContentConfig`` (``_params.py``); ``_coerce.py`` maps it onto
+``GenerateContentRequest`` and its nested ``GenerationConfig``.
+"""
+
+from typing import Any
+
+from ._base import _Base
+from ._content import Content
+from ._tools import Schema, Tool, ToolConfig
+
+
+class ThinkingConfig(_Base):
+    """Thinking settings; sending both a budget and a level is rejected."""
+
+    include_thoughts: bool | None = None
+    """Return thought summaries as parts with ``thought=True``."""
+    thinking_budget: int | None = None
+    """Gemini 2.5 style, in tokens: ``0`` disables where allowed, ``-1`` is dynamic."""
+    thinking_level: str | None = None
+    """Gemini 3 style: a ``ThinkingLevel`` such as ``"LOW"`` or ``"HIGH"``."""
+
+
+class SafetySetting(_Base):
+    """Blocking threshold for one harm category."""
+
+    category: str | None = None
+    """A ``HarmCategory`` value."""
+    threshold: str | None = None
+    """A ``HarmBlockThreshold`` value."""
+    method: str | None = None
+    """Vertex AI only."""
+
+
+class PrebuiltVoiceConfig(_Base):
+    """A named built-in voice."""
+
+    voice_name: str | None = None
+
+
+class VoiceConfig(_Base):
+    """The voice to speak with."""
+
+    prebuilt_voice_config: PrebuiltVoiceConfig | None = None
+
+
+class SpeakerVoiceConfig(_Base):
+    """The voice of one named speaker in multi-speaker audio."""
+
+    speaker: str | None = None
+    """The speaker's name as it appears in the prompt."""
+    voice_config: VoiceConfig | None = None
+
+
+class MultiSpeakerVoiceConfig(_Base):
+    """Voices for multi-speaker audio (exactly two speakers)."""
+
+    speaker_voice_configs: list[SpeakerVoiceConfig] | None = None
+
+
+class SpeechConfig(_Base):
+    """Audio output settings; set ``voice_config`` or ``multi_speaker_voice_config``, not both."""
+
+    voice_config: VoiceConfig | None = None
+    multi_speaker_voice_config: MultiSpeakerVoiceConfig | None = None
+    language_code: str | None = None
+
+
+class ImageConfig(_Base):
+    """Image output settings for image-generating models."""
+
+    aspect_ratio: str | None = None
+    """E.g. ``"16:9"``; supported ratios depend on the model."""
+    image_size: str | None = None
+    """``"1K"``, ``"2K"`` or ``"4K"``."""
+
+
+class GenerationConfig(_Base):
+    """Sampling and output settings, the wire's ``generationConfig`` object."""
+
+    stop_sequences: list[str] | None = None
+    response_mime_type: str | None = None
+    """``text/plain`` (default), ``application/json`` or ``text/x.enum``."""
+    response_schema: Schema | None = None
+    response_json_schema: Any = None
+    """Plain JSON Schema for the output; exclusive with ``response_schema``."""
+    response_modalities: list[str] | None = None
+    """``Modality`` values such as ``"TEXT"``, ``"IMAGE"``, ``"AUDIO"``."""
+    candidate_count: int | None = None
+    max_output_tokens: int | None = None
+    temperature: float | None = None
+    top_p: float | None = None
+    top_k: int | None = None
+    seed: int | None = None
+    presence_penalty: float | None = None
+    frequency_penalty: float | None = None
+    response_logprobs: bool | None = None
+    """Return ``Candidate.logprobs_result``."""
+    logprobs: int | None = None
+    """Alternatives per step in ``logprobs_result``, 0-20; needs ``response_logprobs``."""
+    enable_enhanced_civic_answers: bool | None = None
+    speech_config: SpeechConfig | None = None
+    thinking_config: ThinkingConfig | None = None
+    image_config: ImageConfig | None = None
+    media_resolution: str | None = None
+    """A ``MediaResolution`` value applied to all input media."""
+    enable_affective_dialog: bool | None = None
+    audio_transcription_config: Any = None
+
+
+class GenerateContentRequest(_Base):
+    """The body of ``generateContent`` / ``streamGenerateContent``, also nested in batch and countTokens."""
+
+    contents: list[Content] | None = None
+    system_instruction: Content | None = None
+    tools: list[Tool] | None = None
+    tool_config: ToolConfig | None = None
+    safety_settings: list[SafetySetting] | None = None
+    generation_config: GenerationConfig | None = None
+    cached_content: str | None = None
+    """``cachedContents/{id}``; the cache then supplies system instruction, tools and a prefix."""
+    service_tier: str | None = None
+    """``"standard"``, ``"flex"`` or ``"priority"`` (lower case)."""
+    store: bool | None = None
+    labels: dict[str, str] | None = None
+    continuation_token: bytes | None = None
+    """Resume a response that finished with ``FinishReason.CONTINUATION``."""
+    model: str | None = None
+    """``models/{m}``; only where the request is nested (countTokens, batch), otherwise in the URL."""

@@ -1,0 +1,166 @@
+"""Per-call configs users pass as ``config=``, and HTTP options. Python-side only: never sent as-is.
+
+``GenerateContentConfig`` is flat like the official SDK's: ``_coerce.py`` splits it into the wire's
+``generationConfig`` and the top-level request fields with one field table. These classes inherit
+``_Base`` only for its keyword-only, repr and equality behaviour; their camelCase names never reach
+the wire.
+"""
+
+from typing import Any
+
+from ._base import _Base
+from ._config import GenerationConfig, ImageConfig, SafetySetting, SpeechConfig, ThinkingConfig
+from ._tools import Tool, ToolConfig
+
+
+class HttpRetryOptions(_Base):
+    """How failed requests are retried; unset fields take the client's defaults."""
+
+    attempts: int | None = None
+    """Total attempts including the first; ``1`` disables retries."""
+    initial_delay: float | None = None
+    """Seconds before the first retry."""
+    max_delay: float | None = None
+    """Upper bound in seconds for one backoff delay."""
+    exp_base: float | None = None
+    """Multiplier applied to the delay after each attempt."""
+    jitter: float | None = None
+    """Random extra delay factor added to each backoff."""
+    http_status_codes: list[int] | None = None
+    """Statuses that are retried."""
+
+
+class HttpOptions(_Base):
+    """Transport settings for the client or for one call."""
+
+    base_url: str | None = None
+    api_version: str | None = None
+    """E.g. ``"v1beta"`` (the default) or ``"v1"``."""
+    headers: dict[str, str] | None = None
+    """Extra request headers."""
+    timeout: int | None = None
+    """Request timeout in **milliseconds**, as in the official SDK."""
+    retry_options: HttpRetryOptions | None = None
+
+
+class GenerateContentConfig(_Base):
+    """Optional settings for ``generate_content`` and ``generate_content_stream``."""
+
+    http_options: HttpOptions | None = None
+    system_instruction: Any = None
+    """A ``str``, ``Part``, ``Content`` or a list of ``str``/``Part``."""
+    temperature: float | None = None
+    top_p: float | None = None
+    top_k: int | None = None
+    candidate_count: int | None = None
+    max_output_tokens: int | None = None
+    stop_sequences: list[str] | None = None
+    response_logprobs: bool | None = None
+    logprobs: int | None = None
+    presence_penalty: float | None = None
+    frequency_penalty: float | None = None
+    seed: int | None = None
+    response_mime_type: str | None = None
+    response_schema: Any = None
+    """A ``Schema``, a dict, or a Python type (msgspec Struct, dataclass, TypedDict, ``list[...]``)."""
+    response_json_schema: Any = None
+    """Plain JSON Schema; exclusive with ``response_schema``."""
+    response_modalities: list[str] | None = None
+    media_resolution: str | None = None
+    speech_config: SpeechConfig | str | None = None
+    """A ``SpeechConfig``, or a prebuilt voice name."""
+    audio_transcription_config: Any = None
+    thinking_config: ThinkingConfig | None = None
+    image_config: ImageConfig | None = None
+    enable_enhanced_civic_answers: bool | None = None
+    safety_settings: list[SafetySetting] | None = None
+    tools: list[Tool] | None = None
+    tool_config: ToolConfig | None = None
+    cached_content: str | None = None
+    """``cachedContents/{id}`` to use as a prompt prefix."""
+    labels: dict[str, str] | None = None
+    service_tier: str | None = None
+    """``"standard"``, ``"flex"`` or ``"priority"``."""
+    store: bool | None = None
+    automatic_function_calling: Any = None
+    """Accepted for compatibility with the official SDK and ignored: genai_async never calls functions."""
+
+
+class CountTokensConfig(_Base):
+    """Optional settings for ``count_tokens``."""
+
+    http_options: HttpOptions | None = None
+    system_instruction: Any = None
+    tools: list[Tool] | None = None
+    generation_config: GenerationConfig | None = None
+
+
+class EmbedContentConfig(_Base):
+    """Optional settings for ``embed_content``."""
+
+    http_options: HttpOptions | None = None
+    task_type: str | None = None
+    """A ``TaskType`` value such as ``"RETRIEVAL_DOCUMENT"``."""
+    title: str | None = None
+    """Only with task type ``RETRIEVAL_DOCUMENT``."""
+    output_dimensionality: int | None = None
+    """Truncate each embedding to this many values."""
+
+
+class ListModelsConfig(_Base):
+    """Paging settings for ``models.list``."""
+
+    http_options: HttpOptions | None = None
+    page_size: int | None = None
+    page_token: str | None = None
+
+
+class ListFilesConfig(_Base):
+    """Paging settings for ``files.list``."""
+
+    http_options: HttpOptions | None = None
+    page_size: int | None = None
+    page_token: str | None = None
+
+
+class ListCachedContentsConfig(_Base):
+    """Paging settings for ``caches.list``."""
+
+    http_options: HttpOptions | None = None
+    page_size: int | None = None
+    page_token: str | None = None
+
+
+class UploadFileConfig(_Base):
+    """Optional settings for ``files.upload``."""
+
+    http_options: HttpOptions | None = None
+    name: str | None = None
+    """``files/<id>`` to choose the id; otherwise the service picks one."""
+    mime_type: str | None = None
+    """Guessed from the file name when unset."""
+    display_name: str | None = None
+
+
+class CreateCachedContentConfig(_Base):
+    """What to put in a new context cache and how long to keep it."""
+
+    http_options: HttpOptions | None = None
+    ttl: str | None = None
+    """A duration such as ``"300s"``; exclusive with ``expire_time``."""
+    expire_time: str | None = None
+    """An RFC 3339 timestamp."""
+    display_name: str | None = None
+    contents: Any = None
+    """Anything ``generate_content`` accepts as ``contents``."""
+    system_instruction: Any = None
+    tools: list[Tool] | None = None
+    tool_config: ToolConfig | None = None
+
+
+class UpdateCachedContentConfig(_Base):
+    """A new expiry for a context cache; set ``ttl`` or ``expire_time``."""
+
+    http_options: HttpOptions | None = None
+    ttl: str | None = None
+    expire_time: str | None = None

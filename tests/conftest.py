@@ -1,0 +1,113 @@
+"""Shared test helpers: fixture files and a scripted aiohttp.web server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def fixture_bytes(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+def fixture_json(name: str) -> Any:
+    return json.loads(fixture_bytes(name))
+
+
+@pytest.fixture(autouse=True)
+def _no_env_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never pick up a developer's real key or base URL by accident."""
+    for name in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "GENAI_ASYNC_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class Scripted:
+    """An aiohttp.web server whose handler each test sets; records every request it gets."""
+
+    def __init__(self) -> None:
+        self.handler: Handler | None = None
+        self.requests: list[dict[str, Any]] = []
+        self.base_url = ""
+        self.connections = 0
+
+    async def dispatch(self, request: web.Request) -> web.StreamResponse:
+        body = await request.read()
+        self.requests.append(
+            {
+                "method": request.method,
+                "path": request.path,
+                "query": dict(request.query),
+                "url": str(request.url),
+                "headers": dict(request.headers),
+                "body": body,
+                "json": json.loads(body) if body else None,
+            }
+        )
+        assert self.handler is not None, "test did not set server.handler"
+        return await self.handler(request)
+
+    def reply_json(self, payload: Any, status: int = 200) -> None:
+        async def handler(request: web.Request) -> web.StreamResponse:
+            return web.json_response(payload, status=status)
+
+        self.handler = handler
+
+    def reply_stream(
+        self, pieces: list[bytes], *, pause: float = 0.0, status: int = 200, abort: bool = False
+    ) -> None:
+        """Write ``pieces`` one write each (with ``pause`` between); ``abort`` drops the connection."""
+
+        async def handler(request: web.Request) -> web.StreamResponse:
+            resp = web.StreamResponse(status=status, headers={"Content-Type": "text/event-stream"})
+            await resp.prepare(request)
+            for piece in pieces:
+                await resp.write(piece)
+                if pause:
+                    await asyncio.sleep(pause)
+            if abort:
+                assert request.transport is not None
+                request.transport.abort()
+                return resp
+            await resp.write_eof()
+            return resp
+
+        self.handler = handler
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[Scripted]:
+    scripted = Scripted()
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", scripted.dispatch)
+    runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=0.5)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    scripted.base_url = f"http://127.0.0.1:{port}"
+    try:
+        yield scripted
+    finally:
+        await runner.cleanup()
+
+
+@pytest.fixture
+async def client(server: Scripted) -> AsyncIterator[Any]:
+    import genai_async
+
+    c = genai_async.Client(api_key="test-key-123", base_url=server.base_url)
+    try:
+        yield c
+    finally:
+        await c.aclose()

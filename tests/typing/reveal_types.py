@@ -1,0 +1,43 @@
+# Checked by mypy, never run: tests/unit/test_types.py::test_revealed_types runs mypy on this file and
+# compares each reveal_type with the "# R:" comment on its line (compare msgspec's
+# tests/typing/basic_typing_examples.py). Keep one reveal_type per line.
+from typing_extensions import reveal_type
+
+from genai_async import types
+
+
+def check_response(response: types.GenerateContentResponse) -> None:
+    reveal_type(response.text)  # R: str | None
+    reveal_type(response.thoughts)  # R: str | None
+    reveal_type(response.function_calls)  # R: list[genai_async.types._content.FunctionCall] | None
+    reveal_type(response.parsed)  # R: Any
+    assert response.candidates is not None
+    candidate = response.candidates[0]
+    reveal_type(candidate)  # R: genai_async.types._response.Candidate
+    reveal_type(candidate.finish_reason)  # R: genai_async.types._enums.FinishReason | None
+    reveal_type(candidate.index)  # R: int | None
+    assert candidate.content is not None and candidate.content.parts is not None
+    part = candidate.content.parts[0]
+    reveal_type(part.thought_signature)  # R: bytes | None
+    reveal_type(part.function_call)  # R: genai_async.types._content.FunctionCall | None
+    assert response.usage_metadata is not None
+    reveal_type(response.usage_metadata.total_token_count)  # R: int | None
+
+
+def check_resources(file: types.File, model: types.Model, page: types.ListModelsResponse) -> None:
+    reveal_type(file.size_bytes)  # R: int | None
+    reveal_type(file.state)  # R: genai_async.types._enums.FileState | None
+    reveal_type(model.supported_actions)  # R: list[str] | None
+    reveal_type(page.models)  # R: list[genai_async.types._resources.Model] | None
+
+
+def check_constructors() -> None:
+    reveal_type(types.Part.from_text(text="hi"))  # R: genai_async.types._content.Part
+    reveal_type(types.Part.from_bytes(data=b"x", mime_type="image/png"))  # R: genai_async.types._content.Part
+    config = types.GenerateContentConfig(
+        temperature=0.2,
+        thinking_config=types.ThinkingConfig(thinking_level=types.ThinkingLevel.LOW),
+        safety_settings=[types.SafetySetting(category="HARM_CATEGORY_HARASSMENT", threshold="OFF")],
+    )
+    reveal_type(config.thinking_config)  # R: genai_async.types._config.ThinkingConfig | None
+    reveal_type(types.FinishReason("NEW"))  # R: genai_async.types._enums.FinishReason
