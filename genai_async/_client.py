@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
-from ._options import DEFAULT_MAX_CONNECTIONS, Settings, resolve
+import msgspec
+
+from ._codec import decode, encode
+from ._options import DEFAULT_MAX_CONNECTIONS, Settings, resolve, with_overrides
 from ._resources.models import Models
 from ._transport import Response, Transport
-from .errors import ConfigurationError
+from .errors import ConfigurationError, StreamError
 
+T = TypeVar("T")
 _UNSET: Any = object()
 
 
@@ -72,6 +76,26 @@ class Client:
         self, method: str, path: str, *, settings: Settings, endpoint: str, **kw: Any
     ) -> Response:
         return await self._transport.send(method, path, settings=settings, endpoint=endpoint, **kw)
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        type_: type[T],
+        *,
+        body: Any = None,
+        http_options: Any = None,
+        params: dict[str, str] | None = None,
+    ) -> T:
+        """One JSON request/response exchange decoded into ``type_`` (the non-streaming endpoints)."""
+        settings = with_overrides(self._settings, http_options)
+        data = None if body is None else encode(body)
+        resp = await self._send(method, path, body=data, settings=settings, endpoint=path, params=params)
+        raw = await resp.read()
+        try:
+            return decode(raw or b"{}", type_)
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            raise StreamError(f"{path}: HTTP {resp.status} but the body is not a valid {type_.__name__} ({exc})") from exc
 
     @property
     def open_connections(self) -> int:

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import msgspec
-
-from .._codec import decode, encode
+from .._codec import encode
 from .._coerce import generate_config, generate_request, model_path, parse_output
 from .._options import with_overrides
 from .._streaming import ResponseStream
-from ..errors import StreamError
 from ..types import GenerateContentConfig, GenerateContentResponse
 
 if TYPE_CHECKING:
@@ -36,14 +33,10 @@ class Models:
         """Generate one complete answer (``models/{m}:generateContent``)."""
         cfg = generate_config(config)
         path = f"{model_path(model)}:generateContent"
-        body = encode(generate_request(contents, cfg))
-        settings = with_overrides(self._client._settings, cfg and cfg.http_options)
-        resp = await self._client._send("POST", path, body=body, settings=settings, endpoint=path)
-        raw = await resp.read()
-        try:
-            result = decode(raw, GenerateContentResponse)
-        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            raise StreamError(f"{path}: HTTP 200 but the body is not a valid response ({exc})") from exc
+        request = generate_request(contents, cfg)
+        result = await self._client._call(
+            "POST", path, GenerateContentResponse, body=request, http_options=cfg and cfg.http_options
+        )
         finalize(result, cfg)
         return result
 
