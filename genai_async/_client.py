@@ -95,7 +95,8 @@ class Client:
         try:
             return decode(raw or b"{}", type_)
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            raise StreamError(f"{path}: HTTP {resp.status} but the body is not a valid {type_.__name__} ({exc})") from exc
+            what = type_.__name__
+            raise StreamError(f"{path}: HTTP {resp.status} but the body is not a valid {what} ({exc})") from exc
 
     @property
     def open_connections(self) -> int:
