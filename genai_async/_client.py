@@ -8,6 +8,9 @@ import msgspec
 
 from ._codec import decode, encode
 from ._options import DEFAULT_MAX_CONNECTIONS, Settings, resolve, with_overrides
+from ._resources.caches import Caches
+from ._resources.chats import Chats
+from ._resources.files import Files
 from ._resources.models import Models
 from ._transport import Response, Transport
 from .errors import ConfigurationError, StreamError
@@ -59,6 +62,9 @@ class Client:
         )
         self._transport = Transport(self._settings)
         self.models = Models(self)
+        self.chats = Chats(self)
+        self.files = Files(self)
+        self.caches = Caches(self)
 
     @property
     def aio(self) -> Client:

@@ -13,10 +13,12 @@ Three jobs, all pure and checked before any request is sent:
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import enum
 import functools
+import mimetypes
+import os
+import pathlib
 import re
 import types as _pytypes
 import typing
@@ -186,6 +188,11 @@ def to_part(value: Any, path: str = "contents") -> Part:
         return Part.from_bytes(data=data, mime_type=mime)
     if type(value).__module__.startswith("PIL."):
         return _pil_part(value)
+    if isinstance(value, pathlib.PurePath):
+        raise ConfigurationError(
+            f"{path} is a Path inside a Content; put the Path itself in the contents list "
+            "(it is then read and sent inline) or use types.Part.from_bytes"
+        )
     raise ConfigurationError(
         f"{path} is a {type(value).__name__}, which cannot be sent; use a str, types.Part, "
         "types.Content, a dict, bytes (or types.Part.from_bytes), or a File from files.upload"
@@ -365,5 +372,54 @@ def parse_output(text: str | None, config: GenerateContentConfig | None) -> Any:
         return None
 
 
-def is_dataclass_type(tp: Any) -> bool:
-    return isinstance(tp, type) and dataclasses.is_dataclass(tp)
+INLINE_LIMIT = 20 * 1024 * 1024
+"""Largest file sent inline from a Path; bigger files go through ``client.files.upload``."""
+
+
+def guess_mime(path: os.PathLike[str] | str) -> str | None:
+    """The MIME type of a file name (stdlib table plus the types Gemini accepts that it lacks)."""
+    mime, _ = mimetypes.guess_type(str(path))
+    if mime is None:
+        mime = _EXTRA_MIME.get(os.path.splitext(str(path))[1].lower())
+    return mime
+
+
+_EXTRA_MIME = {".webp": "image/webp", ".heic": "image/heic", ".heif": "image/heif", ".md": "text/markdown",
+               ".flac": "audio/flac", ".aac": "audio/aac", ".jsonl": "application/jsonl", ".py": "text/x-python"}
+
+
+def _read_inline(path: pathlib.Path) -> Part:
+    size = path.stat().st_size
+    if size > INLINE_LIMIT:
+        raise ConfigurationError(
+            f"{path} is {size / 1e6:.1f} MB, over the {INLINE_LIMIT // (1024 * 1024)} MB inline limit; "
+            "upload it first: file = await client.files.upload(file=path), then pass `file` in contents"
+        )
+    data = path.read_bytes()
+    mime = guess_mime(path) or sniff_mime(data)
+    if mime is None:
+        raise ConfigurationError(
+            f"cannot tell the MIME type of {path}; use types.Part.from_bytes(data=..., mime_type=...)"
+        )
+    return Part.from_bytes(data=data, mime_type=mime)
+
+
+def has_paths(contents: Any) -> bool:
+    """True when ``contents`` holds ``pathlib.Path`` items that :func:`load_paths` must read."""
+    items = contents if isinstance(contents, (list, tuple)) else [contents]
+    return any(isinstance(item, pathlib.PurePath) for item in items)
+
+
+async def load_paths(contents: Any) -> Any:
+    """Replace ``pathlib.Path`` items of ``contents`` by inline parts, reading files in a worker
+    thread so a large file never blocks the event loop."""
+    if not has_paths(contents):
+        return contents
+    import anyio.to_thread
+
+    items = contents if isinstance(contents, (list, tuple)) else [contents]
+    loaded = [
+        await anyio.to_thread.run_sync(_read_inline, pathlib.Path(item)) if isinstance(item, pathlib.PurePath) else item
+        for item in items
+    ]
+    return loaded if isinstance(contents, (list, tuple)) else loaded[0]

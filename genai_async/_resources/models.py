@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .._codec import encode
-from .._coerce import generate_config, generate_request, model_path, parse_output
+from .._coerce import generate_config, generate_request, has_paths, load_paths, model_path, parse_output
 from .._options import with_overrides
 from .._streaming import ResponseStream
 from ..types import GenerateContentConfig, GenerateContentResponse
@@ -33,7 +33,7 @@ class Models:
         """Generate one complete answer (``models/{m}:generateContent``)."""
         cfg = generate_config(config)
         path = f"{model_path(model)}:generateContent"
-        request = generate_request(contents, cfg)
+        request = generate_request(await load_paths(contents), cfg)
         result = await self._client._call(
             "POST", path, GenerateContentResponse, body=request, http_options=cfg and cfg.http_options
         )
@@ -50,10 +50,13 @@ class Models:
         """
         cfg = generate_config(config)
         path = f"{model_path(model)}:streamGenerateContent"
-        body = encode(generate_request(contents, cfg))
+        body = None if has_paths(contents) else encode(generate_request(contents, cfg))
         settings = with_overrides(self._client._settings, cfg and cfg.http_options)
 
         async def opener() -> Response:
+            nonlocal body
+            if body is None:  # contents hold files to read: done here, off the event loop
+                body = encode(generate_request(await load_paths(contents), cfg))
             return await self._client._send(
                 "POST", path, body=body, settings=settings, endpoint=path, stream=True, params={"alt": "sse"}
             )
