@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import random
 from typing import Any, TypeVar
 
+import anyio
 import msgspec
 
 from ._codec import decode, encode
-from ._options import DEFAULT_MAX_CONNECTIONS, Settings, resolve, with_overrides
+from ._options import DEFAULT_MAX_CONNECTIONS, Settings, logger, resolve, with_overrides
 from ._resources.caches import Caches
 from ._resources.chats import Chats
 from ._resources.files import Files
 from ._resources.models import Models
+from ._retry import RetryPolicy
 from ._transport import Response, Transport
-from .errors import ConfigurationError, StreamError
+from .errors import APIError, ConfigurationError, GenAIError, StreamError
 
 T = TypeVar("T")
 _UNSET: Any = object()
@@ -45,6 +48,7 @@ class Client:
         total_timeout: float | None = None,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         allow_insecure_http: bool = False,
+        retry: bool | RetryPolicy | Any = _UNSET,
         vertexai: bool | None = None,
     ) -> None:
         if vertexai:
@@ -58,9 +62,11 @@ class Client:
             total_timeout=total_timeout,
             max_connections=max_connections,
             allow_insecure_http=allow_insecure_http,
+            retry=retry,
             unset=_UNSET,
         )
         self._transport = Transport(self._settings)
+        self._rng = random.Random()
         self.models = Models(self)
         self.chats = Chats(self)
         self.files = Files(self)
@@ -81,7 +87,19 @@ class Client:
     async def _send(
         self, method: str, path: str, *, settings: Settings, endpoint: str, **kw: Any
     ) -> Response:
-        return await self._transport.send(method, path, settings=settings, endpoint=endpoint, **kw)
+        """Send with the retry policy of ``settings``; the raised error says how many attempts ran."""
+        attempt = 1
+        while True:
+            try:
+                return await self._transport.send(method, path, settings=settings, endpoint=endpoint, **kw)
+            except GenAIError as exc:
+                exc.attempts = attempt
+                delay = None if settings.retry is None else settings.retry.delay(exc, attempt, method, self._rng)
+                if delay is None:
+                    raise
+                log_retry(method, endpoint, delay, attempt, settings, exc)
+            await anyio.sleep(delay)
+            attempt += 1
 
     async def _call(
         self,
@@ -118,3 +136,15 @@ class Client:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
+
+
+def log_retry(method: str, endpoint: str, delay: float, attempt: int, settings: Settings, exc: GenAIError) -> None:
+    """One INFO line per retry: what failed, why, and how long we wait (never the key)."""
+    if isinstance(exc, APIError):
+        reason = f"HTTP {exc.code} {exc.status or ''}".strip()
+    else:
+        reason = f"{type(exc).__name__}: {exc}"
+    total = settings.retry.attempts if settings.retry else 1
+    logger.info(
+        "retrying %s %s in %.2fs (attempt %d of %d failed: %s)", method, endpoint, delay, attempt, total, reason
+    )

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from ._retry import RetryPolicy, policy_from
 from .errors import ConfigurationError
 
 logger = logging.getLogger("genai_async")
@@ -43,6 +44,7 @@ class Settings:
     headers: Mapping[str, str] = dataclasses.field(default_factory=dict)
     max_connections: int = DEFAULT_MAX_CONNECTIONS
     allow_insecure_http: bool = False
+    retry: RetryPolicy | None = RetryPolicy()
 
     def url(self, path: str) -> str:
         """The absolute URL of an API path such as ``models/x:generateContent``."""
@@ -118,6 +120,7 @@ def resolve(
     total_timeout: float | None,
     max_connections: int,
     allow_insecure_http: bool,
+    retry: Any,
     unset: object,
 ) -> Settings:
     """Build the client's :class:`Settings` (argument > http_options > environment > default)."""
@@ -140,6 +143,9 @@ def resolve(
     if not isinstance(max_connections, int) or max_connections < 1:
         raise ConfigurationError(f"max_connections must be a positive int, got {max_connections!r}")
     headers = dict(_get(http_options, "headers") or {})
+    retry_options = _get(http_options, "retry_options")
+    chosen = retry_options if retry is unset else retry
+    policy = policy_from(None if chosen is unset else chosen)
     return Settings(
         api_key=key,
         base_url=base,
@@ -150,11 +156,13 @@ def resolve(
         headers=headers,
         max_connections=max_connections,
         allow_insecure_http=allow_insecure_http,
+        retry=policy,
     )
 
 
 def with_overrides(settings: Settings, http_options: Any) -> Settings:
-    """Per-request settings: ``config.http_options`` may change timeout (ms), headers, api_version."""
+    """Per-request settings: ``config.http_options`` may change timeout (ms), headers, api_version,
+    base_url and retry_options (``{"attempts": 1}`` or False turns retries off for the request)."""
     if http_options is None:
         return settings
     changes: dict[str, Any] = {}
@@ -167,6 +175,9 @@ def with_overrides(settings: Settings, http_options: Any) -> Settings:
     base = _get(http_options, "base_url")
     if base:
         changes["base_url"] = check_base_url(base, allow_insecure_http=settings.allow_insecure_http)
+    retry_options = _get(http_options, "retry_options")
+    if retry_options is not None:
+        changes["retry"] = policy_from(retry_options)
     extra = _get(http_options, "headers")
     if extra:
         changes["headers"] = {**settings.headers, **extra}

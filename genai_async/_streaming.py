@@ -26,6 +26,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Generator
 from typing import TYPE_CHECKING, Any
 
+import anyio
 import msgspec
 
 from ._accumulate import Accumulator
@@ -55,6 +56,7 @@ class ResponseStream:
         *,
         endpoint: str,
         finalize: Callable[[GenerateContentResponse], Any] | None = None,
+        retry: Callable[[GenAIError, int], float | None] | None = None,
     ) -> None:
         self._opener = opener
         self._endpoint = endpoint
@@ -67,6 +69,8 @@ class ResponseStream:
         self._done = False
         self._closed = False
         self._final: GenerateContentResponse | None = None
+        self._retry = retry
+        self._attempt = 1
 
     # ------------------------------------------------------------------ opening and closing
 
@@ -128,11 +132,11 @@ class ResponseStream:
     async def __anext__(self) -> GenerateContentResponse:
         events = self._events
         while True:
-            if events:
-                return self._decode(events.popleft())
-            if self._closed:
-                raise StopAsyncIteration
             try:
+                if events:
+                    return self._decode(events.popleft())
+                if self._closed:
+                    raise StopAsyncIteration
                 if self._eof:
                     self._end()
                     raise StopAsyncIteration
@@ -145,7 +149,10 @@ class ResponseStream:
                 else:
                     self._at_eof()
             except GenAIError as exc:
-                raise self._fail(exc)  # noqa: B904 - re-raising the same error, cause kept
+                delay = self._retry_delay(exc)
+                if delay is None:
+                    raise self._fail(exc)  # noqa: B904 - the same error, its cause kept
+                await self._restart(delay)
             except SSEError as exc:
                 raise self._fail(StreamError(f"{self._endpoint}: {exc}")) from exc
             except BaseException:
@@ -154,21 +161,36 @@ class ResponseStream:
 
     def _decode(self, event: ServerSentEvent) -> GenerateContentResponse:
         data = event.data
+        if '"error"' in data:
+            self._raise_if_error(decode_json(data))
         try:
-            if '"error"' in data:
-                self._raise_if_error(decode_json(data))
             chunk = _chunk_decoder.decode(data)
-            self._acc.add(chunk)
-        except GenAIError as exc:
-            raise self._fail(exc) from None
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            raise self._fail(
-                StreamError(
-                    f"{self._endpoint}: event {self._acc.count + 1} is not a valid response ({exc}); "
-                    f"data starts {data[:_EXCERPT]!r}"
-                )
+            raise StreamError(
+                f"{self._endpoint}: event {self._acc.count + 1} is not a valid response ({exc}); "
+                f"data starts {data[:_EXCERPT]!r}"
             ) from exc
+        self._acc.add(chunk)
         return chunk
+
+    def _retry_delay(self, exc: GenAIError) -> float | None:
+        """A stream is retried only after a 200 and before its first chunk was decoded."""
+        if self._retry is None or self._resp is None or self._acc.count:
+            return None
+        delay = self._retry(exc, self._attempt)
+        if delay is not None:
+            exc.attempts = self._attempt
+        return delay
+
+    async def _restart(self, delay: float) -> None:
+        resp, self._resp = self._resp, None
+        if resp is not None:
+            resp.close()
+        self._decoder = SSEDecoder()
+        self._events.clear()
+        self._eof = False
+        self._attempt += 1
+        await anyio.sleep(delay)
 
     def _raise_if_error(self, body: Any) -> None:
         if isinstance(body, dict) and "error" in body:

@@ -204,6 +204,7 @@ def _translate(endpoint: str, settings: Settings, *, reading: bool) -> Iterator[
             "(raise connect_timeout= or check the network)",
             limit="connect",
             seconds=settings.connect_timeout,
+            request_sent=False,
         ) from exc
     except aiohttp.ServerTimeoutError as exc:
         raise TimeoutError(
@@ -222,7 +223,7 @@ def _translate(endpoint: str, settings: Settings, *, reading: bool) -> Iterator[
     except aiohttp.ClientPayloadError as exc:
         raise StreamError(f"the response body from {where} was cut: {exc}") from exc
     except aiohttp.ClientConnectorError as exc:
-        raise ConnectionError(f"cannot connect to {where}: {exc.os_error or exc}") from exc
+        raise ConnectionError(f"cannot connect to {where}: {exc.os_error or exc}", request_sent=False) from exc
     except (aiohttp.ClientError, OSError) as exc:
         what = "while reading the response" if reading else "before the response arrived"
         raise ConnectionError(f"connection to {where} failed {what}: {type(exc).__name__}: {exc}") from exc

@@ -136,9 +136,13 @@ class StreamError(GenAIError):
 class TransportError(GenAIError):
     """Raised when no usable HTTP exchange happened (wrapped aiohttp/OS error in ``__cause__``)."""
 
-    def __init__(self, message: str, *, partial: GenerateContentResponse | None = None) -> None:
+    def __init__(
+        self, message: str, *, partial: GenerateContentResponse | None = None, request_sent: bool = True
+    ) -> None:
         self.message = message
         self.partial = partial
+        self.request_sent = request_sent
+        """False when the request provably never reached the server (safe to retry any method)."""
         super().__init__(message)
 
 
@@ -156,10 +160,11 @@ class TimeoutError(TransportError, builtins.TimeoutError):
         limit: str,
         seconds: float | None,
         partial: GenerateContentResponse | None = None,
+        request_sent: bool = True,
     ) -> None:
         self.limit = limit
         self.seconds = seconds
-        super().__init__(message, partial=partial)
+        super().__init__(message, partial=partial, request_sent=request_sent)
 
 
 def error_class(code: int) -> type[APIError]:

@@ -1,0 +1,131 @@
+"""When to retry a failed request, and how long to wait first. Pure: no I/O, no clock.
+
+Decisions (the README's "Retries" table says the same to users):
+- On by default: 5 attempts in all, exponential backoff (1 s, 2 s, 4 s... capped at 60 s) with
+  *full jitter* (the wait is drawn uniformly from [0, backoff]), so many clients that failed
+  together do not retry together. ``jitter=0`` gives the plain exponential wait.
+- The server's hint wins over our backoff: ``RetryInfo.retryDelay`` in the error details, else a
+  ``Retry-After`` header (seconds or an HTTP date). A hint longer than ``max_delay`` is not
+  shortened: waiting less than asked only burns an attempt, so the error surfaces at once. A quota
+  whose id says ``PerDay`` is not retried either.
+- Retried: HTTP 408, 429, 500, 502, 503, 504; connection failures where the request provably did
+  not reach the server (connect refused/timed out); for idempotent methods (GET, DELETE, PUT,
+  PATCH) also a reset or silence after the request was sent. A POST whose connection dropped after
+  it was sent is NOT retried: generation may already be running (and billed) server-side, and a
+  second attempt would pay for it twice. Never retried: other 4xx, stream errors.
+- Streams are retried only before their first chunk was yielded; delivered output is never replayed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import email.utils
+import time
+from collections.abc import Mapping
+from random import Random
+from typing import Any
+
+from .errors import APIError, ConfigurationError, GenAIError, TransportError
+
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+IDEMPOTENT = frozenset({"GET", "HEAD", "DELETE", "PUT", "PATCH", "OPTIONS"})
+
+
+@dataclasses.dataclass(frozen=True)
+class RetryPolicy:
+    """How many attempts, and the backoff between them."""
+
+    attempts: int = 5
+    initial_delay: float = 1.0
+    max_delay: float = 60.0
+    exp_base: float = 2.0
+    jitter: float = 1.0
+    statuses: frozenset[int] = RETRY_STATUSES
+
+    def backoff(self, attempt: int, rng: Random) -> float:
+        """Our own wait after failed attempt number ``attempt`` (1-based), jittered."""
+        ceiling = min(self.max_delay, self.initial_delay * self.exp_base ** (attempt - 1))
+        return ceiling - rng.uniform(0.0, ceiling * min(max(self.jitter, 0.0), 1.0))
+
+    def delay(self, exc: GenAIError, attempt: int, method: str, rng: Random, now: float | None = None) -> float | None:
+        """Seconds to wait before the next attempt, or None when ``exc`` must surface now."""
+        if attempt >= self.attempts or not self.retryable(exc, method):
+            return None
+        hint = server_hint(exc, time.time() if now is None else now)
+        if hint is not None:
+            return hint if hint <= self.max_delay else None
+        return self.backoff(attempt, rng)
+
+    def retryable(self, exc: GenAIError, method: str) -> bool:
+        """Whether ``exc`` may be retried at all (before any output was delivered)."""
+        if isinstance(exc, APIError):
+            return exc.code in self.statuses and not _per_day_quota(exc)
+        if isinstance(exc, TransportError):
+            return not exc.request_sent or method.upper() in IDEMPOTENT
+        return False
+
+
+def server_hint(exc: GenAIError, now: float) -> float | None:
+    """The wait the server asked for: RetryInfo first, then a Retry-After header."""
+    if not isinstance(exc, APIError):
+        return None
+    if exc.retry_delay is not None:
+        return max(exc.retry_delay, 0.0)
+    value = exc.headers.get("retry-after") or exc.headers.get("Retry-After")
+    return parse_retry_after(value, now) if value else None
+
+
+def parse_retry_after(value: str, now: float) -> float | None:
+    """``Retry-After``: delta seconds or an HTTP date (RFC 9110 §10.2.3)."""
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(when.timestamp() - now, 0.0)
+
+
+def _per_day_quota(exc: APIError) -> bool:
+    for detail in exc.details:
+        if isinstance(detail, Mapping) and str(detail.get("@type", "")).endswith("QuotaFailure"):
+            for violation in detail.get("violations") or ():
+                if "PerDay" in str(violation.get("quotaId", "")):
+                    return True
+    return False
+
+
+def get_option(options: Any, name: str) -> Any:
+    if isinstance(options, Mapping):
+        parts = name.split("_")
+        camel = parts[0] + "".join(p.title() for p in parts[1:])
+        return options.get(name, options.get(camel))
+    return getattr(options, name, None)
+
+
+def policy_from(value: Any) -> RetryPolicy | None:
+    """``retry=`` argument or ``http_options.retry_options`` -> a policy (None = no retries).
+
+    Accepts True/None (defaults), False, a :class:`RetryPolicy`, or the official SDK's
+    ``HttpRetryOptions`` (or its dict form: attempts, initial_delay, max_delay, exp_base, jitter,
+    http_status_codes).
+    """
+    if value is None or value is True:
+        return RetryPolicy()
+    if value is False:
+        return None
+    if isinstance(value, RetryPolicy):
+        return value
+    fields: dict[str, Any] = {}
+    for name in ("attempts", "initial_delay", "max_delay", "exp_base", "jitter"):
+        v = get_option(value, name)
+        if v is not None:
+            if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0:
+                raise ConfigurationError(f"retry_options.{name} must be a non-negative number, got {v!r}")
+            fields[name] = int(v) if name == "attempts" else float(v)
+    codes = get_option(value, "http_status_codes")
+    if codes is not None:
+        fields["statuses"] = frozenset(int(c) for c in codes)
+    policy = RetryPolicy(**fields)
+    return policy if policy.attempts > 1 else None
