@@ -24,8 +24,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
+
 from .errors import StreamError
-from .types import Candidate, Content, GenerateContentResponse, Part
+from .types import Candidate, Content, GenerateContentResponse, Part, UsageMetadata
 
 _LAST_WINS = (
     "finish_reason",
@@ -122,11 +124,16 @@ class _CandidateState:
 class Accumulator:
     """Collects streamed chunks; :meth:`result` gives the stitched response so far."""
 
-    __slots__ = ("count", "_response_id", "_model_version", "_prompt_feedback", "_usage", "_status", "_cands")
+    __slots__ = (
+        "count", "_response_id", "_hop_id", "_model_version", "_prompt_feedback", "_usage", "_usage_base",
+        "_status", "_cands",
+    )
 
     def __init__(self) -> None:
         self.count = 0
         self._response_id: str | None = None
+        self._hop_id: str | None = None
+        self._usage_base: UsageMetadata | None = None
         self._model_version: str | None = None
         self._prompt_feedback: Any = None
         self._usage: Any = None
@@ -137,12 +144,14 @@ class Accumulator:
         """Fold one chunk in; raises StreamError if it belongs to another response."""
         rid = chunk.response_id
         if rid is not None:
-            if self._response_id is None:
-                self._response_id = rid
-            elif rid != self._response_id:
+            if self._hop_id is None:
+                self._hop_id = rid
+                if self._response_id is None:
+                    self._response_id = rid
+            elif rid != self._hop_id:
                 raise StreamError(
                     f"chunk {self.count + 1} has responseId {rid!r} but the stream started with "
-                    f"{self._response_id!r}: the server mixed two responses",
+                    f"{self._hop_id!r}: the server mixed two responses",
                     partial=self.result(),
                 )
         if self._model_version is None:
@@ -163,6 +172,25 @@ class Accumulator:
                     state = cands[key] = _CandidateState(cand.index)
                 state.add(cand)
 
+    def continuation(self) -> bytes | None:
+        """The token to resume with when candidate 0 stopped with finishReason CONTINUATION."""
+        state = self._cands.get(0)
+        if state is None or state.fields.get("finish_reason") != "CONTINUATION":
+            return None
+        token: bytes | None = state.fields.get("continuation_token")
+        return token
+
+    def next_hop(self) -> None:
+        """Start a continuation hop: it may carry a new responseId, its usage adds to the earlier
+        hops' (each hop is a request of its own), and text runs go on where they stopped."""
+        if self._usage is not None:
+            self._usage_base = add_usage(self._usage_base, self._usage)
+        self._usage = None
+        self._hop_id = None
+        for state in self._cands.values():
+            state.fields.pop("finish_reason", None)
+            state.fields.pop("continuation_token", None)
+
     @property
     def unfinished(self) -> list[int]:
         """Indexes of candidates that have no finishReason yet."""
@@ -179,8 +207,26 @@ class Accumulator:
         return GenerateContentResponse(
             candidates=cands or None,
             prompt_feedback=self._prompt_feedback,
-            usage_metadata=self._usage,
+            usage_metadata=self._usage if self._usage_base is None else add_usage(self._usage_base, self._usage),
             model_version=self._model_version,
             response_id=self._response_id,
             model_status=self._status,
         )
+
+
+_COUNTS = (
+    "prompt_token_count",
+    "cached_content_token_count",
+    "candidates_token_count",
+    "thoughts_token_count",
+    "tool_use_prompt_token_count",
+    "total_token_count",
+)
+
+
+def add_usage(base: UsageMetadata | None, more: UsageMetadata | None) -> UsageMetadata | None:
+    """Usage of two requests added up (counts summed; detail lists and tier from the later one)."""
+    if base is None or more is None:
+        return more if base is None else base
+    sums = {name: (getattr(base, name) or 0) + (getattr(more, name) or 0) for name in _COUNTS}
+    return msgspec.structs.replace(more, **{k: v for k, v in sums.items() if v or getattr(more, k) is not None})

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from typing import Any, TypeVar
 
-import anyio
 import msgspec
 
 from ._codec import decode, encode
+from ._limits import Limiter
 from ._options import DEFAULT_MAX_CONNECTIONS, Settings, logger, resolve, with_overrides
 from ._resources.caches import Caches
 from ._resources.chats import Chats
@@ -35,6 +36,11 @@ class Client:
     minutes), ``connect_timeout`` bounds connecting (default 10), ``total_timeout`` is an optional
     deadline for unary calls. ``http_options={"timeout": ms}`` is in milliseconds, like the
     official SDK, and sets the silence limit.
+
+    Retries (``retry=``) are on by default; see the README's table. ``False`` turns them off, a dict
+    or ``types.HttpRetryOptions`` tunes them. Optional client-side limits: ``max_connections`` (pool
+    size), ``max_in_flight`` (requests and open streams at once), ``requests_per_minute`` and
+    ``tokens_per_minute`` (token buckets; tokens estimated as request bytes / 4).
     """
 
     def __init__(
@@ -49,6 +55,9 @@ class Client:
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         allow_insecure_http: bool = False,
         retry: bool | RetryPolicy | Any = _UNSET,
+        max_in_flight: int | None = None,
+        requests_per_minute: float | None = None,
+        tokens_per_minute: float | None = None,
         vertexai: bool | None = None,
     ) -> None:
         if vertexai:
@@ -67,6 +76,9 @@ class Client:
         )
         self._transport = Transport(self._settings)
         self._rng = random.Random()
+        self._limiter = Limiter(
+            max_in_flight=max_in_flight, requests_per_minute=requests_per_minute, tokens_per_minute=tokens_per_minute
+        )
         self.models = Models(self)
         self.chats = Chats(self)
         self.files = Files(self)
@@ -91,15 +103,29 @@ class Client:
         attempt = 1
         while True:
             try:
-                return await self._transport.send(method, path, settings=settings, endpoint=endpoint, **kw)
+                return await self._send_once(method, path, settings=settings, endpoint=endpoint, **kw)
             except GenAIError as exc:
                 exc.attempts = attempt
                 delay = None if settings.retry is None else settings.retry.delay(exc, attempt, method, self._rng)
                 if delay is None:
                     raise
                 log_retry(method, endpoint, delay, attempt, settings, exc)
-            await anyio.sleep(delay)
+            await asyncio.sleep(delay)
             attempt += 1
+
+    async def _send_once(self, method: str, path: str, *, settings: Settings, endpoint: str, **kw: Any) -> Response:
+        limiter = self._limiter
+        if not limiter.active:
+            return await self._transport.send(method, path, settings=settings, endpoint=endpoint, **kw)
+        body = kw.get("body")
+        await limiter.acquire(len(body) if isinstance(body, (bytes, bytearray)) else 0)
+        try:
+            resp = await self._transport.send(method, path, settings=settings, endpoint=endpoint, **kw)
+        except BaseException:
+            limiter.release()
+            raise
+        resp._on_done = limiter.release
+        return resp
 
     async def _call(
         self,

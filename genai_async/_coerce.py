@@ -41,10 +41,10 @@ S = TypeVar("S", bound=msgspec.Struct)
 
 REQUEST_FIELDS = frozenset(
     {"system_instruction", "tools", "tool_config", "safety_settings", "cached_content", "labels",
-     "service_tier", "store"}
+     "service_tier", "store", "continuation_token"}
 )
 """GenerateContentConfig fields that sit at the top of the request, not in generationConfig."""
-CLIENT_FIELDS = frozenset({"http_options", "automatic_function_calling"})
+CLIENT_FIELDS = frozenset({"http_options", "automatic_function_calling", "auto_continue"})
 """GenerateContentConfig fields that never go on the wire."""
 
 _MODEL = re.compile(r"^(?:(models|tunedModels|dynamic)/)?([A-Za-z0-9][A-Za-z0-9._\-]{0,127})$")
@@ -319,6 +319,7 @@ def generate_request(contents: Any, config: GenerateContentConfig | None) -> Gen
         labels=config.labels,
         service_tier=config.service_tier,
         store=config.store,
+        continuation_token=config.continuation_token,
         generation_config=GenerationConfig(**gen) if gen else None,
     )
 

@@ -16,17 +16,20 @@ Decisions:
 - The connection is closed, never returned half-read to the pool, on break (``aclose`` from
   ``async with``), cancellation, any error, or garbage collection; a body read to its end goes
   back to the pool. ``aclose()`` is idempotent.
+- A candidate that stops with finishReason CONTINUATION and a continuationToken is followed with
+  a new request carrying the token (unless the caller opted out); its chunks continue the same
+  iteration and the same stitched response, usage adds up across hops.
 - No async generator: ``__anext__`` is a plain method, so there is no generator to finalise and
   no "Task was destroyed" or "asynchronous generator" warning on abandonment.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 from collections.abc import Awaitable, Callable, Generator
 from typing import TYPE_CHECKING, Any
 
-import anyio
 import msgspec
 
 from ._accumulate import Accumulator
@@ -40,6 +43,8 @@ if TYPE_CHECKING:
 
 _chunk_decoder = decoder(GenerateContentResponse)
 _EXCERPT = 120
+MAX_HOPS = 64
+"""Continuation hops followed at most for one answer (a server looping on CONTINUATION is an error)."""
 
 
 class ResponseStream:
@@ -57,6 +62,7 @@ class ResponseStream:
         endpoint: str,
         finalize: Callable[[GenerateContentResponse], Any] | None = None,
         retry: Callable[[GenAIError, int], float | None] | None = None,
+        continue_with: Callable[[bytes], Callable[[], Awaitable[Response]]] | None = None,
     ) -> None:
         self._opener = opener
         self._endpoint = endpoint
@@ -71,6 +77,8 @@ class ResponseStream:
         self._final: GenerateContentResponse | None = None
         self._retry = retry
         self._attempt = 1
+        self._continue_with = continue_with
+        self._hops = 0
 
     # ------------------------------------------------------------------ opening and closing
 
@@ -138,8 +146,9 @@ class ResponseStream:
                 if self._closed:
                     raise StopAsyncIteration
                 if self._eof:
-                    self._end()
-                    raise StopAsyncIteration
+                    if self._end():
+                        raise StopAsyncIteration
+                    continue
                 if self._resp is None:
                     await self._open()
                     continue
@@ -190,7 +199,7 @@ class ResponseStream:
         self._events.clear()
         self._eof = False
         self._attempt += 1
-        await anyio.sleep(delay)
+        await asyncio.sleep(delay)
 
     def _raise_if_error(self, body: Any) -> None:
         if isinstance(body, dict) and "error" in body:
@@ -214,7 +223,8 @@ class ResponseStream:
                 ) from None
             self._events.append(pending)
 
-    def _end(self) -> None:
+    def _end(self) -> bool:
+        """At the end of the body: raise, go on with a continuation hop (False), or finish (True)."""
         extra = "\n".join(self._decoder.extra_lines).strip()
         if extra:
             try:
@@ -231,12 +241,29 @@ class ResponseStream:
                 f"{self._endpoint}: the stream ended after {self._acc.count} chunks but candidate(s) "
                 f"{unfinished} never got a finishReason; the answer is truncated (partial kept on .partial)"
             )
+        token = self._acc.continuation() if self._continue_with is not None else None
+        if token is not None and self._continue_with is not None:
+            self._next_hop(self._continue_with(token))
+            return False
         self._done = True
         final = self._acc.result()
         if self._finalize is not None:
             self._finalize(final)
         self._final = final
         self._close_connection()
+        return True
+
+    def _next_hop(self, opener: Callable[[], Awaitable[Response]]) -> None:
+        if self._hops >= MAX_HOPS:
+            raise StreamError(f"{self._endpoint}: still CONTINUATION after {MAX_HOPS} hops; giving up")
+        resp, self._resp = self._resp, None
+        if resp is not None:
+            resp.release()
+        self._opener = opener
+        self._hops += 1
+        self._acc.next_hop()
+        self._decoder = SSEDecoder()
+        self._eof = False
 
     def _fail(self, exc: GenAIError) -> GenAIError:
         """Close the connection and attach what was stitched so far to the error."""

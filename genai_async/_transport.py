@@ -18,7 +18,8 @@ from __future__ import annotations
 import asyncio
 import math
 import platform
-from collections.abc import Iterator
+import weakref
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -42,36 +43,70 @@ def _aiohttp() -> Any:
 
 
 class Response:
-    """A successful (2xx) HTTP response whose body is read in pieces or whole."""
+    """A successful (2xx) HTTP response whose body is read in pieces or whole.
 
-    __slots__ = ("_resp", "status", "headers", "endpoint", "settings")
+    Whoever holds it must end it with :meth:`release` (body fully read) or :meth:`close`; both
+    are idempotent and also hand back the client-side concurrency slot the request held.
+    """
 
-    def __init__(self, resp: aiohttp.ClientResponse, endpoint: str, settings: Settings) -> None:
+    __slots__ = ("_resp", "status", "headers", "endpoint", "settings", "_owner", "_on_done", "__weakref__")
+
+    def __init__(
+        self, resp: aiohttp.ClientResponse, endpoint: str, settings: Settings, owner: Transport
+    ) -> None:
         self._resp = resp
         self.status = resp.status
         self.headers: dict[str, str] = {k.lower(): v for k, v in resp.headers.items()}
         self.endpoint = endpoint
         self.settings = settings
+        self._owner = owner
+        self._on_done: Callable[[], None] | None = None
+        owner._live.add(self)
 
     async def read_chunk(self) -> bytes:
         """The next piece of body as it arrived on the socket; ``b""`` at the end of the body."""
-        with _translate(self.endpoint, self.settings, reading=True):
-            return await self._resp.content.readany()
+        try:
+            with _translate(self.endpoint, self.settings, reading=True):
+                return await self._resp.content.readany()
+        except GenAIError as exc:
+            closed = self._owner.closed_error(self.endpoint)
+            if closed is None:
+                raise
+            raise closed from exc
 
-    async def read(self) -> bytes:
-        """The whole body; the connection goes back to the pool afterwards."""
-        with _translate(self.endpoint, self.settings, reading=True):
-            data = await self._resp.read()
-        self._resp.release()
-        return data
+    async def read(self, limit: int = 256 * 1024 * 1024) -> bytes:
+        """The whole body (at most ``limit`` bytes); the connection goes back to the pool afterwards."""
+        length = self._resp.content_length
+        if length is not None and length > limit:
+            self.close()
+            raise StreamError(f"{self.endpoint}: the response is {length} bytes, over the {limit}-byte limit")
+        buf = bytearray()
+        try:
+            while piece := await self.read_chunk():
+                buf += piece
+                if len(buf) > limit:
+                    raise StreamError(f"{self.endpoint}: the response grew past the {limit}-byte limit")
+        except BaseException:
+            self.close()
+            raise
+        self.release()
+        return bytes(buf)
 
     def release(self) -> None:
         """Return the connection to the pool (only valid once the body was read to its end)."""
         self._resp.release()
+        self._done()
 
     def close(self) -> None:
         """Close the connection; safe to call more than once and from ``__del__``."""
         self._resp.close()
+        self._done()
+
+    def _done(self) -> None:
+        self._owner._live.discard(self)
+        callback, self._on_done = self._on_done, None
+        if callback is not None:
+            callback()
 
 
 class Transport:
@@ -82,6 +117,7 @@ class Transport:
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
+        self._live: weakref.WeakSet[Response] = weakref.WeakSet()
 
     @property
     def closed(self) -> bool:
@@ -120,9 +156,17 @@ class Transport:
         idle = sum(len(v) for v in getattr(conn, "_conns", {}).values())
         return acquired + idle
 
+    def closed_error(self, endpoint: str) -> GenAIError | None:
+        """The error a read gets when this transport was closed under it (None while open)."""
+        if not self._closed:
+            return None
+        return StreamError(f"{endpoint}: the client was closed with aclose() while this response was being read")
+
     async def aclose(self) -> None:
-        """Close the pool; idempotent."""
+        """Close the pool, ending any response still being read; idempotent."""
         self._closed = True
+        for resp in list(self._live):
+            resp.close()
         session, self._session = self._session, None
         if session is not None and not session.closed:
             await session.close()
@@ -155,7 +199,7 @@ class Transport:
         with _translate(endpoint, settings, reading=False):
             resp = await session.request(method, url, data=body, headers=hdrs, timeout=timeout, params=params)
         if resp.status < 300:
-            return Response(resp, endpoint, settings)
+            return Response(resp, endpoint, settings, self)
         try:
             raw = await _read_capped(resp, endpoint, settings)
         finally:

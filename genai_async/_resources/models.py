@@ -1,24 +1,73 @@
-"""``client.models``: generateContent and streamGenerateContent (more model methods join later)."""
+"""``client.models``: generate (unary and streamed), count tokens, embed, list and get models.
+
+Every method checks its input before sending anything, so bad input is a ConfigurationError and no
+request. Two choices differ from the official SDK: ``count_tokens`` sends ``system_instruction``,
+``tools`` and ``generation_config`` in the documented ``generateContentRequest`` form (the SDK
+refuses them), and ``embed_content`` rejects a ``title`` without task type ``RETRIEVAL_DOCUMENT``
+before the API does. Like the SDK, ``embed_content`` always uses ``:batchEmbedContents``: one request
+per input, answers in input order.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
+import msgspec
+
+from .._accumulate import Accumulator
 from .._codec import encode
-from .._coerce import generate_config, generate_request, has_paths, load_paths, model_path, parse_output
+from .._coerce import (
+    generate_config,
+    generate_request,
+    has_paths,
+    load_paths,
+    model_path,
+    parse_output,
+    to_content,
+    to_contents,
+    to_struct,
+)
 from .._options import with_overrides
-from .._streaming import ResponseStream
-from ..types import GenerateContentConfig, GenerateContentResponse
+from .._pager import Pager
+from .._streaming import MAX_HOPS, ResponseStream
+from ..errors import ConfigurationError, GenAIError, StreamError
+from ..types import (
+    CountTokensConfig,
+    CountTokensResponse,
+    EmbedContentConfig,
+    EmbedContentResponse,
+    GenerateContentConfig,
+    GenerateContentRequest,
+    GenerateContentResponse,
+    GenerationConfig,
+    ListModelsConfig,
+    ListModelsResponse,
+    Model,
+)
+from ..types._requests import _BatchEmbedContentsRequest, _CountTokensRequest, _EmbedContentRequest
 
 if TYPE_CHECKING:
     from .._client import Client
     from .._transport import Response
+
+T = TypeVar("T")
+P = TypeVar("P")
 
 
 def finalize(response: GenerateContentResponse, config: GenerateContentConfig | None) -> None:
     """Fill ``response.parsed`` when the config asked for JSON / enum output."""
     if config is not None and config.response_mime_type:
         response.parsed = parse_output(response.text, config)
+
+
+def _follow(cfg: GenerateContentConfig | None) -> bool:
+    return cfg is None or cfg.auto_continue is not False
+
+
+def _needs_continuation(response: GenerateContentResponse) -> bool:
+    first = response.candidates[0] if response.candidates else None
+    return first is not None and first.finish_reason == "CONTINUATION" and first.continuation_token is not None
 
 
 class Models:
@@ -34,9 +83,21 @@ class Models:
         cfg = generate_config(config)
         path = f"{model_path(model)}:generateContent"
         request = generate_request(await load_paths(contents), cfg)
-        result = await self._client._call(
-            "POST", path, GenerateContentResponse, body=request, http_options=cfg and cfg.http_options
-        )
+        http_options = cfg and cfg.http_options
+
+        async def call(req: GenerateContentRequest) -> GenerateContentResponse:
+            return await self._client._call("POST", path, GenerateContentResponse, body=req, http_options=http_options)
+
+        result = await call(request)
+        if _follow(cfg) and _needs_continuation(result):
+            acc = Accumulator()
+            acc.add(result)
+            while (token := acc.continuation()) is not None:
+                if acc.count > MAX_HOPS:
+                    raise StreamError(f"{path}: still CONTINUATION after {MAX_HOPS} hops; giving up")
+                acc.next_hop()
+                acc.add(await call(msgspec.structs.replace(request, continuation_token=token)))
+            result = acc.result()
         finalize(result, cfg)
         return result
 
@@ -46,19 +107,187 @@ class Models:
         """Stream an answer (``models/{m}:streamGenerateContent?alt=sse``).
 
         Returns one object: ``await`` it, ``async for`` over it, or ``async with`` it. Bad input
-        raises here, before any request is sent.
+        raises here, before any request is sent. An answer that stops with finishReason
+        CONTINUATION is followed seamlessly unless ``config.auto_continue`` is False.
         """
         cfg = generate_config(config)
         path = f"{model_path(model)}:streamGenerateContent"
-        body = None if has_paths(contents) else encode(generate_request(contents, cfg))
+        request = None if has_paths(contents) else generate_request(contents, cfg)
         settings = with_overrides(self._client._settings, cfg and cfg.http_options)
+        client = self._client
+
+        async def send(req: GenerateContentRequest) -> Response:
+            body = encode(req)
+            return await client._send("POST", path, body=body, settings=settings, endpoint=path, stream=True,
+                                      params={"alt": "sse"})
 
         async def opener() -> Response:
-            nonlocal body
-            if body is None:  # contents hold files to read: done here, off the event loop
-                body = encode(generate_request(await load_paths(contents), cfg))
-            return await self._client._send(
-                "POST", path, body=body, settings=settings, endpoint=path, stream=True, params={"alt": "sse"}
-            )
+            nonlocal request
+            if request is None:  # contents hold files to read: done here, off the event loop
+                request = generate_request(await load_paths(contents), cfg)
+            return await send(request)
 
-        return ResponseStream(opener, endpoint=path, finalize=lambda r: finalize(r, cfg))
+        def continue_with(token: bytes) -> Callable[[], Awaitable[Response]]:
+            assert request is not None
+            hop = msgspec.structs.replace(request, continuation_token=token)
+            return lambda: send(hop)
+
+        def retry(exc: GenAIError, attempt: int) -> float | None:
+            policy = settings.retry
+            return None if policy is None else policy.delay(exc, attempt, "POST", client._rng)
+
+        return ResponseStream(
+            opener,
+            endpoint=path,
+            finalize=lambda r: finalize(r, cfg),
+            retry=retry,
+            continue_with=continue_with if _follow(cfg) else None,
+        )
+
+    async def count_tokens(
+        self, *, model: str, contents: Any, config: CountTokensConfig | dict[str, Any] | None = None
+    ) -> CountTokensResponse:
+        """Count the tokens a prompt would use (``models/{m}:countTokens``).
+
+        With ``system_instruction``, ``tools`` or ``generation_config`` in the config, the whole
+        request is counted through the API's ``generateContentRequest`` form.
+        """
+        path = f"{model_path(model)}:countTokens"
+        cfg = None if config is None else to_struct(config, CountTokensConfig)
+        turns = to_contents(await load_paths(contents))
+        body = _CountTokensRequest(contents=turns)
+        if cfg is not None and (cfg.system_instruction is not None or cfg.tools or cfg.generation_config):
+            system = cfg.system_instruction
+            body = _CountTokensRequest(
+                generate_content_request=GenerateContentRequest(
+                    model=model_path(model),
+                    contents=turns,
+                    system_instruction=None if system is None else to_content(system, "config.system_instruction"),
+                    tools=cfg.tools,
+                    generation_config=_upper_thinking_level(cfg.generation_config),
+                )
+            )
+        return await self._client._call(
+            "POST", path, CountTokensResponse, body=body, http_options=cfg and cfg.http_options
+        )
+
+    async def embed_content(
+        self, *, model: str, contents: Any, config: EmbedContentConfig | dict[str, Any] | None = None
+    ) -> EmbedContentResponse:
+        """Embed each input (a str, a Part, a Content, or a list of them) into one vector each.
+
+        Sent as ``models/{m}:batchEmbedContents``; ``response.embeddings`` follows the input order.
+        """
+        name = model_path(model)
+        cfg = _embed_config(config)
+        requests = [
+            _EmbedContentRequest(
+                model=name,
+                content=content,
+                task_type=cfg.task_type,
+                title=cfg.title,
+                output_dimensionality=cfg.output_dimensionality,
+            )
+            for content in _embed_inputs(await load_paths(contents))
+        ]
+        path = f"{name}:batchEmbedContents"
+        result = await self._client._call(
+            "POST", path, EmbedContentResponse, body=_BatchEmbedContentsRequest(requests=requests),
+            http_options=cfg.http_options,
+        )
+        got = len(result.embeddings or ())
+        if got != len(requests):
+            raise StreamError(f"{path}: sent {len(requests)} inputs but got {got} embeddings back")
+        return result
+
+    def list(self, *, config: ListModelsConfig | dict[str, Any] | None = None) -> Pager[Model]:
+        """Every model the key can use, fetched page by page (``GET models``).
+
+        Not a coroutine: ``async for m in client.models.list()`` walks all pages, and ``await`` gives
+        the pager with its first page loaded (the official SDK's shape).
+        """
+        return paged(
+            self._client, "models", ListModelsResponse, lambda page: page.models,
+            config=config, config_type=ListModelsConfig, name="models.list",
+        )
+
+    async def get(self, *, model: str, config: Any = None) -> Model:
+        """One model's limits, defaults and supported methods (``GET models/{m}``).
+
+        ``config`` may carry only ``http_options``.
+        """
+        path = model_path(model)
+        return await self._client._call("GET", path, Model, http_options=http_options_only(config, "config"))
+
+
+def _upper_thinking_level(gen: GenerationConfig | None) -> GenerationConfig | None:
+    """Upper-case ``thinking_level`` as generate_content does; ``gen`` is to_struct's own copy."""
+    thinking = gen and gen.thinking_config
+    if thinking and isinstance(thinking.thinking_level, str):
+        thinking.thinking_level = thinking.thinking_level.upper()
+    return gen
+
+
+def _embed_config(config: Any) -> EmbedContentConfig:
+    """The embed config, checked: task type upper-cased, title only for RETRIEVAL_DOCUMENT."""
+    cfg = to_struct(config or {}, EmbedContentConfig)
+    task = cfg.task_type = cfg.task_type.upper() if cfg.task_type is not None else None
+    if cfg.title is not None and task != "RETRIEVAL_DOCUMENT":
+        raise ConfigurationError(
+            f"config.title is only allowed with task_type='RETRIEVAL_DOCUMENT' (got task_type={task!r}); "
+            "set that task type or drop the title"
+        )
+    dims = cfg.output_dimensionality
+    if dims is not None and dims <= 0:
+        raise ConfigurationError(f"config.output_dimensionality must be a positive int, got {dims!r}")
+    return cfg
+
+
+def _embed_inputs(contents: Any) -> list[Any]:
+    """One Content per input: each element of a list is embedded separately, as in the official SDK."""
+    if contents is None or contents == "" or (isinstance(contents, (list, tuple)) and not contents):
+        raise ConfigurationError("contents is empty; pass a string, a list of strings, parts or Content turns")
+    if isinstance(contents, (list, tuple)):
+        return [to_content(item, f"contents[{i}]") for i, item in enumerate(contents)]
+    return [to_content(contents, "contents")]
+
+
+def http_options_only(config: Any, path: str) -> Any:
+    """``http_options`` from a config that may hold nothing else (the SDK's Get/Delete configs)."""
+    if config is None:
+        return None
+    if isinstance(config, Mapping):
+        extra = sorted(str(k) for k in config if k not in ("http_options", "httpOptions"))
+        if extra:
+            raise ConfigurationError(f"{path}: unknown key(s) {', '.join(extra)}; only 'http_options' is accepted")
+        return config.get("http_options", config.get("httpOptions"))
+    return getattr(config, "http_options", None)
+
+
+def paged(
+    client: Client,
+    path: str,
+    page_type: type[P],
+    items: Callable[[P], Sequence[T] | None],
+    *,
+    config: Any,
+    config_type: Any,
+    name: str,
+) -> Pager[T]:
+    """A Pager over ``GET {path}?pageSize=&pageToken=``; the config is checked now, pages load later."""
+    cfg = None if config is None else to_struct(config, config_type)
+    size = getattr(cfg, "page_size", None)
+    if size is not None and size <= 0:
+        raise ConfigurationError(f"{name}: config.page_size must be a positive int, got {size!r}")
+    first = getattr(cfg, "page_token", None) or None
+    http_options = getattr(cfg, "http_options", None)
+
+    async def fetch(token: str | None) -> tuple[Sequence[T], str | None]:
+        params = {"pageSize": str(size)} if size else {}
+        token = token or first  # only the first fetch has no token
+        if token:
+            params["pageToken"] = token
+        page = await client._call("GET", path, page_type, params=params or None, http_options=http_options)
+        return items(page) or (), getattr(page, "next_page_token", None) or None
+
+    return Pager(fetch, name=name)

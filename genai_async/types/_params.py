@@ -84,6 +84,10 @@ class GenerateContentConfig(_Base):
     store: bool | None = None
     automatic_function_calling: Any = None
     """Accepted for compatibility with the official SDK and ignored: genai_async never calls functions."""
+    continuation_token: bytes | None = None
+    """Resume an answer that stopped with finishReason CONTINUATION (sent at the request's top level)."""
+    auto_continue: bool | None = None
+    """Follow CONTINUATION automatically and present one answer (default True; False to opt out)."""
 
 
 class CountTokensConfig(_Base):

@@ -1,0 +1,84 @@
+"""finishReason CONTINUATION is followed into one seamless answer (unary and stream), usage summed."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from aiohttp import web
+
+import genai_async
+from tests.conftest import Scripted
+
+MODEL = "gemini-3.5-flash"
+TOKEN = base64.b64encode(b"resume-here").decode()
+
+
+def hop(text: str, rid: str, *, finish: str, token: str | None = None, usage: int = 10) -> dict:
+    cand: dict = {"content": {"role": "model", "parts": [{"text": text}]}, "index": 0, "finishReason": finish}
+    if token:
+        cand["continuationToken"] = token
+    return {
+        "candidates": [cand],
+        "usageMetadata": {"promptTokenCount": 5, "candidatesTokenCount": usage, "totalTokenCount": 5 + usage},
+        "responseId": rid,
+        "modelVersion": MODEL,
+    }
+
+
+def serve_hops(server: Scripted, *, stream: bool) -> None:
+    answers = [hop("first half, ", "r1", finish="CONTINUATION", token=TOKEN), hop("second half.", "r2", finish="STOP")]
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        body = answers.pop(0)
+        if not stream:
+            return web.json_response(body)
+        resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await resp.prepare(request)
+        text = body["candidates"][0]["content"]["parts"][0]["text"]
+        first = json.loads(json.dumps(body))
+        first["candidates"][0].pop("finishReason")
+        first["candidates"][0].pop("continuationToken", None)
+        first["candidates"][0]["content"]["parts"][0]["text"] = text[:5]
+        body["candidates"][0]["content"]["parts"][0]["text"] = text[5:]
+        for event in (first, body):
+            await resp.write(b"data: " + json.dumps(event).encode() + b"\r\n\r\n")
+        await resp.write_eof()
+        return resp
+
+    server.handler = handler
+
+
+async def test_unary_continuation_is_one_answer(server: Scripted, client: genai_async.Client) -> None:
+    serve_hops(server, stream=False)
+    r = await client.models.generate_content(model=MODEL, contents="long")
+    assert r.text == "first half, second half."
+    assert r.candidates[0].finish_reason == "STOP"  # type: ignore[index]
+    assert r.candidates[0].continuation_token is None  # type: ignore[index]
+    assert r.usage_metadata.candidates_token_count == 20 and r.usage_metadata.total_token_count == 30  # type: ignore[union-attr]
+    assert len(server.requests) == 2
+    assert "continuationToken" not in server.requests[0]["json"]
+    assert server.requests[1]["json"]["continuationToken"] == TOKEN
+    assert server.requests[1]["json"]["contents"] == server.requests[0]["json"]["contents"]
+
+
+async def test_stream_continuation_is_seamless(server: Scripted, client: genai_async.Client) -> None:
+    serve_hops(server, stream=True)
+    stream = client.models.generate_content_stream(model=MODEL, contents="long")
+    texts = [c.text async for c in stream]
+    assert "".join(t or "" for t in texts) == "first half, second half."
+    assert len(texts) == 4
+    final = stream.response
+    assert final.text == "first half, second half."
+    assert len(final.candidates[0].content.parts) == 1  # type: ignore[index,union-attr,arg-type]
+    assert final.response_id == "r1"
+    assert final.usage_metadata.total_token_count == 30  # type: ignore[union-attr]
+    assert server.requests[1]["json"]["continuationToken"] == TOKEN
+    assert client.open_connections <= 1
+
+
+async def test_opt_out_returns_the_first_hop(server: Scripted, client: genai_async.Client) -> None:
+    serve_hops(server, stream=False)
+    r = await client.models.generate_content(model=MODEL, contents="long", config={"auto_continue": False})
+    assert r.text == "first half, " and r.candidates[0].finish_reason == "CONTINUATION"  # type: ignore[index]
+    assert len(server.requests) == 1
