@@ -150,10 +150,11 @@ class CreateCachedContentConfig(_Base):
     """What to put in a new context cache and how long to keep it."""
 
     http_options: HttpOptions | None = None
-    ttl: str | None = None
-    """A duration such as ``"300s"``; exclusive with ``expire_time``."""
-    expire_time: str | None = None
-    """An RFC 3339 timestamp."""
+    ttl: Any = None
+    """How long to keep it: ``"300s"``, seconds as an int/float, or a ``datetime.timedelta``;
+    exclusive with ``expire_time``."""
+    expire_time: Any = None
+    """When to drop it: an RFC 3339 string or a timezone-aware ``datetime.datetime``."""
     display_name: str | None = None
     contents: Any = None
     """Anything ``generate_content`` accepts as ``contents``."""
@@ -166,5 +167,7 @@ class UpdateCachedContentConfig(_Base):
     """A new expiry for a context cache; set ``ttl`` or ``expire_time``."""
 
     http_options: HttpOptions | None = None
-    ttl: str | None = None
-    expire_time: str | None = None
+    ttl: Any = None
+    """``"300s"``, seconds as an int/float, or a ``datetime.timedelta``."""
+    expire_time: Any = None
+    """An RFC 3339 string or a timezone-aware ``datetime.datetime``."""
