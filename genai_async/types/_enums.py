@@ -15,7 +15,10 @@ from typing import Any
 
 
 class _OpenEnum(str, enum.Enum):
-    """A ``str`` enum that accepts values it does not list."""
+    """A ``str`` enum that accepts values it does not list; ``str()``/f-strings give the bare value."""
+
+    __str__ = str.__str__
+    __format__ = str.__format__
 
     @classmethod
     def _missing_(cls, value: object) -> Any:

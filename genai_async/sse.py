@@ -1,0 +1,262 @@
+# Design
+# ------
+# Follows the WHATWG "event stream interpretation" rules:
+# https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
+#
+# Decided:
+# - Bytes are split into lines on b"\r", b"\n" and b"\r\n" *before* decoding, so U+2028, U+2029 and
+#   NEL inside JSON never end a line. A CR that ends one read ends the line at once (no waiting), and
+#   an LF opening the next read is then swallowed: CR+LF split across reads is one line end.
+# - Only complete lines are decoded (UTF-8, errors="replace"), so a character split across reads
+#   decodes whole and invalid bytes become U+FFFD the same way for every chunking.
+# - One leading UTF-8 BOM is stripped at stream start, even if it arrives split across reads.
+# - Size cap (max_event_size, bytes): one line (even one that arrives whole), the joined data of the
+#   event being built, and extra_lines in total each raise SSEError past it. The checks look at
+#   content, never at how it was chunked, so chunking cannot change the outcome.
+# - Two extras for the Gemini client, beyond the spec: `extra_lines` keeps lines that are not SSE
+#   fields (Gemini may write a raw JSON error after the last event), and `unterminated` exposes the
+#   event left without its blank line at close(). Neither changes which events are dispatched.
+# - `ServerSentEvent.id` is the spec's lastEventId (it persists until the server sends another id),
+#   None when empty; `retry` is the value given in that event's own lines.
+# - Speed: a read that is exactly one `data: {json}\r\n\r\n` event while nothing is buffered (Gemini's
+#   usual shape) skips line splitting; any other read goes through bytes.splitlines() once, and a long
+#   line growing over many reads is kept in a bytearray, with only each new read searched for a line end.
+# Left out: reconnection and the stream-wide reconnection time (the caller owns retries), sending
+# Last-Event-ID, and recovery after SSEError (the decoder is then in an undefined state).
+"""Incremental Server-Sent Events decoder: feed it bytes, get ``ServerSentEvent`` objects back."""
+
+from __future__ import annotations
+
+__all__ = ["SSEDecoder", "SSEError", "ServerSentEvent"]
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def _first_line_end(chunk: bytes) -> int:
+    """Index of the first CR or LF in ``chunk``, which must contain one."""
+    cr = chunk.find(b"\r")
+    lf = chunk.find(b"\n")
+    return lf if cr < 0 else cr if lf < 0 else min(cr, lf)
+
+
+class SSEError(ValueError):
+    """Raised when one event, one line or the extra lines grow beyond ``max_event_size``."""
+
+
+class ServerSentEvent:
+    """One dispatched event: its type, data, last event id and retry hint.
+
+    ``event`` is "message" when the stream named no type. ``id`` is the stream's last event ID at
+    dispatch (it carries over from earlier events, as in the spec), or None if that is empty.
+    ``retry`` is the reconnection time in milliseconds given in this event's lines, else None.
+    """
+
+    __slots__ = ("data", "event", "id", "retry")
+    __match_args__ = ("event", "data", "id", "retry")
+
+    def __init__(
+        self, event: str = "message", data: str = "", id: str | None = None, retry: int | None = None
+    ) -> None:
+        self.event = event
+        self.data = data
+        self.id = id
+        self.retry = retry
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ServerSentEvent):
+            return NotImplemented
+        return (
+            self.data == other.data
+            and self.event == other.event
+            and self.id == other.id
+            and self.retry == other.retry
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"ServerSentEvent(event={self.event!r}, data={self.data!r}, id={self.id!r}, "
+            f"retry={self.retry!r})"
+        )
+
+
+class SSEDecoder:
+    """Turn a byte stream into events; call ``feed()`` per network read and ``close()`` at the end.
+
+    Any chunking of the same bytes gives the same events. Beyond the spec it keeps two things the
+    Gemini client needs:
+
+    - ``extra_lines``: the text of every line that is neither a field the spec knows (data, event,
+      id, retry) nor a comment, in order. Gemini can write a pretty-printed JSON error object outside
+      SSE framing after the last event; join these lines at end of body and parse them. They do not
+      affect events. Their total size is capped at ``max_event_size`` bytes.
+    - ``unterminated``: set by ``close()`` to the event still being built when the stream ended without
+      its blank line (a final line with no line end counts as a line here), or None if it had no
+      data lines. The spec discards it, so ``close()`` does not return it; the client decides whether
+      its data is a complete chunk or a cut one.
+
+    Raises SSEError when a line or an event grows beyond ``max_event_size``; discard the decoder then.
+    """
+
+    def __init__(self, max_event_size: int = 32 * 1024 * 1024) -> None:
+        if max_event_size < 1:
+            raise ValueError(f"max_event_size must be positive, got {max_event_size}")
+        self._max = max_event_size
+        self._head: bytes | None = b""  # bytes held until the BOM question is settled; None after
+        self._pending = bytearray()  # start of a line whose end has not arrived; never holds CR/LF
+        self._skip_lf = False  # the last chunk ended in CR, so an LF opening the next one is its pair
+        self._data: list[bytes] = []  # values of this event's data lines, decoded at dispatch
+        self._data_size = 0  # bytes of the joined data + 1 (a "\n" is counted after each line)
+        self._event = ""
+        self._id = ""  # the spec's "last event ID buffer"
+        self._last_event_id = ""
+        self._retry: int | None = None
+        self._extra_size = 0
+        self._idle = False  # nothing buffered, so feed() may take the one-event shortcut
+        self.extra_lines: list[str] = []
+        self.unterminated: ServerSentEvent | None = None
+
+    @property
+    def last_event_id(self) -> str:
+        """The last event ID as of the latest blank line (the value to reconnect with); "" if none."""
+        return self._last_event_id
+
+    def feed(self, chunk: bytes) -> list[ServerSentEvent]:
+        """Take the next bytes of the body and return the events they complete (often none)."""
+        # Gemini's usual read is exactly one `data: {json}\r\n\r\n` event; when nothing is buffered
+        # it needs no line splitting at all. The result is the same as the general path's.
+        if self._idle and chunk[-4:] == b"\r\n\r\n" and chunk[:6] == b"data: " and len(chunk) <= self._max:
+            body = chunk[6:-4]
+            if 13 not in body and 10 not in body:
+                return [ServerSentEvent("message", body.decode("utf-8", "replace"), self._id or None)]
+        return self._feed(chunk)
+
+    def close(self) -> list[ServerSentEvent]:
+        """End the stream. Returns [] (the spec drops an unfinished event); see ``unterminated``."""
+        self._idle = False
+        tail = b"".join((self._head or b"", self._pending))
+        self._head = None
+        self._pending.clear()
+        if tail:
+            self._lines([tail])
+        if self._data:
+            self.unterminated = self._build()
+        return []
+
+    def _feed(self, chunk: bytes) -> list[ServerSentEvent]:
+        """The general path of feed(): any bytes, any state."""
+        self._idle = False  # stays False if anything below raises
+        if self._head is not None:
+            chunk = self._strip_bom(chunk)
+        if self._skip_lf and chunk:
+            self._skip_lf = False
+            if chunk[0] == 0x0A:
+                chunk = chunk[1:]
+        end = max(chunk.rfind(b"\n"), chunk.rfind(b"\r"))  # only the new bytes are searched
+        pending = self._pending
+        if end < 0:
+            pending += chunk
+            if len(pending) > self._max:
+                raise self._too_big("one unterminated line", len(pending))
+            return []
+        lines: list[bytes] = []
+        start = 0
+        if pending:  # finish the buffered line in place rather than copying it into a joined chunk
+            start = _first_line_end(chunk)
+            pending += memoryview(chunk)[:start]
+            if len(pending) > self._max:
+                raise self._too_big("one line", len(pending))
+            lines.append(bytes(pending))
+            pending.clear()
+            start += 2 if chunk[start : start + 2] == b"\r\n" else 1
+        if len(chunk) > self._max:
+            self._check_line_sizes(chunk)
+        if end + 1 < len(chunk):
+            pending += memoryview(chunk)[end + 1 :]
+        else:
+            self._skip_lf = chunk[end] == 0x0D
+        if start <= end:
+            # bytes.splitlines() splits on CR, LF and CRLF only; str.splitlines would split on U+2028 too.
+            lines += chunk[start : end + 1].splitlines()
+        events = self._lines(lines)
+        self._idle = self._id == self._last_event_id and not (
+            pending or self._skip_lf or self._data or self._event or self._retry is not None
+        )
+        return events
+
+    def _strip_bom(self, chunk: bytes) -> bytes:
+        head = (self._head or b"") + chunk
+        if len(head) < len(_BOM) and _BOM.startswith(head):
+            self._head = head
+            return b""
+        self._head = None
+        return head[len(_BOM) :] if head.startswith(_BOM) else head
+
+    def _lines(self, lines: list[bytes]) -> list[ServerSentEvent]:
+        # Lines are parsed as bytes and only values are decoded: ":" and " " are ASCII, never part of a
+        # multi-byte character, so this matches decoding the whole line first.
+        events: list[ServerSentEvent] = []
+        data = self._data
+        size = self._data_size
+        limit = self._max + 1
+        for line in lines:
+            if not line:
+                self._last_event_id = self._id
+                if data:
+                    events.append(self._build())
+                    data.clear()
+                    size = 0
+                self._event = ""
+                self._retry = None
+                continue
+            if line[:6] == b"data: ":  # the usual line, first; same result as the general path
+                name, value = b"data", line[6:]
+            else:
+                name, colon, value = line.partition(b":")
+                if not name and colon:
+                    continue  # a comment
+                if value[:1] == b" ":
+                    value = value[1:]
+            if name == b"data":
+                size += len(value) + 1
+                if size > limit:
+                    raise self._too_big("the data of one event", size - 1)
+                data.append(value)
+            elif name == b"event":
+                self._event = value.decode("utf-8", "replace")
+            elif name == b"id":
+                if b"\0" not in value:
+                    self._id = value.decode("utf-8", "replace")
+            elif name == b"retry":
+                self._set_retry(value)
+            else:
+                self._add_extra_line(line)
+        self._data_size = size
+        return events
+
+    def _build(self) -> ServerSentEvent:
+        data = b"\n".join(self._data).decode("utf-8", "replace")
+        return ServerSentEvent(self._event or "message", data, self._id or None, self._retry)
+
+    def _set_retry(self, value: bytes) -> None:
+        if value.isdigit():  # bytes.isdigit() is ASCII digits only, and False for b""
+            try:
+                self._retry = int(value)
+            except ValueError:  # more digits than int() accepts: not a usable delay either
+                pass
+
+    def _add_extra_line(self, line: bytes) -> None:
+        self._extra_size += len(line)
+        if self._extra_size > self._max:
+            raise self._too_big("the non-SSE lines (extra_lines)", self._extra_size)
+        self.extra_lines.append(line.decode("utf-8", "replace"))
+
+    def _check_line_sizes(self, block: bytes) -> None:
+        longest = max(map(len, block.splitlines()))
+        if longest > self._max:
+            raise self._too_big("one line", longest)
+
+    def _too_big(self, what: str, size: int) -> SSEError:
+        return SSEError(
+            f"SSE stream: {what} is {size} bytes, over max_event_size={self._max}; if the server "
+            f"really sends events this big, raise the limit with SSEDecoder(max_event_size=...)"
+        )
