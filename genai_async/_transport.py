@@ -19,7 +19,7 @@ import asyncio
 import math
 import platform
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterable, Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -178,12 +178,17 @@ class Transport:
         *,
         settings: Settings,
         endpoint: str,
-        body: bytes | None = None,
+        body: bytes | AsyncIterable[bytes | memoryview] | None = None,
         headers: dict[str, str] | None = None,
         stream: bool = False,
         params: dict[str, str] | None = None,
     ) -> Response:
-        """Send one request; return the 2xx response or raise the mapped error (body excerpt capped)."""
+        """Send one request; return the 2xx response or raise the mapped error (body excerpt capped).
+
+        ``body`` may be an async iterable (file uploads): give it an explicit Content-Length header
+        (otherwise aiohttp uses chunked encoding), and send it without retries, since it cannot be
+        replayed.
+        """
         session = self._get_session()
         url = path_or_url if "://" in path_or_url else settings.url(path_or_url)
         hdrs = {**settings.headers, "x-goog-api-key": settings.api_key, "Content-Type": "application/json"}

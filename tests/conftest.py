@@ -51,7 +51,7 @@ class Scripted:
                 "url": str(request.url),
                 "headers": dict(request.headers),
                 "body": body,
-                "json": json.loads(body) if body else None,
+                "json": json.loads(body) if body and request.content_type == "application/json" else None,
             }
         )
         assert self.handler is not None, "test did not set server.handler"
