@@ -10,6 +10,7 @@
 
 from . import errors, types
 from ._client import Client
+from ._resources.chats import Chat
 from ._streaming import ResponseStream
 from ._version import __version__
 from .errors import (
@@ -24,6 +25,7 @@ from .errors import (
 
 __all__ = [
     "APIError",
+    "Chat",
     "Client",
     "ClientError",
     "ConfigurationError",
@@ -37,6 +39,6 @@ __all__ = [
     "types",
 ]
 
-for _name in ("Client", "ResponseStream"):
+for _name in ("Chat", "Client", "ResponseStream"):
     globals()[_name].__module__ = "genai_async"
 del _name

@@ -63,7 +63,12 @@ class ResponseStream:
         finalize: Callable[[GenerateContentResponse], Any] | None = None,
         retry: Callable[[GenAIError, int], float | None] | None = None,
         continue_with: Callable[[bytes], Callable[[], Awaitable[Response]]] | None = None,
+        on_close: Callable[[bool], Any] | None = None,
     ) -> None:
+        """``opener`` sends the request; ``finalize`` gets the stitched response of a completed
+        stream; ``retry`` says whether to reopen after a failure before the first chunk;
+        ``continue_with(token)`` makes the opener of a CONTINUATION hop; ``on_close(completed)`` is
+        called exactly once when the stream closes for any reason (also on garbage collection)."""
         self._opener = opener
         self._endpoint = endpoint
         self._finalize = finalize
@@ -79,6 +84,7 @@ class ResponseStream:
         self._attempt = 1
         self._continue_with = continue_with
         self._hops = 0
+        self._on_close = on_close
 
     # ------------------------------------------------------------------ opening and closing
 
@@ -90,7 +96,7 @@ class ResponseStream:
             try:
                 self._resp = await self._opener()
             except BaseException:
-                self._closed = True
+                self._close_connection()
                 raise
         return self
 
@@ -106,6 +112,9 @@ class ResponseStream:
 
     def _close_connection(self) -> None:
         self._closed = True
+        hook, self._on_close = self._on_close, None
+        if hook is not None:
+            hook(self._done)
         resp, self._resp = self._resp, None
         if resp is not None:
             if self._done:
@@ -114,9 +123,8 @@ class ResponseStream:
                 resp.close()
 
     def __del__(self) -> None:
-        resp = getattr(self, "_resp", None)
-        if resp is not None:
-            resp.close()
+        if getattr(self, "_on_close", None) is not None or getattr(self, "_resp", None) is not None:
+            self._close_connection()
 
     # ------------------------------------------------------------------ results
 

@@ -111,10 +111,30 @@ class Models:
         CONTINUATION is followed seamlessly unless ``config.auto_continue`` is False.
         """
         cfg = generate_config(config)
-        path = f"{model_path(model)}:streamGenerateContent"
         request = None if has_paths(contents) else generate_request(contents, cfg)
+
+        async def make_request() -> GenerateContentRequest:
+            if request is not None:
+                return request
+            return generate_request(await load_paths(contents), cfg)  # files are read off the event loop
+
+        return self._stream(model, cfg, make_request)
+
+    def _stream(
+        self,
+        model: str,
+        cfg: GenerateContentConfig | None,
+        make_request: Callable[[], Awaitable[GenerateContentRequest]],
+        *,
+        on_complete: Callable[[GenerateContentResponse], Any] | None = None,
+        on_close: Callable[[bool], Any] | None = None,
+    ) -> ResponseStream:
+        """The stream behind ``generate_content_stream`` and chats: ``make_request`` runs once, when
+        the stream opens; retries and continuation hops reuse its request."""
+        path = f"{model_path(model)}:streamGenerateContent"
         settings = with_overrides(self._client._settings, cfg and cfg.http_options)
         client = self._client
+        first: list[GenerateContentRequest] = []
 
         async def send(req: GenerateContentRequest) -> Response:
             body = encode(req)
@@ -122,26 +142,30 @@ class Models:
                                       params={"alt": "sse"})
 
         async def opener() -> Response:
-            nonlocal request
-            if request is None:  # contents hold files to read: done here, off the event loop
-                request = generate_request(await load_paths(contents), cfg)
-            return await send(request)
+            if not first:
+                first.append(await make_request())
+            return await send(first[0])
 
         def continue_with(token: bytes) -> Callable[[], Awaitable[Response]]:
-            assert request is not None
-            hop = msgspec.structs.replace(request, continuation_token=token)
+            hop = msgspec.structs.replace(first[0], continuation_token=token)
             return lambda: send(hop)
 
         def retry(exc: GenAIError, attempt: int) -> float | None:
             policy = settings.retry
             return None if policy is None else policy.delay(exc, attempt, "POST", client._rng)
 
+        def complete(response: GenerateContentResponse) -> None:
+            finalize(response, cfg)
+            if on_complete is not None:
+                on_complete(response)
+
         return ResponseStream(
             opener,
             endpoint=path,
-            finalize=lambda r: finalize(r, cfg),
+            finalize=complete,
             retry=retry,
             continue_with=continue_with if _follow(cfg) else None,
+            on_close=on_close,
         )
 
     async def count_tokens(
