@@ -424,3 +424,15 @@ async def load_paths(contents: Any) -> Any:
         for item in items
     ]
     return loaded if isinstance(contents, (list, tuple)) else loaded[0]
+
+
+def http_options_only(config: Any, path: str) -> Any:
+    """``http_options`` from a config that may hold nothing else (the SDK's Get/Delete configs)."""
+    if config is None:
+        return None
+    if isinstance(config, Mapping):
+        extra = sorted(str(k) for k in config if k not in ("http_options", "httpOptions"))
+        if extra:
+            raise ConfigurationError(f"{path}: unknown key(s) {', '.join(extra)}; only 'http_options' is accepted")
+        return config.get("http_options", config.get("httpOptions"))
+    return getattr(config, "http_options", None)

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Generator, Sequence
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from ._coerce import to_struct
+from .errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from ._client import Client
 
 T = TypeVar("T")
+P = TypeVar("P")
 
 FetchPage = Callable[[str | None], Awaitable[tuple[Sequence[T], str | None]]]
 
@@ -61,3 +68,32 @@ class Pager(Generic[T]):
 
     def __repr__(self) -> str:
         return f"<Pager {self.name} page={len(self.page)} items more={self.has_next_page}>"
+
+
+def paged(
+    client: Client,
+    path: str,
+    page_type: type[P],
+    items: Callable[[P], Sequence[T] | None],
+    *,
+    config: Any,
+    config_type: Any,
+    name: str,
+) -> Pager[T]:
+    """A Pager over ``GET {path}?pageSize=&pageToken=``; the config is checked now, pages load later."""
+    cfg = None if config is None else to_struct(config, config_type)
+    size = getattr(cfg, "page_size", None)
+    if size is not None and size <= 0:
+        raise ConfigurationError(f"{name}: config.page_size must be a positive int, got {size!r}")
+    first = getattr(cfg, "page_token", None) or None
+    http_options = getattr(cfg, "http_options", None)
+
+    async def fetch(token: str | None) -> tuple[Sequence[T], str | None]:
+        params = {"pageSize": str(size)} if size else {}
+        token = token or first  # only the first fetch has no token
+        if token:
+            params["pageToken"] = token
+        page = await client._call("GET", path, page_type, params=params or None, http_options=http_options)
+        return items(page) or (), getattr(page, "next_page_token", None) or None
+
+    return Pager(fetch, name=name)

@@ -16,8 +16,8 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .._coerce import load_paths, model_path, to_content, to_contents, to_struct
-from .._pager import Pager
+from .._coerce import http_options_only, load_paths, model_path, to_content, to_contents, to_struct
+from .._pager import Pager, paged
 from ..errors import ConfigurationError
 from ..types import (
     CachedContent,
@@ -27,7 +27,6 @@ from ..types import (
     UpdateCachedContentConfig,
 )
 from ..types._requests import _CreateCachedContentRequest, _UpdateCachedContentRequest
-from .models import http_options_only, paged
 
 if TYPE_CHECKING:
     from .._client import Client

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import AsyncIterable, Awaitable, Mapping, Sequence
+from collections.abc import AsyncIterable, Awaitable
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 from urllib.parse import urlsplit
 
@@ -26,9 +26,9 @@ import anyio
 import msgspec
 
 from .. import errors
-from .._coerce import guess_mime, to_struct
+from .._coerce import guess_mime, http_options_only, to_struct
 from .._options import with_overrides
-from .._pager import Pager
+from .._pager import Pager, paged
 from ..types import File, FileSource, FileState, ListFilesConfig, ListFilesResponse, UploadFileConfig
 from . import _upload
 
@@ -71,18 +71,6 @@ def file_path(value: object, what: str = "name") -> str:
             "characters of a-z, 0-9 and '-' (e.g. 'files/8k2mfq0xr1ab')"
         )
     return f"files/{file_id}"
-
-
-def _http_options(config: Any) -> Any:
-    """``http_options`` of a get/delete/download config: a dict (either spelling) or an object."""
-    if config is None:
-        return None
-    if isinstance(config, Mapping):
-        unknown = set(config) - {"http_options", "httpOptions"}
-        if unknown:
-            raise errors.ConfigurationError(f"config: unknown keys {sorted(unknown)}; only http_options is accepted")
-        return config.get("http_options", config.get("httpOptions"))
-    return getattr(config, "http_options", None)
 
 
 def _mime_of(file: object, cfg: UploadFileConfig) -> str:
@@ -135,12 +123,12 @@ class Files:
     async def get(self, *, name: str, config: Any = None) -> File:
         """Fetch a file's metadata (``GET files/{id}``); ``name`` is ``"files/abc"`` or ``"abc"``."""
         path = file_path(name)
-        return await self._client._call("GET", path, File, http_options=_http_options(config))
+        return await self._client._call("GET", path, File, http_options=http_options_only(config, "config"))
 
     async def delete(self, *, name: str, config: Any = None) -> None:
         """Delete a file (``DELETE files/{id}``); the service answers with an empty body."""
         path = file_path(name)
-        await self._client._call("DELETE", path, dict, http_options=_http_options(config))
+        await self._client._call("DELETE", path, dict, http_options=http_options_only(config, "config"))
 
     async def download(self, *, file: str | File, config: Any = None) -> bytes:
         """Return the content of a generated file (``GET files/{id}:download?alt=media``).
@@ -154,7 +142,7 @@ class Files:
                 "files (with a download_uri) can"
             )
         path = f"{file_path(file, 'file')}:download"
-        settings = with_overrides(self._client._settings, _http_options(config))
+        settings = with_overrides(self._client._settings, http_options_only(config, "config"))
         resp = await self._client._send("GET", path, settings=settings, endpoint=path, params={"alt": "media"})
         try:
             return await resp.read()
@@ -201,21 +189,10 @@ class Files:
         ``config.page_size`` (the service's default is 10, max 100) and ``config.page_token`` (where
         to start) apply; later pages follow ``nextPageToken``.
         """
-        cfg = to_struct(config, ListFilesConfig, "config") or ListFilesConfig()
-        if cfg.page_size is not None and cfg.page_size < 1:
-            raise errors.ConfigurationError(f"config.page_size must be >= 1, got {cfg.page_size}")
-
-        async def fetch(token: str | None) -> tuple[Sequence[File], str | None]:
-            params = {"pageSize": str(cfg.page_size)} if cfg.page_size else {}
-            token = token or cfg.page_token
-            if token:
-                params["pageToken"] = token
-            page = await self._client._call(
-                "GET", "files", ListFilesResponse, http_options=cfg.http_options, params=params
-            )
-            return page.files or [], page.next_page_token or None
-
-        return Pager(fetch, name="files")
+        return paged(
+            self._client, "files", ListFilesResponse, lambda page: page.files,
+            config=config, config_type=ListFilesConfig, name="files.list",
+        )
 
 
 def _failed(path: str, file: File) -> errors.APIError:

@@ -10,7 +10,7 @@ per input, answers in input order.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
@@ -21,6 +21,7 @@ from .._coerce import (
     generate_config,
     generate_request,
     has_paths,
+    http_options_only,
     load_paths,
     model_path,
     parse_output,
@@ -29,7 +30,7 @@ from .._coerce import (
     to_struct,
 )
 from .._options import with_overrides
-from .._pager import Pager
+from .._pager import Pager, paged
 from .._streaming import MAX_HOPS, ResponseStream
 from ..errors import ConfigurationError, GenAIError, StreamError
 from ..types import (
@@ -274,44 +275,3 @@ def _embed_inputs(contents: Any) -> list[Any]:
     if isinstance(contents, (list, tuple)):
         return [to_content(item, f"contents[{i}]") for i, item in enumerate(contents)]
     return [to_content(contents, "contents")]
-
-
-def http_options_only(config: Any, path: str) -> Any:
-    """``http_options`` from a config that may hold nothing else (the SDK's Get/Delete configs)."""
-    if config is None:
-        return None
-    if isinstance(config, Mapping):
-        extra = sorted(str(k) for k in config if k not in ("http_options", "httpOptions"))
-        if extra:
-            raise ConfigurationError(f"{path}: unknown key(s) {', '.join(extra)}; only 'http_options' is accepted")
-        return config.get("http_options", config.get("httpOptions"))
-    return getattr(config, "http_options", None)
-
-
-def paged(
-    client: Client,
-    path: str,
-    page_type: type[P],
-    items: Callable[[P], Sequence[T] | None],
-    *,
-    config: Any,
-    config_type: Any,
-    name: str,
-) -> Pager[T]:
-    """A Pager over ``GET {path}?pageSize=&pageToken=``; the config is checked now, pages load later."""
-    cfg = None if config is None else to_struct(config, config_type)
-    size = getattr(cfg, "page_size", None)
-    if size is not None and size <= 0:
-        raise ConfigurationError(f"{name}: config.page_size must be a positive int, got {size!r}")
-    first = getattr(cfg, "page_token", None) or None
-    http_options = getattr(cfg, "http_options", None)
-
-    async def fetch(token: str | None) -> tuple[Sequence[T], str | None]:
-        params = {"pageSize": str(size)} if size else {}
-        token = token or first  # only the first fetch has no token
-        if token:
-            params["pageToken"] = token
-        page = await client._call("GET", path, page_type, params=params or None, http_options=http_options)
-        return items(page) or (), getattr(page, "next_page_token", None) or None
-
-    return Pager(fetch, name=name)
