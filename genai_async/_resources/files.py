@@ -31,6 +31,7 @@ from .._options import with_overrides
 from .._pager import Pager, paged
 from ..types import File, FileSource, FileState, ListFilesConfig, ListFilesResponse, UploadFileConfig
 from . import _upload
+from ._sources import open_source
 
 if TYPE_CHECKING:
     from .._client import Client
@@ -114,7 +115,7 @@ class Files:
         meta = File(name=file_path(cfg.name, "config.name") if cfg.name else None, display_name=cfg.display_name)
         settings = with_overrides(self._client._settings, cfg.http_options)
         label = _label(file)
-        source = await _upload.open_source(file, label)
+        source = await open_source(file, label)
         try:
             return await _upload.upload(self._client, settings, source, mime_type=mime, meta=meta, label=label)
         finally:

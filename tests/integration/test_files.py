@@ -19,7 +19,7 @@ from aiohttp import web
 
 import genai_async
 from genai_async import errors, types
-from genai_async._resources import _upload
+from genai_async._resources import _sources, _upload
 from tests.conftest import Scripted, fixture_json
 
 KEY = "test-key-123"
@@ -30,6 +30,7 @@ FOREIGN_UPLOAD_URL = "https://uploads.example.com/upload/v1beta/files?upload_id=
 def _fast(monkeypatch: pytest.MonkeyPatch) -> None:
     """Small chunks so a few KB make several chunks; no backoff sleeps."""
     monkeypatch.setattr(_upload, "CHUNK_SIZE", 4096)
+    monkeypatch.setattr(_sources, "IN_MEMORY_LIMIT", 4096)
     monkeypatch.setattr(_upload, "RETRY_DELAY", 0.0)
 
 
