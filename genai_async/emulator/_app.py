@@ -1,0 +1,326 @@
+"""The :class:`Emulator`: state, scripting API, routing and authentication.
+
+Every request goes through one handler: record it, route it to an endpoint name, take the next
+scripted action for that name (error, exact response or fault), authenticate, run the endpoint,
+then hand the reply to the sender. Errors anywhere become the service's envelope (gemini-rest.md
+§13). The endpoints live in their own modules (_models, _files, _caches); this one only wires them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from . import _catalogue, _models
+from ._caches import Caches
+from ._files import Files
+from ._script import FAULT_KINDS, FILE_STATES, Fault, Script, ScriptedError, ScriptedResponse
+from ._send import Reply, Sender, error_reply, plan, scripted_error, scripted_response, unary
+from ._wire import DEFAULT_MESSAGES, ApiError, bad_key_error, camelize, decode_json, paginate
+
+_VERSION = r"/(?P<version>v1beta|v1|v1alpha)"
+_ROUTES: list[tuple[str, re.Pattern[str], str]] = [
+    (m, re.compile(p + r"\Z"), name)
+    for m, p, name in [
+        ("POST", r"/upload" + _VERSION + r"/files", "upload"),
+        ("POST", _VERSION + r"/models/(?P<id>[^/:]+):(?P<method>\w+)", "model-method"),
+        ("GET", _VERSION + r"/models", "models.list"),
+        ("GET", _VERSION + r"/models/(?P<id>[^/:]+)", "models.get"),
+        ("GET", _VERSION + r"/files", "files.list"),
+        ("GET", _VERSION + r"/files/(?P<id>[^/:]+)", "files.get"),
+        ("DELETE", _VERSION + r"/files/(?P<id>[^/:]+)", "files.delete"),
+        ("GET", _VERSION + r"/files/(?P<id>[^/:]+):download", "files.download"),
+        ("POST", _VERSION + r"/cachedContents", "cachedContents.create"),
+        ("GET", _VERSION + r"/cachedContents", "cachedContents.list"),
+        ("GET", _VERSION + r"/cachedContents/(?P<id>[^/:]+)", "cachedContents.get"),
+        ("PATCH", _VERSION + r"/cachedContents/(?P<id>[^/:]+)", "cachedContents.patch"),
+        ("DELETE", _VERSION + r"/cachedContents/(?P<id>[^/:]+)", "cachedContents.delete"),
+    ]
+]
+_MODEL_METHODS = frozenset(
+    {"generateContent", "streamGenerateContent", "countTokens", "embedContent", "batchEmbedContents"}
+)
+_COMMON_HEADERS = {
+    "Server": "scaffolding on HTTPServer2",
+    "Vary": "Origin, X-Origin, Referer",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "SAMEORIGIN",
+    "X-XSS-Protection": "0",
+}
+_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+_log = logging.getLogger("genai_async.emulator")
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request as the emulator received it. Header names are lower-cased."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    json: Any
+    body: bytes
+
+
+class Emulator:
+    """A local Gemini REST server (v1beta wire protocol): deterministic, scriptable, in-process.
+
+    Use :func:`running` to serve it on a socket; ``.app`` is the ``aiohttp.web.Application`` for
+    custom runners. ``.requests`` records every request; ``queue_*`` script the next replies.
+
+    Options: ``seed`` changes every generated text (same request + seed = same bytes);
+    ``time_to_first_chunk`` (seconds) and ``tokens_per_second`` (None = no pacing) delay generated
+    content, streamed or unary; ``chunk_tokens`` is the stream chunk size; ``api_key`` set means any
+    other key gets 400 API_KEY_INVALID (unset: any non-empty key passes; none at all is a 403);
+    ``sse_line_ending`` frames SSE events; ``usage_on_every_chunk=False`` puts usage on the last
+    event only; ``models`` replaces the catalogue (Model resources); ``file_processing_delay`` is how
+    long an upload stays PROCESSING.
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        time_to_first_chunk: float = 0.0,
+        tokens_per_second: float | None = None,
+        chunk_tokens: int = 8,
+        api_key: str | None = None,
+        sse_line_ending: str = "\r\n",
+        usage_on_every_chunk: bool = True,
+        models: list[dict[str, Any]] | None = None,
+        file_processing_delay: float = 0.0,
+    ) -> None:
+        if chunk_tokens < 1:
+            raise ValueError("chunk_tokens must be at least 1")
+        if tokens_per_second is not None and tokens_per_second <= 0:
+            raise ValueError("tokens_per_second must be positive (or None for no pacing)")
+        self.seed = seed
+        self.time_to_first_chunk = time_to_first_chunk
+        self.tokens_per_second = tokens_per_second
+        self.chunk_tokens = chunk_tokens
+        self.api_key = api_key
+        self.sse_line_ending = sse_line_ending
+        self.usage_on_every_chunk = usage_on_every_chunk
+        self.models: list[dict[str, Any]] = models if models is not None else _catalogue.default_models()
+        self.requests: list[RecordedRequest] = []
+        self._script = Script()
+        self._ids = random.Random(seed)
+        self._files = Files(self._new_id, file_processing_delay, self._script.file_states)
+        self._caches = Caches(self._new_id, self.models)
+        self._closing = asyncio.Event()
+        self._hanging: set[asyncio.Task[Any]] = set()
+        self._base_url: str | None = None
+        self.app = web.Application(client_max_size=128 * 1024 * 1024)
+        self.app.router.add_route("*", "/{tail:.*}", self._handle)
+        self.app.on_startup.append(self._on_startup)
+        self.app.on_shutdown.append(self._on_shutdown)
+
+    @property
+    def base_url(self) -> str:
+        """``http://host:port`` while served by :func:`running`; raises before that."""
+        if self._base_url is None:
+            raise RuntimeError("the emulator is not running; use `async with running() as emu`")
+        return self._base_url
+
+    @base_url.setter
+    def base_url(self, value: str | None) -> None:
+        self._base_url = value
+
+    def reset(self) -> None:
+        """Forget recorded requests, scripted actions, files, uploads and caches."""
+        self.requests.clear()
+        self._script.clear()
+        self._files.reset()
+        self._caches.reset()
+        self._ids.seed(self.seed)
+
+    # -- scripting -----------------------------------------------------------------------------
+
+    def queue_error(
+        self,
+        status: int,
+        *,
+        message: str | None = None,
+        status_name: str | None = None,
+        details: list[dict[str, Any]] | None = None,
+        retry_delay: float | None = None,
+        headers: Mapping[str, str] | None = None,
+        body: bytes | str | None = None,
+        content_type: str | None = None,
+        endpoint: str | None = None,
+        times: int = 1,
+    ) -> None:
+        """Answer the next matching request(s) with an error: the JSON envelope, or a raw ``body``."""
+        raw = body.encode() if isinstance(body, str) else body
+        action = ScriptedError(
+            status, message, status_name, details, retry_delay, dict(headers or {}), raw, content_type
+        )
+        self._script.add(action, endpoint, times)
+
+    def queue_response(
+        self,
+        body: dict[str, Any] | list[Any] | bytes | str,
+        endpoint: str | None = None,
+        *,
+        status: int = 200,
+        headers: Mapping[str, str] | None = None,
+        times: int = 1,
+    ) -> None:
+        """Answer the next matching request(s) with exactly ``body``.
+
+        For ``streamGenerateContent`` a list is sent as one SSE event (or array element) per dict;
+        bytes/str items and bodies are written verbatim.
+        """
+        self._script.add(ScriptedResponse(body, status, dict(headers or {})), endpoint, times)
+
+    def queue_fault(
+        self, kind: str, *, after_events: int = 0, endpoint: str | None = None, times: int = 1, **opts: Any
+    ) -> None:
+        """Misbehave on the next matching request(s); ``kind`` is one of ``FAULT_KINDS``."""
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault kind {kind!r}; expected one of {sorted(FAULT_KINDS)}")
+        self._script.add(Fault(kind, after_events, dict(opts)), endpoint, times)
+
+    def queue_file_state(self, state: str) -> None:
+        """Make the next finalized upload end in ``state`` (``FAILED``, ``PROCESSING`` forever, ``ACTIVE``)."""
+        if state not in FILE_STATES:
+            raise ValueError(f"unknown file state {state!r}; expected one of {sorted(FILE_STATES)}")
+        self._script.file_states.append(state)
+
+    # -- plumbing ------------------------------------------------------------------------------
+
+    def _new_id(self) -> str:
+        return "".join(self._ids.choice(_ID_ALPHABET) for _ in range(12))
+
+    async def _on_startup(self, app: web.Application) -> None:
+        self._closing = asyncio.Event()
+
+    async def _on_shutdown(self, app: web.Application) -> None:
+        # Pauses and hangs wait on this event and end at once; whatever is still hanging after one
+        # loop turn is cancelled so the runner never waits out its shutdown timeout.
+        self._closing.set()
+        await asyncio.sleep(0)
+        for task in list(self._hanging):
+            task.cancel()
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        raw = await request.read()
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        query = dict(request.query)
+        try:
+            parsed = decode_json(raw) if raw and "json" in headers.get("content-type", "json") else None
+        except ApiError:
+            parsed = None
+        self.requests.append(RecordedRequest(request.method, request.path, query, headers, parsed, raw))
+        fault: Fault | None = None
+        try:
+            endpoint, params = self._route(request.method, request.path, query)
+            action = self._script.take(endpoint)
+            if isinstance(action, ScriptedError):
+                reply = scripted_error(action)
+            elif isinstance(action, ScriptedResponse):
+                reply = scripted_response(action, endpoint, query.get("alt") == "sse")
+            else:
+                fault = action
+                self._authorize(endpoint, headers, query)
+                reply = self._dispatch(endpoint, params, request, raw, headers, query)
+        except ApiError as err:
+            reply = error_reply(err)
+        except Exception as exc:  # an emulator bug: answer like the service's 500, and say what broke
+            _log.exception("emulator failed on %s %s", request.method, request.path)
+            reply = error_reply(ApiError(500, f"Emulator internal error: {type(exc).__name__}: {exc}"))
+        reply.headers = {**_COMMON_HEADERS, **reply.headers}
+        actions = plan(
+            reply,
+            fault,
+            first_delay=self.time_to_first_chunk if reply.paced else 0.0,
+            tokens_per_second=self.tokens_per_second if reply.paced else None,
+            line_end=self.sse_line_ending.encode(),
+        )
+        return await Sender(self._closing, self._hanging).send(request, reply, actions)
+
+    def _route(self, method: str, path: str, query: dict[str, str]) -> tuple[str, dict[str, str]]:
+        for verb, pattern, name in _ROUTES:
+            match = pattern.match(path)
+            if match is None or verb != method:
+                continue
+            params = match.groupdict()
+            if name == "upload":
+                return ("upload.chunk" if "upload_id" in query else "upload"), params
+            if name == "model-method":
+                if params["method"] not in _MODEL_METHODS:
+                    raise ApiError(501, f"The emulator does not implement {params['method']}.")
+                return params["method"], params
+            return name, params
+        raise ApiError(404, f"Method not found: {method} {path}")
+
+    def _authorize(self, endpoint: str, headers: dict[str, str], query: dict[str, str]) -> None:
+        if endpoint == "upload.chunk":
+            return  # the upload_id authorises chunk requests, as for the real service
+        key = headers.get("x-goog-api-key") or query.get("key")
+        if not key:
+            if self.api_key is None and headers.get("authorization", "").startswith("Bearer "):
+                return
+            raise ApiError(403, DEFAULT_MESSAGES[403])
+        if self.api_key is not None and key != self.api_key:
+            raise bad_key_error()
+
+    def _dispatch(
+        self,
+        endpoint: str,
+        params: dict[str, str],
+        request: web.Request,
+        raw: bytes,
+        headers: dict[str, str],
+        query: dict[str, str],
+    ) -> Reply:
+        base = f"{request.scheme}://{request.host}"
+        if endpoint == "upload":
+            body = camelize(decode_json(raw)) if raw.strip() else {}
+            return self._files.start(headers, body, base, params["version"])
+        if endpoint == "upload.chunk":
+            return self._files.chunk(query["upload_id"], headers, raw)
+        if endpoint == "models.list":
+            return unary(paginate([dict(m) for m in self.models], query, "models", default=50, maximum=1000))
+        if endpoint == "models.get":
+            return unary(dict(_models.find(self.models, params["id"], params["version"], "GetModel")))
+        if endpoint.startswith("files."):
+            file_id = params.get("id", "")
+            handlers = {
+                "files.list": lambda: self._files.list(query),
+                "files.get": lambda: self._files.get(file_id),
+                "files.delete": lambda: self._files.delete(file_id),
+                "files.download": lambda: self._files.download(file_id),
+            }
+            return handlers[endpoint]()
+        if endpoint.startswith("cachedContents."):
+            return self._cache_endpoint(endpoint, params.get("id", ""), raw, query)
+        model = _models.find(self.models, params["id"], params["version"], endpoint)
+        body = decode_json(raw)
+        if endpoint == "countTokens":
+            return _models.count_tokens(model, body, self._caches)
+        if endpoint in ("embedContent", "batchEmbedContents"):
+            return _models.embed(endpoint, model, body)
+        settings = _models.Settings(self.seed, self.chunk_tokens, self.usage_on_every_chunk)
+        sse = query.get("alt") == "sse"
+        return _models.generate(endpoint, model, body, sse, settings, self._caches, self._files.describe)
+
+    def _cache_endpoint(self, endpoint: str, cache_id: str, raw: bytes, query: dict[str, str]) -> Reply:
+        if endpoint == "cachedContents.list":
+            return self._caches.list(query)
+        if endpoint == "cachedContents.get":
+            return self._caches.get(cache_id)
+        if endpoint == "cachedContents.delete":
+            return self._caches.delete(cache_id)
+        body = camelize(decode_json(raw)) if raw.strip() else {}
+        if not isinstance(body, dict):
+            raise ApiError(400, "Invalid JSON payload received. Expected an object.")
+        return self._caches.create(body) if endpoint == "cachedContents.create" else self._caches.patch(cache_id, body)

@@ -1,0 +1,51 @@
+"""Serve an :class:`Emulator` on a real socket: :func:`running` for tests, :func:`serve` for the CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from collections.abc import AsyncIterator
+from typing import Any
+
+from aiohttp import web
+
+from ._app import Emulator
+
+# Handlers end promptly on shutdown (see Emulator._on_shutdown); this only bounds a stuck one.
+_SHUTDOWN_TIMEOUT = 2.0
+
+
+@contextlib.asynccontextmanager
+async def running(host: str = "127.0.0.1", port: int = 0, **emulator_kwargs: Any) -> AsyncIterator[Emulator]:
+    """Start an :class:`Emulator` on ``host:port`` (0 = any free port) and yield it with ``base_url`` set.
+
+    On exit the server stops accepting, ends streaming and hanging handlers, and closes every
+    connection before returning.
+    """
+    emulator = Emulator(**emulator_kwargs)
+    runner = web.AppRunner(emulator.app, handler_cancellation=True, shutdown_timeout=_SHUTDOWN_TIMEOUT, access_log=None)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, host, port)
+        await site.start()
+        bound_host, bound_port = runner.addresses[0][:2]
+        shown = f"[{bound_host}]" if ":" in str(bound_host) else str(bound_host)
+        emulator.base_url = f"http://{shown}:{bound_port}"
+        yield emulator
+    finally:
+        emulator.base_url = None
+        await runner.cleanup()
+
+
+async def _serve_forever(host: str, port: int, emulator_kwargs: dict[str, Any]) -> None:
+    async with running(host, port, **emulator_kwargs) as emulator:
+        sys.stdout.write(f"Gemini emulator listening on {emulator.base_url}\n")
+        sys.stdout.flush()
+        await asyncio.Event().wait()
+
+
+def serve(host: str = "127.0.0.1", port: int = 8765, **emulator_kwargs: Any) -> None:
+    """Run an emulator until Ctrl-C; prints its base URL (for ``genai-async emulator --port``)."""
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve_forever(host, port, emulator_kwargs))

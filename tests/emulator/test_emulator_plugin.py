@@ -1,0 +1,87 @@
+"""The pytest plugin's ``gemini_emulator`` fixture, recorded requests and ``reset()``."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from genai_async.emulator import Emulator
+
+from .emulator_helpers import KEY, MODEL, Api, user
+
+
+async def test_fixture_serves_requests(gemini_emulator: Emulator) -> None:
+    async with aiohttp.ClientSession() as session:
+        response = await Api(session, gemini_emulator).generate({"contents": [user("Hi")]})
+    assert response["modelVersion"] == MODEL
+
+
+@pytest.mark.gemini_emulator(api_key="only-this", seed=3)
+async def test_fixture_takes_marker_options(gemini_emulator: Emulator) -> None:
+    assert gemini_emulator.api_key == "only-this" and gemini_emulator.seed == 3
+    async with aiohttp.ClientSession() as session:
+        result = await Api(session, gemini_emulator).post(f"/v1beta/models/{MODEL}:countTokens", {"contents": []})
+    assert result.status == 400 and b"API_KEY_INVALID" in result.body
+
+
+async def test_requests_are_recorded_and_reset(api: Api, emu: Emulator) -> None:
+    await api.post(f"/v1beta/models/{MODEL}:generateContent", {"contents": [user("Hi")]}, params={"alt": "json"})
+    await api.request("POST", "/upload/v1beta/files?upload_id=x", data=b"\x00\x01", key=None)
+    first, second = emu.requests
+    assert first.method == "POST" and first.path == f"/v1beta/models/{MODEL}:generateContent"
+    assert first.query == {"alt": "json"}
+    assert first.headers["x-goog-api-key"] == KEY
+    assert first.json == {"contents": [user("Hi")]}
+    assert second.json is None and second.body == b"\x00\x01"
+    emu.queue_error(500)
+    emu.reset()
+    assert emu.requests == []
+    assert (await api.post(f"/v1beta/models/{MODEL}:countTokens", {"contents": []})).status == 200
+
+
+def test_base_url_needs_a_running_server() -> None:
+    with pytest.raises(RuntimeError, match="not running"):
+        _ = Emulator().base_url
+
+
+STRICT_USER_TEST = """
+import aiohttp, pytest
+
+@pytest.mark.asyncio
+async def test_uses_fixture(gemini_emulator):
+    async with aiohttp.ClientSession() as s:
+        async with s.get(gemini_emulator.base_url + "/v1beta/models", headers={"x-goog-api-key": "k"}) as r:
+            assert r.status == 200
+"""
+SYNC_USER_TEST = """
+def test_uses_fixture(gemini_emulator):
+    pass
+"""
+
+
+def _run_pytest(tmp_path: Path, source: str, *args: str) -> subprocess.CompletedProcess[str]:
+    (tmp_path / "test_user.py").write_text(source)
+    (tmp_path / "pytest.ini").write_text("[pytest]\nfilterwarnings = error\n")
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_fixture_works_in_strict_mode(tmp_path: Path) -> None:
+    strict = _run_pytest(tmp_path, STRICT_USER_TEST, "-o", "asyncio_mode=strict")
+    assert strict.returncode == 0, strict.stdout + strict.stderr
+
+
+def test_fixture_explains_a_missing_pytest_asyncio(tmp_path: Path) -> None:
+    without = _run_pytest(tmp_path, SYNC_USER_TEST, "-p", "no:asyncio")
+    assert without.returncode != 0
+    assert "needs pytest-asyncio" in without.stdout + without.stderr
