@@ -47,6 +47,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json-output", action="store_true", help="ask for JSON output (response_mime_type)")
     p.add_argument("--file", action="append", default=[], metavar="PATH", help="attach a file (repeatable)")
     p.add_argument("--timeout", type=float, help="longest silence allowed, in seconds")
+    p.add_argument("--no-retry", action="store_true", help="fail at once instead of retrying 429/5xx/connect errors")
     p.add_argument("--debug", action="store_true", help="show tracebacks")
 
 
@@ -71,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     emu.add_argument("--tokens-per-second", type=float, help="output pace (default: as fast as possible)")
     emu.add_argument("--seed", type=int, default=0)
     emu.add_argument("--debug", action="store_true")
+    from ._bench.cli import add_bench_parser
+
+    add_bench_parser(sub)
     return parser
 
 
@@ -105,12 +109,14 @@ def contents_of(prompt: str, files: Sequence[str]) -> list[Any]:
 @contextlib.asynccontextmanager
 async def open_client(args: argparse.Namespace) -> AsyncIterator[Client]:
     """A client on the real API, on --base-url, or on an in-process emulator (--emulator)."""
-    timeout: dict[str, Any] = {"timeout": args.timeout} if getattr(args, "timeout", None) else {}
+    options: dict[str, Any] = {"timeout": args.timeout} if getattr(args, "timeout", None) else {}
+    if getattr(args, "no_retry", False):
+        options["retry"] = False
     if getattr(args, "emulator", False):
         from .emulator import running
 
         async with running(time_to_first_chunk=0.2, tokens_per_second=80) as emu:
-            async with Client(api_key=EMULATOR_KEY, base_url=emu.base_url, **timeout) as client:
+            async with Client(api_key=EMULATOR_KEY, base_url=emu.base_url, **options) as client:
                 yield client
         return
     key = env_api_key()
@@ -118,7 +124,7 @@ async def open_client(args: argparse.Namespace) -> AsyncIterator[Client]:
         key = key or EMULATOR_KEY if _loopback(args.base_url) else key
     if not key:
         raise UsageError("no API key: set GEMINI_API_KEY (or GOOGLE_API_KEY), or use --emulator to run offline")
-    async with Client(api_key=key, base_url=getattr(args, "base_url", None), **timeout) as client:
+    async with Client(api_key=key, base_url=getattr(args, "base_url", None), **options) as client:
         yield client
 
 
@@ -278,6 +284,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "emulator":
             return cmd_emulator(args)
+        if args.command == "bench":
+            from ._bench.cli import run_bench
+
+            return run_bench(args)
         return asyncio.run(commands[args.command](args))
     except KeyboardInterrupt:
         sys.stderr.write("\ninterrupted\n")

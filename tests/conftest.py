@@ -106,7 +106,7 @@ async def server() -> AsyncIterator[Scripted]:
 async def client(server: Scripted) -> AsyncIterator[Any]:
     import genai_async
 
-    c = genai_async.Client(api_key="test-key-123", base_url=server.base_url)
+    c = genai_async.Client(api_key="test-key-123", base_url=server.base_url, retry=False)  # retries: test_retry.py
     try:
         yield c
     finally:

@@ -80,7 +80,9 @@ async def test_network_failure_is_one_line_exit_1() -> None:
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     sock.close()
-    code, out, err = await run("generate", "Hi", "--base-url", f"http://127.0.0.1:{port}", env={"GEMINI_API_KEY": "k"})
+    code, out, err = await run(
+        "generate", "Hi", "--base-url", f"http://127.0.0.1:{port}", "--no-retry", env={"GEMINI_API_KEY": "k"}
+    )
     assert code == 1 and "cannot connect" in err and "Traceback" not in err
 
 

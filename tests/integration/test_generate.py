@@ -127,7 +127,7 @@ async def test_connection_refused_is_connection_error() -> None:
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     sock.close()
-    async with genai_async.Client(api_key="k", base_url=f"http://127.0.0.1:{port}") as client:
+    async with genai_async.Client(api_key="k", base_url=f"http://127.0.0.1:{port}", retry=False) as client:
         with pytest.raises(errors.ConnectionError) as info:
             await client.models.generate_content(model=MODEL, contents="x")
     assert isinstance(info.value, ConnectionError)
