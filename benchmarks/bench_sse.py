@@ -1,6 +1,6 @@
-"""Measure the SSE decoder (genai_async.sse) on its own: no network, no JSON parsing.
+"""Measure the SSE decoder (genai_async.sse), then the whole per-chunk path without the network.
 
-Three cases, each timed with time.perf_counter over several repeats (best and median shown):
+Five cases, each timed with time.perf_counter over several repeats (best and median shown):
 
 (a) throughput: every tests/fixtures/*.sse stream concatenated, repeated --copies times, and fed to one
     decoder in 4 KiB reads (what aiohttp typically hands over);
@@ -10,8 +10,9 @@ Three cases, each timed with time.perf_counter over several repeats (best and me
     feed(), as it arrives from a live stream. The "floor" row is what any decoder must do (slice the
     JSON out and decode it as UTF-8), so the difference between the rows is the decoder's overhead.
 
-`bench_events()` takes an optional per-event callback so a later step can add, for example, msgspec
-decoding of each event's data as another row of the table.
+(d) as (c) plus the msgspec decode of each event straight into types.GenerateContentResponse (the
+    issue's "decoder plus msgspec decode of a typical 300-byte chunk" figure; target < 5 µs);
+(e) as (d) plus stitching each chunk into the final response (genai_async._accumulate).
 
 Usage: python benchmarks/bench_sse.py [--repeats 7] [--copies 200] [--events 20000]
 """
@@ -24,7 +25,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import msgspec
+
+from genai_async._accumulate import Accumulator
 from genai_async.sse import ServerSentEvent, SSEDecoder
+from genai_async.types import GenerateContentResponse
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
 KIB = 1024
@@ -132,6 +137,16 @@ def main() -> None:
     rows.append((f"(c) {len(event)}-byte event, one per feed()", "µs/event", best, median))
     best, median = bench_floor(event, args.events, args.repeats)
     rows.append(("    floor: slice + UTF-8 decode of the JSON", "µs/event", best, median))
+    chunk_decoder = msgspec.json.Decoder(GenerateContentResponse)
+    best, median = bench_events(event, args.events, args.repeats, lambda ev: chunk_decoder.decode(ev.data))
+    rows.append(("(d) (c) + msgspec decode to GenerateContentResponse", "µs/chunk", best, median))
+    acc = Accumulator()
+
+    def decode_and_stitch(ev: ServerSentEvent) -> None:
+        acc.add(chunk_decoder.decode(ev.data))
+
+    best, median = bench_events(event, args.events, args.repeats, decode_and_stitch)
+    rows.append(("(e) (d) + stitching (Accumulator.add)", "µs/chunk", best, median))
 
     width = max(len(row[0]) for row in rows)
     print(f"{'case':<{width}}  {'unit':<8}  {'best':>9}  {'median':>9}")

@@ -22,6 +22,7 @@ O(total text) however many chunks arrive.
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import msgspec
@@ -42,6 +43,7 @@ _LAST_WINS = (
     "url_context_metadata",
     "continuation_token",
 )
+_last_wins = operator.attrgetter(*_LAST_WINS)
 
 
 class _Run:
@@ -82,10 +84,11 @@ class _CandidateState:
             if content.parts:
                 for part in content.parts:
                     self._add_part(part)
-        for name in _LAST_WINS:
-            value = getattr(cand, name)
-            if value is not None:
-                self.fields[name] = value
+        values = _last_wins(cand)
+        if values.count(None) != len(_LAST_WINS):  # most chunks carry none of these: one C call
+            for name, value in zip(_LAST_WINS, values, strict=True):
+                if value is not None:
+                    self.fields[name] = value
 
     def _add_part(self, part: Part) -> None:
         text = part.text
