@@ -16,7 +16,6 @@ from __future__ import annotations
 import difflib
 import enum
 import functools
-import mimetypes
 import os
 import pathlib
 import re
@@ -379,6 +378,8 @@ INLINE_LIMIT = 20 * 1024 * 1024
 
 def guess_mime(path: os.PathLike[str] | str) -> str | None:
     """The MIME type of a file name (stdlib table plus the types Gemini accepts that it lacks)."""
+    import mimetypes  # reads the system's tables on first use
+
     mime, _ = mimetypes.guess_type(str(path))
     if mime is None:
         mime = _EXTRA_MIME.get(os.path.splitext(str(path))[1].lower())

@@ -41,7 +41,7 @@ class Settings:
     timeout: float | None = DEFAULT_TIMEOUT
     connect_timeout: float | None = DEFAULT_CONNECT_TIMEOUT
     total_timeout: float | None = None
-    headers: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    headers: Mapping[str, str] = dataclasses.field(default_factory=dict, hash=False)
     max_connections: int = DEFAULT_MAX_CONNECTIONS
     allow_insecure_http: bool = False
     retry: RetryPolicy | None = RetryPolicy()

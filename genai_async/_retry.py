@@ -19,7 +19,6 @@ Decisions (the README's "Retries" table says the same to users):
 from __future__ import annotations
 
 import dataclasses
-import email.utils
 import time
 from collections.abc import Mapping
 from random import Random
@@ -80,6 +79,8 @@ def parse_retry_after(value: str, now: float) -> float | None:
     value = value.strip()
     if value.isdigit():
         return float(value)
+    import email.utils  # rare path: keep it off `import genai_async`
+
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):

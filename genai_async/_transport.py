@@ -7,7 +7,8 @@ aiohttp itself is imported on first use, which keeps ``import genai_async`` chea
 Time limits: ``sock_read`` is the longest silence (headers, first chunk, between chunks), so a
 stream that keeps producing is never cut; ``sock_connect`` bounds connecting; ``total`` is only set
 for unary calls that ask for a deadline. Every aiohttp/OS/timeout failure is translated in one
-place, :func:`_translate`, and re-raised as ours ``from`` the original.
+place, :func:`translate`, and re-raised as ours ``from`` the original; the hot paths stay plain
+awaits inside ``try`` (free in CPython 3.11) and map only on failure.
 
 Connections: a response read to the end goes back to the pool; a response abandoned early (break,
 cancellation, error, garbage collection) is closed, so no half-read connection is ever reused.
@@ -16,11 +17,11 @@ cancellation, error, garbage collection) is closed, so no half-read connection i
 from __future__ import annotations
 
 import asyncio
+import functools
 import math
 import platform
 import weakref
-from collections.abc import AsyncIterable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ._options import Settings, redact_url
@@ -56,7 +57,7 @@ class Response:
     ) -> None:
         self._resp = resp
         self.status = resp.status
-        self.headers: dict[str, str] = {k.lower(): v for k, v in resp.headers.items()}
+        self.headers: Mapping[str, str] = resp.headers  # case-insensitive
         self.endpoint = endpoint
         self.settings = settings
         self._owner = owner
@@ -66,31 +67,34 @@ class Response:
     async def read_chunk(self) -> bytes:
         """The next piece of body as it arrived on the socket; ``b""`` at the end of the body."""
         try:
-            with _translate(self.endpoint, self.settings, reading=True):
-                return await self._resp.content.readany()
-        except GenAIError as exc:
-            closed = self._owner.closed_error(self.endpoint)
-            if closed is None:
-                raise
-            raise closed from exc
+            return await self._resp.content.readany()
+        except Exception as exc:  # the hot path stays a plain await: mapping happens only on failure
+            raise self._error(exc) from exc
 
     async def read(self, limit: int = 256 * 1024 * 1024) -> bytes:
         """The whole body (at most ``limit`` bytes); the connection goes back to the pool afterwards."""
         length = self._resp.content_length
-        if length is not None and length > limit:
-            self.close()
-            raise StreamError(f"{self.endpoint}: the response is {length} bytes, over the {limit}-byte limit")
-        buf = bytearray()
         try:
-            while piece := await self.read_chunk():
-                buf += piece
-                if len(buf) > limit:
-                    raise StreamError(f"{self.endpoint}: the response grew past the {limit}-byte limit")
-        except BaseException:
+            if length is not None and length <= limit:
+                data = await self._resp.read()
+            else:
+                buf = bytearray()
+                while piece := await self._resp.content.readany():
+                    buf += piece
+                    if len(buf) > limit:
+                        raise StreamError(f"{self.endpoint}: the response grew past the {limit}-byte limit")
+                data = bytes(buf)
+        except BaseException as exc:
             self.close()
+            if isinstance(exc, Exception) and not isinstance(exc, GenAIError):
+                raise self._error(exc) from exc
             raise
         self.release()
-        return bytes(buf)
+        return data
+
+    def _error(self, exc: Exception) -> BaseException:
+        closed = self._owner.closed_error(self.endpoint)
+        return closed if closed is not None else translate(exc, self.endpoint, self.settings, reading=True)
 
     def release(self) -> None:
         """Return the connection to the pool (only valid once the body was read to its end)."""
@@ -191,18 +195,12 @@ class Transport:
         """
         session = self._get_session()
         url = path_or_url if "://" in path_or_url else settings.url(path_or_url)
-        hdrs = {**settings.headers, "x-goog-api-key": settings.api_key, "Content-Type": "application/json"}
-        if settings.total_timeout and not stream:
-            hdrs["X-Server-Timeout"] = str(math.ceil(settings.total_timeout))
-        if headers:
-            hdrs.update(headers)
-        timeout = _aiohttp().ClientTimeout(
-            total=None if stream else settings.total_timeout,
-            sock_connect=settings.connect_timeout,
-            sock_read=settings.timeout,
-        )
-        with _translate(endpoint, settings, reading=False):
+        base_headers, timeout = _request_setup(settings, stream)
+        hdrs = {**base_headers, **headers} if headers else base_headers
+        try:
             resp = await session.request(method, url, data=body, headers=hdrs, timeout=timeout, params=params)
+        except Exception as exc:
+            raise translate(exc, endpoint, settings, reading=False) from exc
         if resp.status < 300:
             return Response(resp, endpoint, settings, self)
         try:
@@ -212,14 +210,30 @@ class Transport:
         raise api_error(resp.status, raw, reason=resp.reason, endpoint=endpoint, headers=resp.headers)
 
 
+@functools.lru_cache(maxsize=64)
+def _request_setup(settings: Settings, stream: bool) -> tuple[dict[str, str], Any]:
+    """Headers and aiohttp timeouts of a request, built once per settings (they are frozen)."""
+    hdrs = {**settings.headers, "x-goog-api-key": settings.api_key, "Content-Type": "application/json"}
+    if settings.total_timeout and not stream:
+        hdrs["X-Server-Timeout"] = str(math.ceil(settings.total_timeout))
+    timeout = _aiohttp().ClientTimeout(
+        total=None if stream else settings.total_timeout,
+        sock_connect=settings.connect_timeout,
+        sock_read=settings.timeout,
+    )
+    return hdrs, timeout
+
+
 async def _read_capped(resp: aiohttp.ClientResponse, endpoint: str, settings: Settings) -> bytes:
     buf = bytearray()
-    with _translate(endpoint, settings, reading=True):
+    try:
         while len(buf) < ERROR_BODY_LIMIT:
             piece = await resp.content.read(ERROR_BODY_LIMIT - len(buf))
             if not piece:
                 break
             buf += piece
+    except Exception as exc:
+        raise translate(exc, endpoint, settings, reading=True) from exc
     return bytes(buf)
 
 
@@ -238,41 +252,42 @@ def api_error(
     )
 
 
-@contextmanager
-def _translate(endpoint: str, settings: Settings, *, reading: bool) -> Iterator[None]:
-    """Re-raise aiohttp/OS/timeout failures as genai_async errors naming the endpoint and limit."""
+def translate(exc: Exception, endpoint: str, settings: Settings, *, reading: bool) -> Exception:
+    """The genai_async error for an aiohttp/OS/timeout failure, naming the endpoint and the limit.
+
+    The one place lower-library errors are mapped; callers ``raise translate(...) from exc``.
+    """
+    if isinstance(exc, GenAIError):
+        return exc
     aiohttp = _aiohttp()
     where = f"{endpoint} at {redact_url(settings.base_url)}"
-    try:
-        yield
-    except GenAIError:
-        raise
-    except aiohttp.ConnectionTimeoutError as exc:
-        raise TimeoutError(
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        return TimeoutError(
             f"connect timeout: no connection to {where} within {settings.connect_timeout}s "
             "(raise connect_timeout= or check the network)",
             limit="connect",
             seconds=settings.connect_timeout,
             request_sent=False,
-        ) from exc
-    except aiohttp.ServerTimeoutError as exc:
-        raise TimeoutError(
+        )
+    if isinstance(exc, aiohttp.ServerTimeoutError):
+        return TimeoutError(
             f"read timeout: {where} sent nothing for {settings.timeout}s "
             "(raise timeout=, the longest silence allowed)",
             limit="read",
             seconds=settings.timeout,
-        ) from exc
-    except asyncio.TimeoutError as exc:
-        raise TimeoutError(
+        )
+    if isinstance(exc, asyncio.TimeoutError):
+        return TimeoutError(
             f"total timeout: {where} did not complete within {settings.total_timeout}s "
             "(raise total_timeout= or remove it)",
             limit="total",
             seconds=settings.total_timeout,
-        ) from exc
-    except aiohttp.ClientPayloadError as exc:
-        raise StreamError(f"the response body from {where} was cut: {exc}") from exc
-    except aiohttp.ClientConnectorError as exc:
-        raise ConnectionError(f"cannot connect to {where}: {exc.os_error or exc}", request_sent=False) from exc
-    except (aiohttp.ClientError, OSError) as exc:
+        )
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return StreamError(f"the response body from {where} was cut: {exc}")
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return ConnectionError(f"cannot connect to {where}: {exc.os_error or exc}", request_sent=False)
+    if isinstance(exc, (aiohttp.ClientError, OSError)):
         what = "while reading the response" if reading else "before the response arrived"
-        raise ConnectionError(f"connection to {where} failed {what}: {type(exc).__name__}: {exc}") from exc
+        return ConnectionError(f"connection to {where} failed {what}: {type(exc).__name__}: {exc}")
+    return exc

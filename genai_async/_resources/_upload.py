@@ -50,7 +50,6 @@ from ._sources import Source
 
 if TYPE_CHECKING:
     from .._client import Client
-    from .._transport import Response
 
 logger = logging.getLogger("genai_async")
 
@@ -85,14 +84,6 @@ def _int_header(headers: Mapping[str, str], name: str) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-async def _read_all(resp: Response) -> bytes:
-    try:
-        return await resp.read()
-    except BaseException:
-        resp.close()
-        raise
-
-
 async def upload(
     client: Client, settings: Settings, source: Source, *, mime_type: str, meta: File, label: str
 ) -> File:
@@ -108,7 +99,7 @@ async def upload(
     resp = await client._send(
         "POST", f"{settings.base_url}/{endpoint}", settings=settings, endpoint=endpoint, body=body, headers=headers
     )
-    await _read_all(resp)
+    await resp.read()
     url = resp.headers.get("x-goog-upload-url")
     if not url:
         raise errors.StreamError(
@@ -149,7 +140,7 @@ class _Transfer:
             received = _int_header(headers, "x-goog-upload-size-received")
             offset = received if received is not None and offset < received < end else end
 
-    async def _post(self, command: str, offset: int = 0, end: int = -1) -> tuple[dict[str, str], bytes]:
+    async def _post(self, command: str, offset: int = 0, end: int = -1) -> tuple[Mapping[str, str], bytes]:
         """Send ``command`` with the bytes [offset, end) (none for ``query``); the chunk lives only here."""
         headers, payload, where = {"X-Goog-Upload-Command": command}, None, self._endpoint
         if end >= 0:
@@ -162,7 +153,7 @@ class _Transfer:
         resp = await self._client._send(
             "POST", self._url, settings=self._settings, endpoint=where, body=payload, headers=headers
         )
-        body = await _read_all(resp)
+        body = await resp.read()
         if "x-goog-upload-status" not in resp.headers:
             raise errors.StreamError(f"{where}: the reply has no x-goog-upload-status header")
         return resp.headers, body

@@ -22,7 +22,6 @@ from collections.abc import AsyncIterable, Awaitable
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 from urllib.parse import urlsplit
 
-import anyio
 import msgspec
 
 from .. import errors
@@ -30,8 +29,6 @@ from .._coerce import guess_mime, http_options_only, to_struct
 from .._options import with_overrides
 from .._pager import Pager, paged
 from ..types import File, FileSource, FileState, ListFilesConfig, ListFilesResponse, UploadFileConfig
-from . import _upload
-from ._sources import open_source
 
 if TYPE_CHECKING:
     from .._client import Client
@@ -115,6 +112,9 @@ class Files:
         meta = File(name=file_path(cfg.name, "config.name") if cfg.name else None, display_name=cfg.display_name)
         settings = with_overrides(self._client._settings, cfg.http_options)
         label = _label(file)
+        from . import _upload  # imported on first upload: keeps `import genai_async` light
+        from ._sources import open_source
+
         source = await open_source(file, label)
         try:
             return await _upload.upload(self._client, settings, source, mime_type=mime, meta=meta, label=label)
@@ -155,7 +155,7 @@ class Files:
         self,
         *,
         name_or_file: str | File,
-        timeout: float = 300.0,  # noqa: ASYNC109 - the polling budget, part of the public signature
+        timeout: float = 300.0,
         poll_interval: float = 1.0,
     ) -> File:
         """Poll ``get`` until the file is ``ACTIVE`` and return it.
@@ -169,6 +169,8 @@ class Files:
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                 raise errors.ConfigurationError(f"{what} must be a number of seconds >= 0, got {value!r}")
         state: object = None
+        import anyio
+
         with anyio.move_on_after(timeout):
             while True:
                 file = await self.get(name=path)

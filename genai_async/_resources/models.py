@@ -83,7 +83,7 @@ class Models:
         """Generate one complete answer (``models/{m}:generateContent``)."""
         cfg = generate_config(config)
         path = f"{model_path(model)}:generateContent"
-        request = generate_request(await load_paths(contents), cfg)
+        request = generate_request(await load_paths(contents) if has_paths(contents) else contents, cfg)
         http_options = cfg and cfg.http_options
 
         async def call(req: GenerateContentRequest) -> GenerateContentResponse:

@@ -18,7 +18,9 @@ class _OpenEnum(str, enum.Enum):
     """A ``str`` enum that accepts values it does not list; ``str()``/f-strings give the bare value."""
 
     __str__ = str.__str__
-    __format__ = str.__format__
+
+    def __format__(self, spec: str) -> str:
+        return str.__format__(str(self), spec)
 
     @classmethod
     def _missing_(cls, value: object) -> Any:
