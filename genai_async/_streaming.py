@@ -26,7 +26,6 @@ Decisions:
 from __future__ import annotations
 
 import asyncio
-from collections import deque
 from collections.abc import Awaitable, Callable, Generator
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +54,11 @@ class ResponseStream:
     with the official SDK.
     """
 
+    __slots__ = (
+        "_acc", "_attempt", "_closed", "_continue_with", "_decoder", "_done", "_endpoint", "_eof", "_events",
+        "_final", "_finalize", "_hops", "_next", "_on_close", "_opener", "_resp", "_retry", "__weakref__",
+    )
+
     def __init__(
         self,
         opener: Callable[[], Awaitable[Response]],
@@ -74,7 +78,8 @@ class ResponseStream:
         self._finalize = finalize
         self._resp: Response | None = None
         self._decoder = SSEDecoder()
-        self._events: deque[ServerSentEvent] = deque()
+        self._events: list[ServerSentEvent] = []
+        self._next = 0  # index of the next undelivered event in ``_events``
         self._acc = Accumulator()
         self._eof = False
         self._done = False
@@ -146,11 +151,11 @@ class ResponseStream:
         return self
 
     async def __anext__(self) -> GenerateContentResponse:
-        events = self._events
         while True:
             try:
-                if events:
-                    return self._decode(events.popleft())
+                if self._next < len(self._events):
+                    self._next += 1
+                    return self._decode(self._events[self._next - 1])
                 if self._closed:
                     raise StopAsyncIteration
                 if self._eof:
@@ -162,7 +167,8 @@ class ResponseStream:
                     continue
                 data = await self._resp.read_chunk()
                 if data:
-                    events.extend(self._decoder.feed(data))
+                    self._events = self._decoder.feed(data)  # only read once the last batch is delivered
+                    self._next = 0
                 else:
                     self._at_eof()
             except GenAIError as exc:
@@ -204,7 +210,7 @@ class ResponseStream:
         if resp is not None:
             resp.close()
         self._decoder = SSEDecoder()
-        self._events.clear()
+        self._events, self._next = [], 0
         self._eof = False
         self._attempt += 1
         await asyncio.sleep(delay)
@@ -229,7 +235,7 @@ class ResponseStream:
                     f"{self._endpoint}: the stream ended inside an event (cut JSON after "
                     f"{self._acc.count} chunks): {pending.data[-_EXCERPT:]!r}"
                 ) from None
-            self._events.append(pending)
+            self._events, self._next = [pending], 0
 
     def _end(self) -> bool:
         """At the end of the body: raise, go on with a continuation hop (False), or finish (True)."""

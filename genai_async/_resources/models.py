@@ -71,6 +71,75 @@ def _needs_continuation(response: GenerateContentResponse) -> bool:
     return first is not None and first.finish_reason == "CONTINUATION" and first.continuation_token is not None
 
 
+class _StreamCall:
+    """Everything one streamed call needs to open, retry and follow continuations.
+
+    Bound methods of this one object replace a handful of closures per stream (less memory when
+    thousands of streams are open). The request is built once; retries and hops reuse it.
+    """
+
+    __slots__ = ("client", "path", "settings", "cfg", "request", "make_request", "on_complete")
+
+    def __init__(
+        self,
+        client: Client,
+        model: str,
+        cfg: GenerateContentConfig | None,
+        request: GenerateContentRequest | Callable[[], Awaitable[GenerateContentRequest]],
+        on_complete: Callable[[GenerateContentResponse], Any] | None = None,
+    ) -> None:
+        self.client = client
+        self.path = f"{model_path(model)}:streamGenerateContent"
+        self.settings = with_overrides(client._settings, cfg and cfg.http_options)
+        self.cfg = cfg
+        self.request = request if isinstance(request, GenerateContentRequest) else None
+        self.make_request = None if isinstance(request, GenerateContentRequest) else request
+        self.on_complete = on_complete
+
+    def stream(self, on_close: Callable[[bool], Any] | None = None) -> ResponseStream:
+        return ResponseStream(
+            self.open,
+            endpoint=self.path,
+            finalize=self.complete,
+            retry=self.retry,
+            continue_with=self.continue_with if _follow(self.cfg) else None,
+            on_close=on_close,
+        )
+
+    async def open(self) -> Response:
+        if self.request is None:
+            assert self.make_request is not None
+            self.request = await self.make_request()
+        return await self.send(self.request)
+
+    async def send(self, request: GenerateContentRequest) -> Response:
+        return await self.client._send(
+            "POST", self.path, body=encode(request), settings=self.settings, endpoint=self.path, stream=True,
+            params=_SSE,
+        )
+
+    def continue_with(self, token: bytes) -> Callable[[], Awaitable[Response]]:
+        assert self.request is not None
+        hop = msgspec.structs.replace(self.request, continuation_token=token)
+
+        async def open_hop() -> Response:
+            return await self.send(hop)
+
+        return open_hop
+
+    def retry(self, exc: GenAIError, attempt: int) -> float | None:
+        policy = self.settings.retry
+        return None if policy is None else policy.delay(exc, attempt, "POST", self.client._rng)
+
+    def complete(self, response: GenerateContentResponse) -> None:
+        finalize(response, self.cfg)
+        if self.on_complete is not None:
+            self.on_complete(response)
+
+
+_SSE = {"alt": "sse"}
+
+
 class Models:
     """Model methods; reached as ``client.models`` (or ``client.aio.models``)."""
 
@@ -112,14 +181,13 @@ class Models:
         CONTINUATION is followed seamlessly unless ``config.auto_continue`` is False.
         """
         cfg = generate_config(config)
-        request = None if has_paths(contents) else generate_request(contents, cfg)
+        if not has_paths(contents):
+            return _StreamCall(self._client, model, cfg, generate_request(contents, cfg)).stream()
 
-        async def make_request() -> GenerateContentRequest:
-            if request is not None:
-                return request
-            return generate_request(await load_paths(contents), cfg)  # files are read off the event loop
+        async def make_request() -> GenerateContentRequest:  # files are read when the stream opens
+            return generate_request(await load_paths(contents), cfg)
 
-        return self._stream(model, cfg, make_request)
+        return _StreamCall(self._client, model, cfg, make_request).stream()
 
     def _stream(
         self,
@@ -130,44 +198,8 @@ class Models:
         on_complete: Callable[[GenerateContentResponse], Any] | None = None,
         on_close: Callable[[bool], Any] | None = None,
     ) -> ResponseStream:
-        """The stream behind ``generate_content_stream`` and chats: ``make_request`` runs once, when
-        the stream opens; retries and continuation hops reuse its request."""
-        path = f"{model_path(model)}:streamGenerateContent"
-        settings = with_overrides(self._client._settings, cfg and cfg.http_options)
-        client = self._client
-        first: list[GenerateContentRequest] = []
-
-        async def send(req: GenerateContentRequest) -> Response:
-            body = encode(req)
-            return await client._send("POST", path, body=body, settings=settings, endpoint=path, stream=True,
-                                      params={"alt": "sse"})
-
-        async def opener() -> Response:
-            if not first:
-                first.append(await make_request())
-            return await send(first[0])
-
-        def continue_with(token: bytes) -> Callable[[], Awaitable[Response]]:
-            hop = msgspec.structs.replace(first[0], continuation_token=token)
-            return lambda: send(hop)
-
-        def retry(exc: GenAIError, attempt: int) -> float | None:
-            policy = settings.retry
-            return None if policy is None else policy.delay(exc, attempt, "POST", client._rng)
-
-        def complete(response: GenerateContentResponse) -> None:
-            finalize(response, cfg)
-            if on_complete is not None:
-                on_complete(response)
-
-        return ResponseStream(
-            opener,
-            endpoint=path,
-            finalize=complete,
-            retry=retry,
-            continue_with=continue_with if _follow(cfg) else None,
-            on_close=on_close,
-        )
+        """The stream behind chats: ``make_request`` runs once, when the stream opens."""
+        return _StreamCall(self._client, model, cfg, make_request, on_complete).stream(on_close)
 
     async def count_tokens(
         self, *, model: str, contents: Any, config: CountTokensConfig | dict[str, Any] | None = None
