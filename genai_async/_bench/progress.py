@@ -1,0 +1,73 @@
+"""The live progress line on stderr: requests done, running throughput and errors.
+
+Workers send :class:`~genai_async._bench.load.Progress` snapshots (running totals, so a lost or
+repeated one does no harm); :class:`ProgressBar` keeps the latest per worker, adds them up and
+redraws one line at most ten times a second. Drawn only on a terminal or with ``--progress``.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TextIO
+
+from .load import Progress
+
+_WIDTH = 24
+_REDRAW = 0.1
+
+
+class ProgressBar:
+    """One redrawn stderr line for a run of ``total`` requests or ``duration`` seconds."""
+
+    def __init__(self, stream: TextIO, *, label: str, total: int | None, duration: float | None,
+                 enabled: bool) -> None:
+        self.stream = stream
+        self.label = label
+        self.total = total
+        self.duration = duration
+        self.enabled = enabled
+        self.latest: dict[int, Progress] = {}
+        self.started: float | None = None
+        self.drawn = 0.0
+        self.shown = False
+
+    def update(self, progress: Progress) -> None:
+        self.latest[progress.worker] = progress
+        if not self.enabled:
+            return
+        now = time.perf_counter()
+        if self.started is None and not any(p.warming for p in self.latest.values()):
+            self.started = now
+        if now - self.drawn >= _REDRAW or progress.finished:
+            self.drawn = now
+            self._draw(now)
+
+    def _draw(self, now: float) -> None:
+        done = sum(p.done for p in self.latest.values())
+        errors = sum(p.errors for p in self.latest.values())
+        tokens = sum(p.output_tokens for p in self.latest.values())
+        if self.started is None:
+            line = f"{self.label}: warming up"
+        else:
+            elapsed = max(now - self.started, 1e-9)
+            line = (f"{self.label}: {self._bar(done, elapsed)} {done} done  {done / elapsed:7.2f} req/s  "
+                    f"{tokens / elapsed:9.1f} tok/s  errors {errors}  {elapsed:6.1f}s")
+        self.stream.write("\r" + line + "\x1b[K")
+        self.stream.flush()
+        self.shown = True
+
+    def _bar(self, done: int, elapsed: float) -> str:
+        if self.total:
+            share = done / self.total
+        elif self.duration:
+            share = elapsed / self.duration
+        else:
+            return ""
+        filled = int(min(1.0, share) * _WIDTH)
+        return "[" + "#" * filled + "." * (_WIDTH - filled) + "]"
+
+    def close(self) -> None:
+        if self.shown:
+            self._draw(time.perf_counter())
+            self.stream.write("\n")
+            self.stream.flush()

@@ -1,0 +1,110 @@
+"""Workers against the emulator in this event loop: pacing, errors by kind, rate, warm-up, limits.
+
+Timing checks use paces large enough (hundreds of milliseconds) and tolerances wide enough
+(±40 %) that a slow or busy machine cannot fail them.
+"""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+import pytest
+
+from genai_async._bench.load import WorkerSpec, client_for, run_worker
+from genai_async._bench.metrics import Slo
+from genai_async.emulator import running
+
+MODEL = "gemini-3.5-flash"
+
+
+def spec(base_url: str, **kw: Any) -> WorkerSpec:
+    options: dict[str, Any] = {"worker": 0, "workers": 1, "base_url": base_url, "api_key": "k", "model": MODEL,
+               "prompts": ["Explain how AI works", "Tell me about rivers"], "thinking_level": "minimal",
+               "cpu_clock": "thread"}
+    options.update(kw)
+    return WorkerSpec(**options)
+
+
+async def test_measured_pace_matches_the_emulator_pace() -> None:
+    async with running(time_to_first_chunk=0.2, tokens_per_second=100, chunk_tokens=1) as emu:
+        result = await run_worker(spec(emu.base_url, concurrency=3, requests=6, slo=Slo(ttft=5.0)))
+    summary = result.stats.summary(Slo(ttft=5.0))
+    assert summary["completed"] == 6 and summary["failed"] == 0
+    # first chunk = 0.2 s + one token at 100 tokens/s
+    assert summary["ttft_ms"]["mean"] == pytest.approx(210, rel=0.4)
+    assert summary["tpot_ms"]["p50"] == pytest.approx(10, rel=0.4)
+    assert summary["itl_ms"]["p50"] == pytest.approx(10, rel=0.4)
+    decode = [((r.output_tokens or 0) - 1) / (r.end - (r.ttft or 0.0)) for r in result.records]
+    assert statistics.mean(decode) == pytest.approx(100, rel=0.4)
+    # token counts come from usageMetadata: the emulator's candidatesTokenCount
+    assert all(r.output_tokens and r.output_tokens == len(r.chunks) for r in result.records)
+    assert summary["output_tokens"] == sum(r.output_tokens or 0 for r in result.records)
+    assert summary["goodput"]["share"] == 1.0
+
+
+async def test_errors_are_counted_by_kind() -> None:
+    async with running() as emu:
+        emu.queue_error(429, times=2)
+        emu.queue_error(503)
+        emu.queue_error(400)
+        emu.queue_fault("drop_mid_event", after_events=2)
+        emu.queue_fault("reset_before_headers")
+        emu.queue_fault("hang_after_headers")
+        result = await run_worker(spec(emu.base_url, concurrency=1, requests=10, timeout=0.5))
+    summary = result.stats.summary(Slo())
+    assert summary["errors"] == {"429": 2, "4xx": 1, "5xx": 1, "timeout": 1, "stream": 1, "connection": 1}
+    assert list(summary["errors"]) == ["429", "4xx", "5xx", "timeout", "stream", "connection"]
+    assert summary["completed"] == 3 and summary["failed"] == 7
+    assert len(emu.requests) == 10  # retries are off: one HTTP request per measured request
+    failed = [r for r in result.records if r.error]
+    assert all(r.detail for r in failed) and failed[0].error == "429" and "429" in (failed[0].detail or "")
+
+
+async def test_retries_can_be_turned_on() -> None:
+    async with running() as emu:
+        emu.queue_error(503, times=2)
+        result = await run_worker(spec(emu.base_url, concurrency=1, requests=2, retry=True))
+    assert result.stats.ok == 2 and len(emu.requests) == 4
+
+
+@pytest.mark.parametrize("arrivals", ["constant", "poisson"])
+async def test_rate_mode_sends_at_about_the_requested_rate(arrivals: str) -> None:
+    async with running(time_to_first_chunk=0.3) as emu:
+        result = await run_worker(spec(emu.base_url, concurrency=None, rate=20.0, arrivals=arrivals, requests=30))
+    summary = result.stats.summary(Slo())
+    assert summary["completed"] == 30
+    tolerance = 0.3 if arrivals == "constant" else 0.5
+    assert summary["sent_per_s"] == pytest.approx(20.0, rel=tolerance)
+    # open loop: arrivals do not wait for answers, so several requests were in flight at once
+    starts = sorted(r.start for r in result.records)
+    first_end = min(r.start + r.end for r in result.records)
+    assert sum(1 for s in starts if s < first_end) >= 3
+
+
+async def test_warmup_is_run_and_excluded() -> None:
+    async with running() as emu:
+        result = await run_worker(spec(emu.base_url, concurrency=2, requests=5, warmup_requests=3))
+    assert result.warmup == 3 and len(result.records) == 5 and len(emu.requests) == 8
+    assert sorted(r.index for r in result.records) == [3, 4, 5, 6, 7]
+
+
+async def test_duration_mode_stops_sending_in_time_and_unary_mode() -> None:
+    async with running() as emu:
+        result = await run_worker(spec(emu.base_url, concurrency=2, duration=0.5, stream=False,
+                                       warmup_seconds=0.2))
+    records = result.records
+    assert records and result.warmup >= 1
+    first = min(r.start for r in records)
+    assert max(r.start for r in records) - first < 0.5 + 0.2
+    assert all(r.ttft == r.end and r.tpot is None and r.output_tokens for r in records)
+
+
+async def test_client_limits_and_retry_default_reach_the_client() -> None:
+    client = client_for(spec("http://127.0.0.1:9", concurrency=4, max_in_flight=2, rpm=600, tpm=10**6))
+    try:
+        assert client._limiter.active
+        assert client._settings.retry is None  # bench default: no retries
+        assert client._settings.max_connections == 4
+    finally:
+        await client.aclose()

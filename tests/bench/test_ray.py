@@ -1,0 +1,46 @@
+"""``--ray``: workers as Ray tasks on a local Ray instance started here, merged exactly.
+
+Skipped only when Ray is not importable (it is the optional ``ray`` extra).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from genai_async._bench.metrics import RequestRecord, Slo, stats_of
+from genai_async._cli import main
+
+ray = pytest.importorskip("ray")
+
+
+@pytest.fixture(scope="module")
+def local_ray() -> Iterator[None]:
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        yield
+    finally:
+        ray.shutdown()
+
+
+def test_ray_tasks_run_the_workers_and_merge_exactly(
+    local_ray: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_file = tmp_path / "ray.json"
+    code = main(["bench", "--emulator", "--thinking-level", "minimal", "--emulator-ttft", "0.05",
+                 "--emulator-tps", "2000", "--ray", "--processes", "2", "--concurrency", "4", "--requests", "12",
+                 "--output", str(out_file), "--no-progress"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "2 Ray task(s)" in out and "12 completed" in out
+    doc = json.loads(out_file.read_text())
+    records = [RequestRecord.from_json(r) for r in doc["requests"]]
+    assert len(records) == 12 and {r.worker for r in records} == {0, 1}
+    assert doc["summary"]["client"]["workers"] == 2
+    again = stats_of(records, Slo()).summary(Slo())
+    summary = doc["summary"]
+    assert again.pop("client")["chunks"] == summary.pop("client")["chunks"]
+    assert again == summary

@@ -1,0 +1,44 @@
+"""The report: summary table, CPU warning, sweep table and compare on saved documents (no I/O)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from genai_async._bench import report
+from genai_async._bench.config import BenchConfig
+from genai_async._bench.metrics import RequestRecord, Slo, stats_of
+from genai_async._bench.runner import StepResult
+
+
+def step(concurrency: int, scale: float = 1.0, slo: Slo | None = None) -> StepResult:
+    slo = slo or Slo()
+    records = [RequestRecord(i, 0, 100.0 + i / 2, end=1.0 * scale, ttft=0.2 * scale, chunks=[0.2 * scale, 1.0 * scale],
+                             output_tokens=20) for i in range(10)]
+    records.append(RequestRecord(10, 0, 105.0, end=0.1, error="429", detail="429 RESOURCE_EXHAUSTED: quota"))
+    stats = stats_of(records, slo)
+    stats.add_worker_cpu(0.9, 1.0)
+    return StepResult(concurrency, None, records, stats, stats.summary(slo), 2)
+
+
+def test_summary_table_shows_latencies_errors_goodput_and_client_cpu() -> None:
+    text = report.summary_table(step(4, slo=Slo(ttft=0.5)))
+    for part in ("concurrency 4 (+2 warm-up", "10 completed, 1 failed", "TTFT", "200.0", "429: 1",
+                 "e.g. 429", "RESOURCE_EXHAUSTED", "met all SLOs", "TTFT <= 500 ms", "µs per chunk"):
+        assert part in text, part
+    warning = report.cpu_warning(step(4).summary)
+    assert warning is not None and "--processes" in warning
+
+
+def test_sweep_document_compares_by_its_knee() -> None:
+    cfg = BenchConfig(model="m", prompts=["p"], prompt_source="test", api_key="secret", concurrency=1, sweep=True)
+    steps = [step(1), step(2), step(4, scale=2.0)]
+    verdicts = ["ok", "ok", "saturated: throughput +0% (< +10%)"]
+    table = report.sweep_table(steps, verdicts, 1)
+    assert "*2" in table and "knee (*): concurrency 2" in table
+    doc: dict[str, Any] = report.document(cfg, "http://x", steps, verdicts, 1)
+    assert doc["summary"] == steps[1].summary and "secret" not in str(doc)
+    single = report.document(cfg, "http://x", [step(4, scale=2.0)])
+    text = report.compare(doc, single, ("sweep.json", "run.json"))
+    assert "sweep knee" in text and "concurrency 2" in text
+    row = next(line for line in text.splitlines() if line.startswith("TTFT p50"))
+    assert "+200.00" in row and "+100.0%" in row
