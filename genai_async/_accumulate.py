@@ -83,7 +83,17 @@ class _CandidateState:
                 self.role = content.role
             if content.parts:
                 for part in content.parts:
-                    self._add_part(part)
+                    text = part.text
+                    run = self.run
+                    if (
+                        text
+                        and run is not None
+                        and part.thought_signature is None
+                        and run.thought is bool(part.thought)
+                    ):
+                        run.fragments.append(text)  # the usual delta: more text for the open run
+                    else:
+                        self._add_part(part)
         values = _last_wins(cand)
         if values.count(None) != len(_LAST_WINS):  # most chunks carry none of these: one C call
             for name, value in zip(_LAST_WINS, values, strict=True):

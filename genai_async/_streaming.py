@@ -154,8 +154,16 @@ class ResponseStream:
         while True:
             try:
                 if self._next < len(self._events):
+                    text = self._events[self._next].data
                     self._next += 1
-                    return self._decode(self._events[self._next - 1])
+                    if '"error"' in text:
+                        self._raise_if_error(decode_json(text))
+                    try:
+                        chunk = _chunk_decoder.decode(text)  # straight from the event text, no dict
+                    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+                        raise self._invalid(text, exc) from exc
+                    self._acc.add(chunk)
+                    return chunk
                 if self._closed:
                     raise StopAsyncIteration
                 if self._eof:
@@ -182,19 +190,11 @@ class ResponseStream:
                 self._close_connection()
                 raise
 
-    def _decode(self, event: ServerSentEvent) -> GenerateContentResponse:
-        data = event.data
-        if '"error"' in data:
-            self._raise_if_error(decode_json(data))
-        try:
-            chunk = _chunk_decoder.decode(data)
-        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            raise StreamError(
-                f"{self._endpoint}: event {self._acc.count + 1} is not a valid response ({exc}); "
-                f"data starts {data[:_EXCERPT]!r}"
-            ) from exc
-        self._acc.add(chunk)
-        return chunk
+    def _invalid(self, data: str, exc: Exception) -> StreamError:
+        return StreamError(
+            f"{self._endpoint}: event {self._acc.count + 1} is not a valid response ({exc}); "
+            f"data starts {data[:_EXCERPT]!r}"
+        )
 
     def _retry_delay(self, exc: GenAIError) -> float | None:
         """A stream is retried only after a 200 and before its first chunk was decoded."""

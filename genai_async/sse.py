@@ -201,8 +201,12 @@ class SSEDecoder:
         for line in lines:
             if not line:
                 self._last_event_id = self._id
-                if data:
-                    events.append(self._build())
+                if data:  # built inline: this runs once per event on the hot path
+                    raw = data[0] if len(data) == 1 else b"\n".join(data)
+                    events.append(
+                        ServerSentEvent(self._event or "message", raw.decode("utf-8", "replace"), self._id or None,
+                                        self._retry)
+                    )
                     data.clear()
                     size = 0
                 self._event = ""

@@ -90,7 +90,12 @@ class GenerateContentResponse(_Base):
     def text(self) -> str | None:
         """The first candidate's non-thought text parts joined; ``None`` when it has no text part."""
         parts = self._first_parts()
-        return None if parts is None else _join_text(parts, thought=False)
+        if parts is None:
+            return None
+        if len(parts) == 1:  # the usual streamed chunk: no list, no join
+            part = parts[0]
+            return None if part.thought else part.text
+        return _join_text(parts, thought=False)
 
     @property
     def thoughts(self) -> str | None:
