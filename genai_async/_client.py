@@ -15,9 +15,9 @@ from ._resources.caches import Caches
 from ._resources.chats import Chats
 from ._resources.files import Files
 from ._resources.models import Models
-from ._retry import RetryPolicy
+from ._retry import RetryPolicy, retry_message
 from ._transport import Response, Transport
-from .errors import APIError, ConfigurationError, GenAIError, StreamError
+from .errors import ConfigurationError, GenAIError, StreamError
 
 T = TypeVar("T")
 _UNSET: Any = object()
@@ -97,19 +97,21 @@ class Client:
         return f"<genai_async.Client base_url={self._settings.base_url!r} api_key='***'>"
 
     async def _send(
-        self, method: str, path: str, *, settings: Settings, endpoint: str, **kw: Any
+        self, method: str, path: str, *, settings: Settings, endpoint: str, retry: bool = True, **kw: Any
     ) -> Response:
-        """Send with the retry policy of ``settings``; the raised error says how many attempts ran."""
+        """Send with the retry policy of ``settings`` (``retry=False``: one attempt, for callers that
+        own their retries, like streams); the raised error says how many attempts ran."""
         attempt = 1
         while True:
             try:
                 return await self._send_once(method, path, settings=settings, endpoint=endpoint, **kw)
             except GenAIError as exc:
                 exc.attempts = attempt
-                delay = None if settings.retry is None else settings.retry.delay(exc, attempt, method, self._rng)
+                policy = settings.retry if retry else None
+                delay = None if policy is None else policy.delay(exc, attempt, method, self._rng)
                 if delay is None:
                     raise
-                log_retry(method, endpoint, delay, attempt, settings, exc)
+                logger.info(retry_message(method, endpoint, delay, attempt, exc))
             await asyncio.sleep(delay)
             attempt += 1
 
@@ -162,15 +164,3 @@ class Client:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
-
-
-def log_retry(method: str, endpoint: str, delay: float, attempt: int, settings: Settings, exc: GenAIError) -> None:
-    """One INFO line per retry: what failed, why, and how long we wait (never the key)."""
-    if isinstance(exc, APIError):
-        reason = f"HTTP {exc.code} {exc.status or ''}".strip()
-    else:
-        reason = f"{type(exc).__name__}: {exc}"
-    total = settings.retry.attempts if settings.retry else 1
-    logger.info(
-        "retrying %s %s in %.2fs (attempt %d of %d failed: %s)", method, endpoint, delay, attempt, total, reason
-    )

@@ -130,3 +130,12 @@ def policy_from(value: Any) -> RetryPolicy | None:
         fields["statuses"] = frozenset(int(c) for c in codes)
     policy = RetryPolicy(**fields)
     return policy if policy.attempts > 1 else None
+
+
+def retry_message(method: str, endpoint: str, delay: float, attempt: int, exc: GenAIError) -> str:
+    """The INFO line logged before a retry: what failed, why, and the wait (never the key)."""
+    if isinstance(exc, APIError):
+        reason = f"HTTP {exc.code} {exc.status or ''}".strip()
+    else:
+        reason = f"{type(exc).__name__}: {exc}"
+    return f"retrying {method} {endpoint} in {delay:.2f}s (attempt {attempt} failed: {reason})"

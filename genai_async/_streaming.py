@@ -33,6 +33,8 @@ import msgspec
 
 from ._accumulate import Accumulator
 from ._codec import decode_json, decoder
+from ._options import logger
+from ._retry import retry_message
 from .errors import APIError, ConnectionError, GenAIError, StreamError
 from .sse import ServerSentEvent, SSEDecoder, SSEError
 from .types import GenerateContentResponse
@@ -97,9 +99,15 @@ class ResponseStream:
         return self._open().__await__()
 
     async def _open(self) -> ResponseStream:
-        if self._resp is None and not self._closed:
+        while self._resp is None and not self._closed:
             try:
                 self._resp = await self._opener()
+            except GenAIError as exc:
+                delay = self._retry_delay(exc)
+                if delay is None:
+                    self._close_connection()
+                    raise
+                await self._restart(delay, exc)
             except BaseException:
                 self._close_connection()
                 raise
@@ -117,6 +125,7 @@ class ResponseStream:
 
     def _close_connection(self) -> None:
         self._closed = True
+        self._events = []
         hook, self._on_close = self._on_close, None
         if hook is not None:
             hook(self._done)
@@ -153,19 +162,19 @@ class ResponseStream:
     async def __anext__(self) -> GenerateContentResponse:
         while True:
             try:
+                if self._closed:
+                    raise StopAsyncIteration
                 if self._next < len(self._events):
                     text = self._events[self._next].data
                     self._next += 1
                     if '"error"' in text:
-                        self._raise_if_error(decode_json(text))
+                        self._raise_if_error(text)
                     try:
                         chunk = _chunk_decoder.decode(text)  # straight from the event text, no dict
                     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
                         raise self._invalid(text, exc) from exc
                     self._acc.add(chunk)
                     return chunk
-                if self._closed:
-                    raise StopAsyncIteration
                 if self._eof:
                     if self._end():
                         raise StopAsyncIteration
@@ -183,7 +192,7 @@ class ResponseStream:
                 delay = self._retry_delay(exc)
                 if delay is None:
                     raise self._fail(exc)  # noqa: B904 - the same error, its cause kept
-                await self._restart(delay)
+                await self._restart(delay, exc)
             except SSEError as exc:
                 raise self._fail(StreamError(f"{self._endpoint}: {exc}")) from exc
             except BaseException:
@@ -197,31 +206,34 @@ class ResponseStream:
         )
 
     def _retry_delay(self, exc: GenAIError) -> float | None:
-        """A stream is retried only after a 200 and before its first chunk was decoded."""
-        if self._retry is None or self._resp is None or self._acc.count:
+        """Whether to try again: only before the first chunk was decoded (output is never replayed),
+        under the one attempt budget that opening and restarting share."""
+        exc.attempts = self._attempt
+        if self._retry is None or self._closed or self._acc.count:
             return None
-        delay = self._retry(exc, self._attempt)
-        if delay is not None:
-            exc.attempts = self._attempt
-        return delay
+        return self._retry(exc, self._attempt)
 
-    async def _restart(self, delay: float) -> None:
+    async def _restart(self, delay: float, exc: GenAIError) -> None:
         resp, self._resp = self._resp, None
         if resp is not None:
             resp.close()
         self._decoder = SSEDecoder()
         self._events, self._next = [], 0
         self._eof = False
+        logger.info(retry_message("POST", self._endpoint, delay, self._attempt, exc))
         self._attempt += 1
         await asyncio.sleep(delay)
 
-    def _raise_if_error(self, body: Any) -> None:
+    def _raise_if_error(self, text: str) -> None:
+        """Raise the APIError when ``text`` is a JSON error envelope (either in-band shape)."""
+        try:
+            body = decode_json(text)
+        except ValueError:
+            return  # not JSON at all: the caller reports it as a broken event
         if isinstance(body, dict) and "error" in body:
-            raise APIError.from_envelope(
-                int(body["error"].get("code", 500)) if isinstance(body["error"], dict) else 500,
-                body,
-                endpoint=self._endpoint,
-            )
+            err = body["error"]
+            code = err.get("code") if isinstance(err, dict) else None
+            raise APIError.from_envelope(code if type(code) is int else 500, body, endpoint=self._endpoint)
 
     def _at_eof(self) -> None:
         self._eof = True
@@ -241,11 +253,7 @@ class ResponseStream:
         """At the end of the body: raise, go on with a continuation hop (False), or finish (True)."""
         extra = "\n".join(self._decoder.extra_lines).strip()
         if extra:
-            try:
-                body = decode_json(extra)
-            except ValueError:
-                body = None
-            self._raise_if_error(body)
+            self._raise_if_error(extra)
             raise StreamError(f"{self._endpoint}: the stream carried data outside SSE framing: {extra[:_EXCERPT]!r}")
         if self._acc.count == 0:
             raise StreamError(f"{self._endpoint}: HTTP 200 with an empty body (no chunk at all)")
@@ -281,11 +289,13 @@ class ResponseStream:
 
     def _fail(self, exc: GenAIError) -> GenAIError:
         """Close the connection and attach what was stitched so far to the error."""
+        reading = self._resp is not None  # a failure to connect stays a ConnectionError
         self._eof = True
         self._close_connection()
-        if isinstance(exc, ConnectionError):
+        if reading and isinstance(exc, ConnectionError):
             cut = StreamError(f"{exc.message} (after {self._acc.count} chunks)")
             cut.__cause__ = exc
+            cut.attempts = exc.attempts
             exc = cut
         if self._acc.count and getattr(exc, "partial", None) is None:
             exc.partial = self._acc.result()  # type: ignore[attr-defined]

@@ -200,7 +200,7 @@ class Transport:
         try:
             resp = await session.request(method, url, data=body, headers=hdrs, timeout=timeout, params=params)
         except Exception as exc:
-            raise translate(exc, endpoint, settings, reading=False) from exc
+            raise (self.closed_error(endpoint) or translate(exc, endpoint, settings, reading=False)) from exc
         if resp.status < 300:
             return Response(resp, endpoint, settings, self)
         try:

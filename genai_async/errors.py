@@ -106,7 +106,7 @@ class APIError(GenAIError):
             body = body[0]
         err = body.get("error") if isinstance(body, Mapping) else None
         if isinstance(err, Mapping):
-            code: int = err["code"] if isinstance(err.get("code"), int) else http_status
+            code: int = err["code"] if type(err.get("code")) is int else http_status
             status, message = err.get("status"), str(err.get("message", ""))
             details = err.get("details") if isinstance(err.get("details"), list) else None
         else:

@@ -18,9 +18,10 @@
 #   event left without its blank line at close(). Neither changes which events are dispatched.
 # - `ServerSentEvent.id` is the spec's lastEventId (it persists until the server sends another id),
 #   None when empty; `retry` is the value given in that event's own lines.
-# - Speed: a read that is exactly one `data: {json}\r\n\r\n` event while nothing is buffered (Gemini's
-#   usual shape) skips line splitting; any other read goes through bytes.splitlines() once, and a long
-#   line growing over many reads is kept in a bytearray, with only each new read searched for a line end.
+# - Speed: between events (no field of an event pending, only possibly the start of a line), whole
+#   `data: {json}\r\n\r\n` events (Gemini's shape) are cut out with bytes.find, no line splitting, even
+#   when a read ends mid-event; anything else goes through bytes.splitlines() once, and a long line
+#   growing over many reads is kept in a bytearray, with only each new read searched for a line end.
 # Left out: reconnection and the stream-wide reconnection time (the caller owns retries), sending
 # Last-Event-ID, and recovery after SSEError (the decoder is then in an undefined state).
 """Incremental Server-Sent Events decoder: feed it bytes, get ``ServerSentEvent`` objects back."""
@@ -122,13 +123,41 @@ class SSEDecoder:
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
         """Take the next bytes of the body and return the events they complete (often none)."""
-        # Gemini's usual read is exactly one `data: {json}\r\n\r\n` event; when nothing is buffered
-        # it needs no line splitting at all. The result is the same as the general path's.
-        if self._idle and chunk[-4:] == b"\r\n\r\n" and chunk[:6] == b"data: " and len(chunk) <= self._max:
-            body = chunk[6:-4]
-            if 13 not in body and 10 not in body:
-                return [ServerSentEvent("message", body.decode("utf-8", "replace"), self._id or None)]
+        # Gemini's reads hold whole `data: {json}\r\n\r\n` events, often cut at the end of the read;
+        # between events (idle) they need no line splitting at all. Same result as the general path.
+        if self._idle:
+            return self._feed_events(chunk)
         return self._feed(chunk)
+
+    def _feed_events(self, chunk: bytes) -> list[ServerSentEvent]:
+        """The shortcut, between events: the buffered start of a line plus ``chunk`` is scanned for
+        whole ``data: <one line>\r\n\r\n`` events, which become events without line splitting. A
+        partial line left at the end stays buffered (still idle); anything else (other fields, other
+        line ends, a partial terminator) goes through the general path from the same idle state."""
+        pending = self._pending
+        if pending:
+            chunk = bytes(pending) + chunk
+            pending.clear()
+        events: list[ServerSentEvent] = []
+        last_id = self._id or None
+        limit = self._max
+        pos = 0
+        while chunk.startswith(b"data: ", pos):
+            end = chunk.find(b"\r\n\r\n", pos)
+            if end < 0 or end - pos > limit:  # the line is over the cap: the general path raises
+                break
+            body = chunk[pos + 6 : end]
+            if 13 in body or 10 in body:  # a multi-line event: the general path decides
+                break
+            events.append(ServerSentEvent("message", body.decode("utf-8", "replace"), last_id))
+            pos = end + 4
+        if pos < len(chunk):
+            rest = chunk[pos:] if pos else chunk
+            if 13 not in rest and 10 not in rest and len(rest) <= limit:
+                pending += rest  # the start of the next line: wait for more
+            else:
+                events += self._feed(rest)
+        return events
 
     def close(self) -> list[ServerSentEvent]:
         """End the stream. Returns [] (the spec drops an unfinished event); see ``unterminated``."""
@@ -178,8 +207,10 @@ class SSEDecoder:
             # bytes.splitlines() splits on CR, LF and CRLF only; str.splitlines would split on U+2028 too.
             lines += chunk[start : end + 1].splitlines()
         events = self._lines(lines)
-        self._idle = self._id == self._last_event_id and not (
-            pending or self._skip_lf or self._data or self._event or self._retry is not None
+        self._idle = (
+            self._head is None
+            and self._id == self._last_event_id
+            and not (self._skip_lf or self._data or self._event or self._retry is not None)
         )
         return events
 

@@ -115,7 +115,7 @@ class _StreamCall:
     async def send(self, request: GenerateContentRequest) -> Response:
         return await self.client._send(
             "POST", self.path, body=encode(request), settings=self.settings, endpoint=self.path, stream=True,
-            params=_SSE,
+            params=_SSE, retry=False,  # the stream owns one retry budget for opening and restarting
         )
 
     def continue_with(self, token: bytes) -> Callable[[], Awaitable[Response]]:
