@@ -63,9 +63,9 @@ def test_uses_fixture(gemini_emulator):
 """
 
 
-def _run_pytest(tmp_path: Path, source: str, *args: str) -> subprocess.CompletedProcess[str]:
+def _run_pytest(tmp_path: Path, source: str, *args: str, ini: str = "") -> subprocess.CompletedProcess[str]:
     (tmp_path / "test_user.py").write_text(source)
-    (tmp_path / "pytest.ini").write_text("[pytest]\nfilterwarnings = error\n")
+    (tmp_path / "pytest.ini").write_text("[pytest]\nfilterwarnings = error\n" + ini)
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
         cwd=tmp_path,
@@ -77,7 +77,11 @@ def _run_pytest(tmp_path: Path, source: str, *args: str) -> subprocess.Completed
 
 
 def test_fixture_works_in_strict_mode(tmp_path: Path) -> None:
-    strict = _run_pytest(tmp_path, STRICT_USER_TEST, "-o", "asyncio_mode=strict")
+    # the loop scope is set as a careful user would: pytest 9.2 turns pytest-asyncio's "unset loop
+    # scope" deprecation warning into a configure-time error under filterwarnings=error
+    strict = _run_pytest(
+        tmp_path, STRICT_USER_TEST, "-o", "asyncio_mode=strict", ini="asyncio_default_fixture_loop_scope = function\n"
+    )
     assert strict.returncode == 0, strict.stdout + strict.stderr
 
 
