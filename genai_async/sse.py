@@ -126,6 +126,10 @@ class SSEDecoder:
         # Gemini's reads hold whole `data: {json}\r\n\r\n` events, often cut at the end of the read;
         # between events (idle) they need no line splitting at all. Same result as the general path.
         if self._idle:
+            if not self._pending and chunk[-4:] == b"\r\n\r\n" and chunk[:6] == b"data: " and len(chunk) <= self._max:
+                body = chunk[6:-4]  # the commonest read of all: exactly one event
+                if 13 not in body and 10 not in body:
+                    return [ServerSentEvent("message", body.decode("utf-8", "replace"), self._id or None)]
             return self._feed_events(chunk)
         return self._feed(chunk)
 
