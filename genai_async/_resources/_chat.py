@@ -24,7 +24,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .._coerce import to_content, to_struct
+from .._contents import to_content
+from .._structs import to_struct
 from ..errors import ConfigurationError
 from ..types import Content, GenerateContentResponse, Part
 

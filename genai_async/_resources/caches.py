@@ -16,8 +16,10 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .._coerce import http_options_only, load_paths, model_path, to_content, to_contents, to_struct
+from .._coerce import http_options_only, model_path
+from .._contents import load_paths, to_content, to_contents
 from .._pager import Pager, paged
+from .._structs import to_struct
 from ..errors import ConfigurationError
 from ..types import (
     CachedContent,

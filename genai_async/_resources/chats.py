@@ -21,7 +21,8 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .._coerce import generate_config, generate_request, has_paths, load_paths, model_path
+from .._coerce import generate_config, generate_request, model_path
+from .._contents import has_paths, load_paths
 from ..errors import GenAIError
 from ..types import Content, GenerateContentConfig, GenerateContentRequest, GenerateContentResponse
 from ._chat import check_history, curate, model_turn, user_turn

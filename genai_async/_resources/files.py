@@ -25,9 +25,11 @@ from urllib.parse import urlsplit
 import msgspec
 
 from .. import errors
-from .._coerce import guess_mime, http_options_only, to_struct
+from .._coerce import http_options_only
+from .._contents import guess_mime
 from .._options import with_overrides
 from .._pager import Pager, paged
+from .._structs import to_struct
 from ..types import File, FileSource, FileState, ListFilesConfig, ListFilesResponse, UploadFileConfig
 
 if TYPE_CHECKING:

@@ -17,21 +17,12 @@ import msgspec
 
 from .._accumulate import Accumulator
 from .._codec import encode
-from .._coerce import (
-    generate_config,
-    generate_request,
-    has_paths,
-    http_options_only,
-    load_paths,
-    model_path,
-    parse_output,
-    to_content,
-    to_contents,
-    to_struct,
-)
+from .._coerce import generate_config, generate_request, http_options_only, model_path, parse_output
+from .._contents import has_paths, load_paths, to_content, to_contents
 from .._options import with_overrides
 from .._pager import Pager, paged
 from .._streaming import MAX_HOPS, ResponseStream
+from .._structs import to_struct
 from ..errors import ConfigurationError, GenAIError, StreamError
 from ..types import (
     CountTokensConfig,

@@ -18,8 +18,8 @@ from genai_async._coerce import (
     generate_request,
     model_path,
     parse_output,
-    to_contents,
 )
+from genai_async._contents import to_contents
 
 
 def wire(obj: object) -> object:

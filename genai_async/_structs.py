@@ -1,0 +1,120 @@
+"""Typed Structs from what users pass: a dict with snake_case *or* camelCase keys, or a Struct whose
+fields hold such dicts, normalised recursively, driven by the Struct's own fields.
+
+msgspec.convert would silently drop snake_case keys on a camel-renamed Struct; here an unknown key
+is a ConfigurationError that names its path and suggests the closest field, and a value of the
+wrong type names its path too. Enum-typed fields take any string, upper-cased ("low" -> "LOW").
+"""
+
+from __future__ import annotations
+
+import difflib
+import enum
+import functools
+import types as _pytypes
+import typing
+from collections.abc import Mapping
+from typing import Any, TypeVar, Union
+
+import msgspec
+
+from .errors import ConfigurationError
+
+S = TypeVar("S", bound=msgspec.Struct)
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(w[:1].upper() + w[1:] for w in rest)
+
+
+@functools.cache
+def _field_map(cls: type[msgspec.Struct]) -> tuple[dict[str, msgspec.structs.FieldInfo], tuple[str, ...]]:
+    fields = msgspec.structs.fields(cls)
+    lookup: dict[str, msgspec.structs.FieldInfo] = {}
+    for f in fields:
+        lookup[f.name] = f
+        lookup[f.encode_name] = f
+        lookup[_camel(f.name)] = f
+    return lookup, tuple(f.name for f in fields)
+
+
+def _unknown(cls: type, key: object, path: str, names: tuple[str, ...]) -> ConfigurationError:
+    close = difflib.get_close_matches(str(key), names, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else f"; valid keys: {', '.join(names)}"
+    return ConfigurationError(f"{path}: unknown key {key!r} for {cls.__name__}{hint}")
+
+
+def to_struct(value: Any, cls: type[S], path: str = "config") -> S:
+    """Normalise a dict (either key spelling) or an instance of ``cls`` into a checked ``cls``."""
+    return typing.cast(S, _norm(value, cls, path))
+
+
+def _norm(value: Any, tp: Any, path: str) -> Any:
+    if value is None or tp is Any:
+        return value
+    origin = typing.get_origin(tp)
+    if origin is Union or origin is _pytypes.UnionType:
+        return _norm_union(value, typing.get_args(tp), path)
+    if origin is list:
+        if not isinstance(value, (list, tuple)):
+            raise ConfigurationError(f"{path} must be a list, got {type(value).__name__}")
+        (item,) = typing.get_args(tp) or (Any,)
+        return [_norm(v, item, f"{path}[{i}]") for i, v in enumerate(value)]
+    if origin is dict:
+        if not isinstance(value, Mapping):
+            raise ConfigurationError(f"{path} must be a mapping, got {type(value).__name__}")
+        _, vt = typing.get_args(tp) or (Any, Any)
+        return {k: _norm(v, vt, f"{path}[{k!r}]") for k, v in value.items()}
+    if isinstance(tp, type):
+        return _norm_type(value, tp, path)
+    return value
+
+
+def _norm_union(value: Any, args: tuple[Any, ...], path: str) -> Any:
+    options = [a for a in args if a is not type(None)]
+    if len(options) == 1:
+        return _norm(value, options[0], path)
+    for option in options:
+        if isinstance(option, type) and isinstance(value, option) and not issubclass(option, msgspec.Struct):
+            return value
+    for option in options:
+        if isinstance(option, type) and issubclass(option, msgspec.Struct):
+            if isinstance(value, (Mapping, option)):
+                return _norm(value, option, path)
+        elif typing.get_origin(option) is list and isinstance(value, (list, tuple)):
+            return _norm(value, option, path)
+    return _norm(value, options[0], path)
+
+
+def _norm_type(value: Any, tp: type, path: str) -> Any:
+    if issubclass(tp, msgspec.Struct):
+        lookup, names = _field_map(tp)
+        if isinstance(value, tp):
+            items: Any = ((f, getattr(value, f)) for f in names)
+        elif isinstance(value, Mapping):
+            items = value.items()
+        else:
+            raise ConfigurationError(
+                f"{path} must be a types.{tp.__name__} or a dict, got {type(value).__name__}"
+            )
+        kwargs = {}
+        for key, v in items:
+            f = lookup.get(key)
+            if f is None:
+                raise _unknown(tp, key, path, names)
+            if v is not None:
+                kwargs[f.name] = _norm(v, f.type, f"{path}.{f.name}")
+        return tp(**kwargs)
+    if issubclass(tp, enum.Enum):
+        if isinstance(value, enum.Enum):
+            return value.value if isinstance(value.value, str) else value
+        if isinstance(value, str):
+            return value.upper()
+        raise ConfigurationError(f"{path} must be a string such as {next(iter(tp)).value!r}, got {value!r}")
+    if tp is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if tp is bytes and isinstance(value, (bytearray, memoryview)):
+        return bytes(value)
+    if not isinstance(value, tp) or (tp is int and isinstance(value, bool)):
+        raise ConfigurationError(f"{path} must be {tp.__name__}, got {type(value).__name__} {value!r:.60}")
+    return value
