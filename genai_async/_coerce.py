@@ -35,6 +35,17 @@ _MODEL = re.compile(r"^(?:(models|tunedModels|dynamic)/)?([A-Za-z0-9][A-Za-z0-9.
 
 def model_path(model: object) -> str:
     """``"gemini-3.5-flash"`` or ``"models/gemini-3.5-flash"`` -> ``"models/gemini-3.5-flash"``."""
+    if type(model) is str:
+        return _model_path(model)  # the same few names, again and again: cached
+    return _model_path_uncached(model)
+
+
+@functools.lru_cache(maxsize=256)
+def _model_path(model: str) -> str:
+    return _model_path_uncached(model)
+
+
+def _model_path_uncached(model: object) -> str:
     if not isinstance(model, str) or not _MODEL.match(model.strip()):
         raise ConfigurationError(
             f"model={model!r} is not a model name; pass an id such as 'gemini-3.5-flash' "

@@ -91,6 +91,8 @@ def _is_content(value: Any) -> bool:
 def to_contents(contents: Any, path: str = "contents") -> list[Content]:
     """The official SDK's rules: a Content stays one turn; consecutive parts/strings form a user turn
     (a model turn when they are all function calls)."""
+    if type(contents) is str and contents:  # the commonest call of all: one prompt string
+        return [Content(role="user", parts=[Part(text=contents)])]
     if contents is None or contents == "" or contents == []:
         raise ConfigurationError(f"{path} is empty; pass a prompt string, parts or Content turns")
     items = contents if isinstance(contents, (list, tuple)) else [contents]
@@ -163,6 +165,8 @@ def _read_inline(path: pathlib.Path) -> Part:
 
 def has_paths(contents: Any) -> bool:
     """True when ``contents`` holds ``pathlib.Path`` items that :func:`load_paths` must read."""
+    if type(contents) is str:
+        return False
     items = contents if isinstance(contents, (list, tuple)) else [contents]
     return any(isinstance(item, pathlib.PurePath) for item in items)
 

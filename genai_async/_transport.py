@@ -20,7 +20,6 @@ import asyncio
 import functools
 import math
 import platform
-import weakref
 from collections.abc import AsyncIterable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -107,7 +106,7 @@ class Response:
         self._done()
 
     def _done(self) -> None:
-        self._owner._live.discard(self)
+        self._owner._live.discard(self)  # (a plain set: release/close always run, also via __del__ of streams)
         callback, self._on_done = self._on_done, None
         if callback is not None:
             callback()
@@ -121,7 +120,7 @@ class Transport:
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
-        self._live: weakref.WeakSet[Response] = weakref.WeakSet()
+        self._live: set[Response] = set()  # responses not yet released/closed; aclose() closes them
 
     @property
     def closed(self) -> bool:
