@@ -241,6 +241,11 @@ class GoogleGenaiHttpx(GoogleGenai):
         self.httpx_client = httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(600.0))
         return {**super()._http_options(base_url), "httpx_async_client": self.httpx_client}
 
+    async def open(self, base_url: str) -> None:
+        await super().open(base_url)
+        if self.transport != "httpx":  # older SDKs take the client but still send through aiohttp
+            raise RuntimeError(f"the SDK ignored httpx_async_client and used {self.transport}")
+
     async def aclose(self) -> None:
         await super().aclose()
         await self.httpx_client.aclose()

@@ -167,6 +167,9 @@ class ResponseStream:
                 if self._next < len(self._events):
                     text = self._events[self._next].data
                     self._next += 1
+                    if self._next == len(self._events):
+                        self._events = []  # let the batch go as soon as it is delivered
+                        self._next = 0
                     if '"error"' in text:
                         self._raise_if_error(text)
                     try:

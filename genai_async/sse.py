@@ -125,6 +125,11 @@ class SSEDecoder:
         """Take the next bytes of the body and return the events they complete (often none)."""
         # Gemini's reads hold whole `data: {json}\r\n\r\n` events, often cut at the end of the read;
         # between events (idle) they need no line splitting at all. Same result as the general path.
+        if self._head is not None:  # the first bytes: settle the BOM question, then the usual paths
+            chunk = self._strip_bom(chunk)
+            if self._head is not None:
+                return []
+            self._idle = not self._pending  # nothing else can be buffered before the first line
         if self._idle:
             if not self._pending and chunk[-4:] == b"\r\n\r\n" and chunk[:6] == b"data: " and len(chunk) <= self._max:
                 body = chunk[6:-4]  # the commonest read of all: exactly one event

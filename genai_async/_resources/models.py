@@ -105,8 +105,13 @@ class _StreamCall:
 
     async def send(self, request: GenerateContentRequest) -> Response:
         return await self.client._send(
-            "POST", self.path, body=encode(request), settings=self.settings, endpoint=self.path, stream=True,
-            params=_SSE, retry=False,  # the stream owns one retry budget for opening and restarting
+            "POST",
+            f"{self.path}?alt=sse",  # a plain string: aiohttp builds no query from a params dict
+            body=encode(request),
+            settings=self.settings,
+            endpoint=self.path,
+            stream=True,
+            retry=False,  # the stream owns one retry budget for opening and restarting
         )
 
     def continue_with(self, token: bytes) -> Callable[[], Awaitable[Response]]:
@@ -128,7 +133,6 @@ class _StreamCall:
             self.on_complete(response)
 
 
-_SSE = {"alt": "sse"}
 
 
 class Models:
