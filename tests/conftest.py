@@ -63,6 +63,14 @@ class Scripted:
 
         self.handler = handler
 
+    def reply_fixture(self, name: str, status: int) -> None:
+        """Answer with the bytes of ``tests/fixtures/<name>`` as a JSON body with ``status``."""
+
+        async def handler(request: web.Request) -> web.StreamResponse:
+            return web.Response(body=fixture_bytes(name), status=status, content_type="application/json")
+
+        self.handler = handler
+
     def reply_stream(
         self, pieces: list[bytes], *, pause: float = 0.0, status: int = 200, abort: bool = False
     ) -> None:

@@ -10,18 +10,11 @@ from aiohttp import web
 
 import genai_async
 from genai_async import errors, types
-from tests.conftest import Scripted, fixture_bytes, fixture_json
+from tests.conftest import Scripted, fixture_json
 
 MODEL = "gemini-3.5-flash"
 CACHE = "cachedContents/q8r2v5w1k7zt"
 TEN = "2026-08-21T10:00:00Z"
-
-
-def reply_error(server: Scripted, name: str, status: int) -> None:
-    async def handler(request: web.Request) -> web.StreamResponse:
-        return web.Response(body=fixture_bytes(name), status=status, content_type="application/json")
-
-    server.handler = handler
 
 
 def check_cache(c: types.CachedContent) -> None:
@@ -150,7 +143,7 @@ async def test_create_bad_model_sends_nothing(server: Scripted, client: genai_as
 
 
 async def test_create_400_is_client_error(server: Scripted, client: genai_async.Client) -> None:
-    reply_error(server, "error_400_bad_request.json", 400)
+    server.reply_fixture("error_400_bad_request.json", 400)
     with pytest.raises(errors.ClientError) as info:
         await client.caches.create(model=MODEL, config={"contents": "x", "ttl": 60})
     assert (info.value.code, info.value.status) == (400, "INVALID_ARGUMENT")
@@ -183,7 +176,7 @@ async def test_bad_names_send_nothing(server: Scripted, client: genai_async.Clie
 
 
 async def test_get_unknown_is_404_client_error(server: Scripted, client: genai_async.Client) -> None:
-    reply_error(server, "error_404.json", 404)
+    server.reply_fixture("error_404.json", 404)
     with pytest.raises(errors.ClientError) as info:
         await client.caches.get(name="gone")
     assert (info.value.code, info.value.status) == (404, "NOT_FOUND")
@@ -295,7 +288,7 @@ async def test_update_bad_config_sends_nothing(
 
 
 async def test_update_404_is_client_error(server: Scripted, client: genai_async.Client) -> None:
-    reply_error(server, "error_404.json", 404)
+    server.reply_fixture("error_404.json", 404)
     with pytest.raises(errors.ClientError) as info:
         await client.caches.update(name=CACHE, config={"ttl": 60})
     assert (info.value.code, info.value.status) == (404, "NOT_FOUND")
@@ -315,7 +308,7 @@ async def test_update_404_is_client_error(server: Scripted, client: genai_async.
 async def test_every_endpoint_raises_client_error_on_envelope(
     server: Scripted, client: genai_async.Client, call: Any
 ) -> None:
-    reply_error(server, "error_403.json", 403)
+    server.reply_fixture("error_403.json", 403)
     with pytest.raises(errors.ClientError) as info:
         await call(client)
     assert (info.value.code, info.value.status) == (403, "PERMISSION_DENIED")

@@ -18,13 +18,6 @@ MODEL = "gemini-3.5-flash"
 EMBED = "gemini-embedding-001"
 
 
-def reply_error(server: Scripted, name: str, status: int) -> None:
-    async def handler(request: web.Request) -> web.StreamResponse:
-        return web.Response(body=fixture_bytes(name), status=status, content_type="application/json")
-
-    server.handler = handler
-
-
 def reply_model_pages(server: Scripted) -> None:
     """Page 1 without a pageToken, page 2 for page 1's nextPageToken, 400 for anything else."""
     page1, page2 = fixture_json("models_list_page1.json"), fixture_json("models_list_page2.json")
@@ -103,7 +96,7 @@ async def test_count_tokens_reads_paths(server: Scripted, client: genai_async.Cl
 
 
 async def test_count_tokens_400_is_client_error(server: Scripted, client: genai_async.Client) -> None:
-    reply_error(server, "error_400_bad_request.json", 400)
+    server.reply_fixture("error_400_bad_request.json", 400)
     with pytest.raises(errors.ClientError) as info:
         await client.models.count_tokens(model=MODEL, contents="x")
     assert (info.value.code, info.value.status) == (400, "INVALID_ARGUMENT")
@@ -275,7 +268,7 @@ async def test_models_list_bad_config_sends_nothing(server: Scripted, client: ge
 
 
 async def test_models_list_error_page_is_client_error(server: Scripted, client: genai_async.Client) -> None:
-    reply_error(server, "error_403.json", 403)
+    server.reply_fixture("error_403.json", 403)
     with pytest.raises(errors.ClientError) as info:
         async for _ in client.models.list():
             pass
@@ -298,7 +291,7 @@ async def test_models_get(server: Scripted, client: genai_async.Client, name: st
 
 
 async def test_models_get_unknown_is_404_client_error(server: Scripted, client: genai_async.Client) -> None:
-    reply_error(server, "error_404.json", 404)
+    server.reply_fixture("error_404.json", 404)
     with pytest.raises(errors.ClientError) as info:
         await client.models.get(model="gemini-9.9-flash")
     assert (info.value.code, info.value.status) == (404, "NOT_FOUND")
@@ -338,7 +331,7 @@ async def test_get_config_accepts_only_http_options(server: Scripted, client: ge
 async def test_every_endpoint_raises_client_error_on_envelope(
     server: Scripted, client: genai_async.Client, call: Any
 ) -> None:
-    reply_error(server, "error_404.json", 404)
+    server.reply_fixture("error_404.json", 404)
     with pytest.raises(errors.ClientError) as info:
         await call(client)
     assert (info.value.code, info.value.status) == (404, "NOT_FOUND")
