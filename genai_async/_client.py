@@ -101,10 +101,11 @@ class Client:
     ) -> Response:
         """Send with the retry policy of ``settings`` (``retry=False``: one attempt, for callers that
         own their retries, like streams); the raised error says how many attempts ran."""
+        send = self._transport.send if not self._limiter.active else self._send_limited  # fewer frames
         attempt = 1
         while True:
             try:
-                return await self._send_once(method, path, settings=settings, endpoint=endpoint, **kw)
+                return await send(method, path, settings=settings, endpoint=endpoint, **kw)
             except GenAIError as exc:
                 exc.attempts = attempt
                 policy = settings.retry if retry else None
@@ -115,10 +116,9 @@ class Client:
             await asyncio.sleep(delay)
             attempt += 1
 
-    async def _send_once(self, method: str, path: str, *, settings: Settings, endpoint: str, **kw: Any) -> Response:
+    async def _send_limited(self, method: str, path: str, *, settings: Settings, endpoint: str, **kw: Any) -> Response:
+        """One attempt that first waits for the client-side limits; the slot goes back with the response."""
         limiter = self._limiter
-        if not limiter.active:
-            return await self._transport.send(method, path, settings=settings, endpoint=endpoint, **kw)
         body = kw.get("body")
         await limiter.acquire(len(body) if isinstance(body, (bytes, bytearray)) else 0)
         try:

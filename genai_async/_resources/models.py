@@ -149,11 +149,8 @@ class Models:
         path = f"{model_path(model)}:generateContent"
         request = generate_request(await load_paths(contents) if has_paths(contents) else contents, cfg)
         http_options = cfg and cfg.http_options
-
-        async def call(req: GenerateContentRequest) -> GenerateContentResponse:
-            return await self._client._call("POST", path, GenerateContentResponse, body=req, http_options=http_options)
-
-        result = await call(request)
+        call = self._client._call
+        result = await call("POST", path, GenerateContentResponse, body=request, http_options=http_options)
         if _follow(cfg) and _needs_continuation(result):
             acc = Accumulator()
             acc.add(result)
@@ -161,7 +158,8 @@ class Models:
                 if acc.count > MAX_HOPS:
                     raise StreamError(f"{path}: still CONTINUATION after {MAX_HOPS} hops; giving up")
                 acc.next_hop()
-                acc.add(await call(msgspec.structs.replace(request, continuation_token=token)))
+                hop = msgspec.structs.replace(request, continuation_token=token)
+                acc.add(await call("POST", path, GenerateContentResponse, body=hop, http_options=http_options))
             result = acc.result()
         finalize(result, cfg)
         return result
