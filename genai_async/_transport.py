@@ -49,7 +49,7 @@ class Response:
     are idempotent and also hand back the client-side concurrency slot the request held.
     """
 
-    __slots__ = ("_resp", "status", "headers", "endpoint", "settings", "_owner", "_on_done", "__weakref__")
+    __slots__ = ("_resp", "status", "headers", "endpoint", "settings", "_owner", "_on_done")
 
     def __init__(
         self, resp: aiohttp.ClientResponse, endpoint: str, settings: Settings, owner: Transport
