@@ -289,7 +289,11 @@ def client_cmd(client: str, kind: str, port: int, params: dict[str, Any], pin: b
 
 
 def available(client: str) -> bool:
-    return all(importlib.util.find_spec(mod) is not None for mod in _clients.REQUIRES[client])
+    """Whether every module the client needs can be imported (genai_async from CODE_ROOT, as the children do)."""
+    return all(
+        (CODE_ROOT / mod).is_dir() if mod == "genai_async" else importlib.util.find_spec(mod) is not None
+        for mod in _clients.REQUIRES[client]
+    )
 
 
 # ------------------------------------------------------------------------------------ reporting

@@ -31,9 +31,13 @@ DEFAULT_MAX_CONNECTIONS = 100
 _LOOPBACK = re.compile(r"^(localhost|127(\.\d{1,3}){3}|\[?::1\]?)$")
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)
 class Settings:
-    """Resolved settings of one client, or of one request after its overrides."""
+    """Resolved settings of one client, or of one request after its overrides.
+
+    Compared and hashed by identity (``eq=False``): caches keyed by settings then cost one pointer
+    hash per request instead of hashing every field.
+    """
 
     api_key: str = dataclasses.field(repr=False)
     base_url: str = DEFAULT_BASE_URL

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 
 import msgspec
 import pytest
@@ -162,6 +163,43 @@ async def test_per_request_timeout_override(server: Scripted, client: genai_asyn
             model=MODEL, contents="x", config={"http_options": {"timeout": 200}}
         )
     assert info.value.limit == "read"
+
+
+async def _headers_then_stall(status: int, request: web.Request) -> web.StreamResponse:
+    resp = web.StreamResponse(status=status, headers={"Content-Type": "application/json"})
+    await resp.prepare(request)
+    await resp.write(b'{"candidates": [')  # part of the body, then silence
+    await asyncio.sleep(5)
+    return resp
+
+
+@pytest.mark.parametrize("status", [200, 503])
+async def test_a_body_that_stalls_after_the_headers_is_a_read_timeout(server: Scripted, status: int) -> None:
+    # The silence limit covers the unary body and an error body, not only the wait for headers.
+    server.handler = functools.partial(_headers_then_stall, status)
+    async with genai_async.Client(api_key="k", base_url=server.base_url, timeout=0.3, retry=False) as client:
+        with pytest.raises(errors.TimeoutError) as info:
+            await client.models.generate_content(model=MODEL, contents="x")
+        assert info.value.limit == "read" and info.value.seconds == 0.3
+        assert client.open_connections == 0
+
+
+async def test_the_callers_cancellation_while_waiting_for_headers_stays_a_cancellation(server: Scripted) -> None:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        await asyncio.sleep(5)
+        return web.Response()
+
+    server.handler = handler
+    async with genai_async.Client(api_key="k", base_url=server.base_url, timeout=0.3, retry=False) as client:
+        task = asyncio.create_task(client.models.generate_content(model=MODEL, contents="x"))
+        await asyncio.sleep(0.1)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert client.open_connections == 0
+        server.reply_json(fixture_json("generate_text.json"))  # the watchdog's later wake-up harms nothing
+        await asyncio.sleep(0.3)
+        assert (await client.models.generate_content(model=MODEL, contents="x")).text
 
 
 async def test_aclose_is_idempotent_and_final(server: Scripted) -> None:

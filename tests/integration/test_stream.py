@@ -7,6 +7,7 @@ import gc
 import json
 
 import pytest
+from aiohttp import web
 
 import genai_async
 from genai_async import errors, types
@@ -255,6 +256,69 @@ async def test_slow_stream_longer_than_timeout_is_not_cut(server: Scripted) -> N
     async with genai_async.Client(api_key="k", base_url=server.base_url, timeout=0.5) as client:
         stream = client.models.generate_content_stream(model=MODEL, contents="x")
         assert len([c async for c in stream]) == 9  # ~0.9 s in total, never 0.5 s of silence
+
+
+async def test_read_timeout_fires_once_the_silence_reaches_the_limit(server: Scripted) -> None:
+    # The body's watchdog re-arms from when the pending read began waiting, so the silence that
+    # fails the stream is the limit itself, not up to twice it.
+    server.reply_stream(events_of("stream_text.sse")[:2] + [b""], pause=5.0)
+    async with genai_async.Client(api_key="k", base_url=server.base_url, timeout=0.5, retry=False) as client:
+        stream = client.models.generate_content_stream(model=MODEL, contents="x")
+        await stream.__anext__()
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        with pytest.raises(errors.TimeoutError) as info:
+            await stream.__anext__()
+        waited = loop.time() - start
+        assert info.value.limit == "read" and "0.5s" in str(info.value)
+        assert 0.45 <= waited < 0.95, waited
+        assert client.open_connections == 0
+
+
+async def test_a_slow_consumer_is_not_a_silent_server(server: Scripted) -> None:
+    # Every byte arrives at once; the caller then takes longer than the limit per chunk. Nothing
+    # is waiting on the socket meanwhile, so no read timeout may fire.
+    server.reply_stream([b"".join(events_of("stream_text.sse"))])
+    async with genai_async.Client(api_key="k", base_url=server.base_url, timeout=0.2, retry=False) as client:
+        got = []
+        async for chunk in client.models.generate_content_stream(model=MODEL, contents="x"):
+            got.append(chunk.text or "")
+            if len(got) <= 2:
+                await asyncio.sleep(0.3)
+        assert "".join(got) == fixture_text("stream_text.sse")
+
+
+def _watchdogs() -> list[asyncio.TimerHandle]:
+    loop = asyncio.get_running_loop()
+    return [h for h in loop._scheduled if not h.cancelled() and "_check_silence" in repr(h)]  # type: ignore[attr-defined]
+
+
+async def test_one_watchdog_per_client_disarms_when_idle_and_the_next_request_keeps_its_timeout(
+    server: Scripted,
+) -> None:
+    pieces = events_of("stream_text.sse")
+    client = genai_async.Client(api_key="k", base_url=server.base_url, timeout=0.3, retry=False)
+    async with client:
+        server.reply_stream(pieces, pause=0.01)
+        streams = [client.models.generate_content_stream(model=MODEL, contents="x") for _ in range(3)]
+        for stream in streams:
+            await stream
+        assert len(_watchdogs()) == 1  # three streams, one timer
+        for stream in streams:
+            assert len([c async for c in stream]) == 9
+        await asyncio.sleep(0.45)  # it wakes once more, finds nothing waiting, and stays off
+        assert _watchdogs() == []
+        assert client.open_connections >= 1  # back in the pool, to be reused below
+
+        async def hang(request: web.Request) -> web.StreamResponse:
+            await asyncio.sleep(5)
+            return web.Response()
+
+        server.handler = hang  # the pooled connection that carried the stream now waits for headers
+        with pytest.raises(errors.TimeoutError) as info:
+            await client.models.generate_content(model=MODEL, contents="x")
+        assert info.value.limit == "read"
+    assert _watchdogs() == []  # aclose() leaves no timer behind
 
 
 async def test_one_mebibyte_event(server: Scripted, client: genai_async.Client) -> None:
