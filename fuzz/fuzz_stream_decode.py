@@ -104,14 +104,30 @@ def buffered(stream: ResponseStream) -> bool:
     return len(getattr(stream, "_events", ())) > getattr(stream, "_next", 0)
 
 
+class OneShot:
+    """The call behind the stream: one request, no retries, no continuation hops."""
+
+    def __init__(self, resp: FakeResponse) -> None:
+        self.resp = resp
+
+    async def open(self) -> FakeResponse:
+        return self.resp
+
+    def retry(self, exc: BaseException, attempt: int) -> None:
+        return None
+
+    def continue_with(self, token: bytes) -> bool:
+        return False
+
+    def complete(self, response: Any) -> None:
+        pass
+
+
 def run(body: bytes, cuts: list[int]) -> tuple[list[Any], str | None]:
     pieces = [body[a:b] for a, b in zip([0, *cuts], [*cuts, len(body)], strict=True)]
     resp = FakeResponse([p for p in pieces if p])
 
-    async def opener() -> FakeResponse:
-        return resp
-
-    stream = ResponseStream(opener, endpoint="models/fuzz:streamGenerateContent")  # type: ignore[arg-type]
+    stream = ResponseStream(OneShot(resp), endpoint="models/fuzz:streamGenerateContent")  # type: ignore[arg-type]
     chunks: list[Any] = []
     error: BaseException | None = None
     while True:

@@ -26,8 +26,8 @@ Decisions:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Generator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING, Any, Protocol
 
 import msgspec
 
@@ -48,6 +48,22 @@ MAX_HOPS = 64
 """Continuation hops followed at most for one answer (a server looping on CONTINUATION is an error)."""
 
 
+class StreamCall(Protocol):
+    """What a stream needs from the call behind it (``models._StreamCall``)."""
+
+    async def open(self) -> Response:
+        """Send the request: the first, a retry, or the current continuation hop."""
+
+    def retry(self, exc: GenAIError, attempt: int) -> float | None:
+        """Seconds to wait before another attempt after ``exc`` (before the first chunk), or None."""
+
+    def continue_with(self, token: bytes) -> bool:
+        """Make the next :meth:`open` send the continuation hop; False: do not follow."""
+
+    def complete(self, response: GenerateContentResponse) -> None:
+        """The stitched response of a completed stream (fills ``parsed``, commits chat turns)."""
+
+
 class ResponseStream:
     """An async iterator of ``GenerateContentResponse`` chunks that also stitches the final answer.
 
@@ -57,27 +73,16 @@ class ResponseStream:
     """
 
     __slots__ = (
-        "_acc", "_attempt", "_closed", "_continue_with", "_decoder", "_done", "_endpoint", "_eof", "_events",
-        "_final", "_finalize", "_hops", "_next", "_on_close", "_opener", "_resp", "_retry", "__weakref__",
+        "_acc", "_attempt", "_call", "_closed", "_decoder", "_done", "_endpoint", "_eof", "_events", "_final",
+        "_hops", "_next", "_on_close", "_resp", "__weakref__",
     )
 
-    def __init__(
-        self,
-        opener: Callable[[], Awaitable[Response]],
-        *,
-        endpoint: str,
-        finalize: Callable[[GenerateContentResponse], Any] | None = None,
-        retry: Callable[[GenAIError, int], float | None] | None = None,
-        continue_with: Callable[[bytes], Callable[[], Awaitable[Response]]] | None = None,
-        on_close: Callable[[bool], Any] | None = None,
-    ) -> None:
-        """``opener`` sends the request; ``finalize`` gets the stitched response of a completed
-        stream; ``retry`` says whether to reopen after a failure before the first chunk;
-        ``continue_with(token)`` makes the opener of a CONTINUATION hop; ``on_close(completed)`` is
-        called exactly once when the stream closes for any reason (also on garbage collection)."""
-        self._opener = opener
+    def __init__(self, call: StreamCall, *, endpoint: str, on_close: Callable[[bool], Any] | None = None) -> None:
+        """``call`` sends the request and decides retries and continuations (:class:`StreamCall`);
+        ``on_close(completed)`` is called exactly once when the stream closes for any reason (also
+        on garbage collection)."""
+        self._call = call
         self._endpoint = endpoint
-        self._finalize = finalize
         self._resp: Response | None = None
         self._decoder = SSEDecoder()
         self._events: list[ServerSentEvent] = []
@@ -87,9 +92,7 @@ class ResponseStream:
         self._done = False
         self._closed = False
         self._final: GenerateContentResponse | None = None
-        self._retry = retry
         self._attempt = 1
-        self._continue_with = continue_with
         self._hops = 0
         self._on_close = on_close
 
@@ -101,7 +104,7 @@ class ResponseStream:
     async def _open(self) -> ResponseStream:
         while self._resp is None and not self._closed:
             try:
-                self._resp = await self._opener()
+                self._resp = await self._call.open()
             except GenAIError as exc:
                 delay = self._retry_delay(exc)
                 if delay is None:
@@ -212,9 +215,9 @@ class ResponseStream:
         """Whether to try again: only before the first chunk was decoded (output is never replayed),
         under the one attempt budget that opening and restarting share."""
         exc.attempts = self._attempt
-        if self._retry is None or self._closed or self._acc.count:
+        if self._closed or self._acc.count:
             return None
-        return self._retry(exc, self._attempt)
+        return self._call.retry(exc, self._attempt)
 
     async def _restart(self, delay: float, exc: GenAIError) -> None:
         resp, self._resp = self._resp, None
@@ -266,25 +269,23 @@ class ResponseStream:
                 f"{self._endpoint}: the stream ended after {self._acc.count} chunks but candidate(s) "
                 f"{unfinished} never got a finishReason; the answer is truncated (partial kept on .partial)"
             )
-        token = self._acc.continuation() if self._continue_with is not None else None
-        if token is not None and self._continue_with is not None:
-            self._next_hop(self._continue_with(token))
+        token = self._acc.continuation()
+        if token is not None and self._call.continue_with(token):
+            self._next_hop()
             return False
         self._done = True
         final = self._acc.result()
-        if self._finalize is not None:
-            self._finalize(final)
+        self._call.complete(final)
         self._final = final
         self._close_connection()
         return True
 
-    def _next_hop(self, opener: Callable[[], Awaitable[Response]]) -> None:
+    def _next_hop(self) -> None:
         if self._hops >= MAX_HOPS:
             raise StreamError(f"{self._endpoint}: still CONTINUATION after {MAX_HOPS} hops; giving up")
         resp, self._resp = self._resp, None
         if resp is not None:
             resp.release()
-        self._opener = opener
         self._hops += 1
         self._acc.next_hop()
         self._decoder = SSEDecoder()

@@ -98,6 +98,11 @@ class SSEDecoder:
     Raises SSEError when a line or an event grows beyond ``max_event_size``; discard the decoder then.
     """
 
+    __slots__ = (
+        "_max", "_head", "_pending", "_skip_lf", "_data", "_data_size", "_event", "_id", "_last_event_id",
+        "_retry", "_extra_size", "_idle", "extra_lines", "unterminated",
+    )
+
     def __init__(self, max_event_size: int = 32 * 1024 * 1024) -> None:
         if max_event_size < 1:
             raise ValueError(f"max_event_size must be positive, got {max_event_size}")

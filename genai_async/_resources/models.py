@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import msgspec
 
 from .._accumulate import Accumulator
-from .._codec import encode
+from .._codec import decode, encode
 from .._coerce import generate_config, generate_request, http_options_only, model_path, parse_output
 from .._contents import has_paths, load_paths, to_content, to_contents
 from .._options import with_overrides
@@ -65,11 +65,12 @@ def _needs_continuation(response: GenerateContentResponse) -> bool:
 class _StreamCall:
     """Everything one streamed call needs to open, retry and follow continuations.
 
-    Bound methods of this one object replace a handful of closures per stream (less memory when
-    thousands of streams are open). The request is built once; retries and hops reuse it.
+    The stream calls the methods of this one object (no closures per stream: less memory when
+    thousands of streams are open). It keeps the request encoded once: retries resend the same
+    bytes, and a continuation hop (rare) decodes them to add its token.
     """
 
-    __slots__ = ("client", "path", "settings", "cfg", "request", "make_request", "on_complete")
+    __slots__ = ("client", "path", "settings", "cfg", "body", "make_request", "on_complete")
 
     def __init__(
         self,
@@ -83,45 +84,36 @@ class _StreamCall:
         self.path = f"{model_path(model)}:streamGenerateContent"
         self.settings = with_overrides(client._settings, cfg and cfg.http_options)
         self.cfg = cfg
-        self.request = request if isinstance(request, GenerateContentRequest) else None
+        self.body = encode(request) if isinstance(request, GenerateContentRequest) else None
         self.make_request = None if isinstance(request, GenerateContentRequest) else request
         self.on_complete = on_complete
 
     def stream(self, on_close: Callable[[bool], Any] | None = None) -> ResponseStream:
-        return ResponseStream(
-            self.open,
-            endpoint=self.path,
-            finalize=self.complete,
-            retry=self.retry,
-            continue_with=self.continue_with if _follow(self.cfg) else None,
-            on_close=on_close,
-        )
+        return ResponseStream(self, endpoint=self.path, on_close=on_close)
 
     async def open(self) -> Response:
-        if self.request is None:
+        """Send the request (the first, a retry, or the current continuation hop)."""
+        if self.body is None:
             assert self.make_request is not None
-            self.request = await self.make_request()
-        return await self.send(self.request)
-
-    async def send(self, request: GenerateContentRequest) -> Response:
+            self.body = encode(await self.make_request())
         return await self.client._send(
             "POST",
             f"{self.path}?alt=sse",  # a plain string: aiohttp builds no query from a params dict
-            body=encode(request),
+            body=self.body,
             settings=self.settings,
             endpoint=self.path,
             stream=True,
             retry=False,  # the stream owns one retry budget for opening and restarting
         )
 
-    def continue_with(self, token: bytes) -> Callable[[], Awaitable[Response]]:
-        assert self.request is not None
-        hop = msgspec.structs.replace(self.request, continuation_token=token)
-
-        async def open_hop() -> Response:
-            return await self.send(hop)
-
-        return open_hop
+    def continue_with(self, token: bytes) -> bool:
+        """Point :meth:`open` at the continuation hop that carries ``token``; False if the caller
+        opted out of following continuations."""
+        if not _follow(self.cfg) or self.body is None:
+            return False
+        request = decode(self.body, GenerateContentRequest)
+        self.body = encode(msgspec.structs.replace(request, continuation_token=token))
+        return True
 
     def retry(self, exc: GenAIError, attempt: int) -> float | None:
         policy = self.settings.retry
@@ -131,8 +123,6 @@ class _StreamCall:
         finalize(response, self.cfg)
         if self.on_complete is not None:
             self.on_complete(response)
-
-
 
 
 class Models:

@@ -154,3 +154,21 @@ def test_unfinished_and_blocked_flags() -> None:
     for c in chunks_of("stream_prompt_blocked.sse"):
         blocked.add(c)
     assert blocked.blocked and blocked.result().candidates is None
+
+
+def test_a_long_run_is_kept_in_blocks_and_stitched_exactly() -> None:
+    acc = Accumulator()
+    want: list[str] = []
+    for i in range(1000):
+        text = f"<{i}>é"
+        want.append(text)
+        part = types.Part(text=text)
+        acc.add(types.GenerateContentResponse(candidates=[types.Candidate(content=types.Content(role="model", parts=[part]))]))
+        if i % 97 == 0:
+            assert acc.result().text == "".join(want)  # partial results along the way
+        run = acc._cands[0].run
+        assert run is not None and len(run.fragments) <= 16 + run.joined
+    assert run.joined < 1000 // 16 + 2  # one string per 16 chunks, not one per chunk
+    final = acc.result()
+    assert final.text == "".join(want)
+    assert acc._cands[0].run.fragments == [final.text]  # after result(): one shared string
