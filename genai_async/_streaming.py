@@ -173,12 +173,13 @@ class ResponseStream:
                     if self._next == len(self._events):
                         self._events = []  # let the batch go as soon as it is delivered
                         self._next = 0
-                    if '"error"' in text:
-                        self._raise_if_error(text)
                     try:
                         chunk = _chunk_decoder.decode(text)  # straight from the event text, no dict
                     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+                        self._raise_if_error(text)
                         raise self._invalid(text, exc) from exc
+                    if chunk.candidates is None and chunk.usage_metadata is None and chunk.prompt_feedback is None:
+                        self._raise_if_error(text)  # an in-band {"error": ...} decodes to an empty chunk
                     self._acc.add(chunk)
                     return chunk
                 if self._eof:
