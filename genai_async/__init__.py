@@ -10,7 +10,6 @@
 
 from . import errors, types
 from ._client import Client
-from ._resources.chats import Chat
 from ._streaming import ResponseStream
 from ._version import __version__
 from .errors import (
@@ -22,6 +21,19 @@ from .errors import (
     StreamError,
     TransportError,
 )
+
+
+def __getattr__(name: str) -> object:  # PEP 562: Chat loads with the chats module, on first use
+    if name == "Chat":
+        from ._resources.chats import Chat
+
+        return Chat
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), "Chat"})
+
 
 __all__ = [
     "APIError",
@@ -39,6 +51,6 @@ __all__ = [
     "types",
 ]
 
-for _name in ("Chat", "Client", "ResponseStream"):
+for _name in ("Client", "ResponseStream"):
     globals()[_name].__module__ = "genai_async"
 del _name

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
 
 from ._codec import decode, encode
 from ._limits import Limiter
 from ._options import DEFAULT_MAX_CONNECTIONS, Settings, logger, resolve, with_overrides
-from ._resources.caches import Caches
-from ._resources.chats import Chats
-from ._resources.files import Files
 from ._resources.models import Models
 from ._retry import RetryPolicy, retry_message
 from ._transport import Response, Transport
 from .errors import ConfigurationError, GenAIError, StreamError
+
+if TYPE_CHECKING:
+    from ._resources.caches import Caches
+    from ._resources.chats import Chats
+    from ._resources.files import Files
 
 T = TypeVar("T")
 _UNSET: Any = object()
@@ -80,9 +84,25 @@ class Client:
             max_in_flight=max_in_flight, requests_per_minute=requests_per_minute, tokens_per_minute=tokens_per_minute
         )
         self.models = Models(self)
-        self.chats = Chats(self)
-        self.files = Files(self)
-        self.caches = Caches(self)
+
+    # The other resources load their modules on first use: ``import genai_async`` stays lighter.
+    @functools.cached_property
+    def chats(self) -> Chats:
+        from ._resources.chats import Chats
+
+        return Chats(self)
+
+    @functools.cached_property
+    def files(self) -> Files:
+        from ._resources.files import Files
+
+        return Files(self)
+
+    @functools.cached_property
+    def caches(self) -> Caches:
+        from ._resources.caches import Caches
+
+        return Caches(self)
 
     @property
     def aio(self) -> Client:
@@ -96,25 +116,29 @@ class Client:
     def __repr__(self) -> str:
         return f"<genai_async.Client base_url={self._settings.base_url!r} api_key='***'>"
 
-    async def _send(
-        self, method: str, path: str, *, settings: Settings, endpoint: str, retry: bool = True, **kw: Any
-    ) -> Response:
-        """Send with the retry policy of ``settings`` (``retry=False``: one attempt, for callers that
-        own their retries, like streams); the raised error says how many attempts ran."""
-        send = self._transport.send if not self._limiter.active else self._send_limited  # fewer frames
+    async def _send(self, method: str, path: str, *, settings: Settings, endpoint: str, **kw: Any) -> Response:
+        """Send with the retry policy of ``settings``; the raised error says how many attempts ran.
+        (Streams own their retries and call :meth:`_send_once`.)"""
+        send = self._send_once
         attempt = 1
         while True:
             try:
                 return await send(method, path, settings=settings, endpoint=endpoint, **kw)
             except GenAIError as exc:
                 exc.attempts = attempt
-                policy = settings.retry if retry else None
+                policy = settings.retry
                 delay = None if policy is None else policy.delay(exc, attempt, method, self._rng)
                 if delay is None:
                     raise
                 logger.info(retry_message(method, endpoint, delay, attempt, exc))
             await asyncio.sleep(delay)
             attempt += 1
+
+    @property
+    def _send_once(self) -> Callable[..., Awaitable[Response]]:
+        """One attempt: the transport itself, or behind the client-side limits when any are set
+        (so the usual call has one coroutine frame fewer)."""
+        return self._transport.send if not self._limiter.active else self._send_limited
 
     async def _send_limited(self, method: str, path: str, *, settings: Settings, endpoint: str, **kw: Any) -> Response:
         """One attempt that first waits for the client-side limits; the slot goes back with the response."""

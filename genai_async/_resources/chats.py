@@ -178,3 +178,5 @@ class Chat:
                 "end or close it (async with ..., or await stream.aclose()) before sending another message"
             )
 
+
+Chat.__module__ = "genai_async"  # public as genai_async.Chat (loaded lazily from there)

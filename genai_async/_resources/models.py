@@ -96,14 +96,14 @@ class _StreamCall:
         if self.body is None:
             assert self.make_request is not None
             self.body = encode(await self.make_request())
-        return await self.client._send(
+        # one attempt: the stream owns one retry budget for opening and restarting
+        return await self.client._send_once(
             "POST",
             f"{self.path}?alt=sse",  # a plain string: aiohttp builds no query from a params dict
             body=self.body,
             settings=self.settings,
             endpoint=self.path,
             stream=True,
-            retry=False,  # the stream owns one retry budget for opening and restarting
         )
 
     def continue_with(self, token: bytes) -> bool:
