@@ -173,15 +173,7 @@ class ResponseStream:
                     if self._next == len(self._events):
                         self._events = []  # let the batch go as soon as it is delivered
                         self._next = 0
-                    try:
-                        chunk = _chunk_decoder.decode(text)  # straight from the event text, no dict
-                    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-                        self._raise_if_error(text)
-                        raise self._invalid(text, exc) from exc
-                    if chunk.candidates is None and chunk.usage_metadata is None and chunk.prompt_feedback is None:
-                        self._raise_if_error(text)  # an in-band {"error": ...} decodes to an empty chunk
-                    self._acc.add(chunk)
-                    return chunk
+                    return self._deliver(text)
                 if self._eof:
                     if self._end():
                         raise StopAsyncIteration
@@ -189,9 +181,12 @@ class ResponseStream:
                 if self._resp is None:
                     await self._open()
                     continue
-                data = await self._resp.read_chunk()
+                data = await self._resp.read_chunk()  # only read once the last batch is delivered
                 if data:
-                    self._events = self._decoder.feed(data)  # only read once the last batch is delivered
+                    one = self._decoder.one_event(data)
+                    if one is not None:  # the commonest read: exactly one event, no event object
+                        return self._deliver(one)
+                    self._events = self._decoder.feed(data)
                     self._next = 0
                 else:
                     self._at_eof()
@@ -205,6 +200,18 @@ class ResponseStream:
             except BaseException:
                 self._close_connection()
                 raise
+
+    def _deliver(self, text: str) -> GenerateContentResponse:
+        """One event's data -> the chunk handed to the caller (decoded once, folded into the answer)."""
+        try:
+            chunk = _chunk_decoder.decode(text)  # straight from the event text, no dict
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            self._raise_if_error(text)
+            raise self._invalid(text, exc) from exc
+        if chunk.candidates is None and chunk.usage_metadata is None and chunk.prompt_feedback is None:
+            self._raise_if_error(text)  # an in-band {"error": ...} decodes to an empty chunk
+        self._acc.add(chunk)
+        return chunk
 
     def _invalid(self, data: str, exc: Exception) -> StreamError:
         return StreamError(

@@ -126,20 +126,38 @@ class SSEDecoder:
         """The last event ID as of the latest blank line (the value to reconnect with); "" if none."""
         return self._last_event_id
 
+    def one_event(self, chunk: bytes) -> str | None:
+        """The data of ``chunk`` when it is exactly one whole plain event (``data: <one line>`` and
+        its blank line) arriving between events, else None. Either way the decoder is left as it
+        was: on a string, the event is consumed exactly as :meth:`feed` would have done it; on None,
+        call :meth:`feed` with the same bytes. For consumers that only want the data (the commonest
+        read of a Gemini stream costs no event object and no list)."""
+        if (
+            self._idle
+            and not self._pending
+            and chunk.endswith(b"\r\n\r\n")
+            and chunk.startswith(b"data: ")
+            and len(chunk) <= self._max
+        ):
+            body = chunk[6:-4]
+            if 13 not in body and 10 not in body:
+                return body.decode("utf-8", "replace")
+        return None
+
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
         """Take the next bytes of the body and return the events they complete (often none)."""
         # Gemini's reads hold whole `data: {json}\r\n\r\n` events, often cut at the end of the read;
         # between events (idle) they need no line splitting at all. Same result as the general path.
-        if self._head is not None:  # the first bytes: settle the BOM question, then the usual paths
+        data = self.one_event(chunk)
+        if data is None and self._head is not None:  # the first bytes: settle the BOM question first
             chunk = self._strip_bom(chunk)
             if self._head is not None:
                 return []
             self._idle = not self._pending  # nothing else can be buffered before the first line
+            data = self.one_event(chunk)
+        if data is not None:
+            return [ServerSentEvent("message", data, self._id or None)]
         if self._idle:
-            if not self._pending and chunk[-4:] == b"\r\n\r\n" and chunk[:6] == b"data: " and len(chunk) <= self._max:
-                body = chunk[6:-4]  # the commonest read of all: exactly one event
-                if 13 not in body and 10 not in body:
-                    return [ServerSentEvent("message", body.decode("utf-8", "replace"), self._id or None)]
             return self._feed_events(chunk)
         return self._feed(chunk)
 

@@ -136,6 +136,26 @@ def test_reads_along_token_boundaries_match_the_reference(reads: list[bytes]) ->
 
 
 @fast
+@given(st.lists(token_streams | event_shaped, max_size=8))
+def test_one_event_then_feed_equals_feed(reads: list[bytes]) -> None:
+    # How the client reads: one_event() first, feed() with the same bytes only when it says None.
+    warm = [b"data: warm\r\n\r\n"]
+    decoder = SSEDecoder()
+    data: list[str] = []
+    try:
+        for read in warm + reads:
+            one = decoder.one_event(read)
+            data += [one] if one is not None else [event.data for event in decoder.feed(read)]
+        decoder.close()
+    except SSEError:
+        assert decode(warm + reads).error
+        return
+    expected = decode(warm + reads)
+    assert data == [event.data for event in expected.events]
+    assert (decoder.extra_lines, decoder.unterminated) == (expected.extra_lines, expected.unterminated)
+
+
+@fast
 @given(st.binary(max_size=300), cuts)
 def test_arbitrary_bytes_match_the_reference_however_chunked(stream: bytes, cut: list[int]) -> None:
     expected = reference(stream)
