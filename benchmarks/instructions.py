@@ -86,7 +86,8 @@ def main() -> None:
         return
     if shutil.which("valgrind") is None:
         sys.exit("valgrind is not installed (apt install valgrind)")
-    server = subprocess.Popen([sys.executable, str(HERE / "_fakeserver.py"), "--cpu", "-1"], stdout=subprocess.PIPE, text=True)
+    cmd = [sys.executable, str(HERE / "_fakeserver.py"), "--cpu", "-1"]
+    server = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     assert server.stdout is not None
     port = int(server.stdout.readline().split()[1])
     results: dict[str, dict[str, float]] = {}
