@@ -8,7 +8,6 @@ wrong type names its path too. Enum-typed fields take any string, upper-cased ("
 
 from __future__ import annotations
 
-import difflib
 import enum
 import functools
 import types as _pytypes
@@ -39,6 +38,8 @@ def _field_map(cls: type[msgspec.Struct]) -> tuple[dict[str, msgspec.structs.Fie
 
 
 def _unknown(cls: type, key: object, path: str, names: tuple[str, ...]) -> ConfigurationError:
+    import difflib  # only on this error path
+
     close = difflib.get_close_matches(str(key), names, n=1)
     hint = f"; did you mean {close[0]!r}?" if close else f"; valid keys: {', '.join(names)}"
     return ConfigurationError(f"{path}: unknown key {key!r} for {cls.__name__}{hint}")

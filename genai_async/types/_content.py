@@ -1,6 +1,5 @@
 """Content and its parts: what a turn of the conversation holds (docs/gemini-rest.md §3.2, §3.3)."""
 
-import mimetypes
 from typing import Any
 
 from ._base import _Base
@@ -134,6 +133,8 @@ class Part(_Base):
         have none) it is left unset and the service uses the uploaded file's type.
         """
         if mime_type is None:
+            import mimetypes  # only for a URI without a MIME type
+
             mime_type, _ = mimetypes.guess_type(file_uri)
         return cls(
             file_data=FileData(file_uri=file_uri, mime_type=mime_type),
