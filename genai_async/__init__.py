@@ -8,6 +8,8 @@
         print(response.text)
 """
 
+from typing import TYPE_CHECKING
+
 from . import errors, types
 from ._client import Client
 from ._streaming import ResponseStream
@@ -21,6 +23,10 @@ from .errors import (
     StreamError,
     TransportError,
 )
+
+if TYPE_CHECKING:  # at run time Chat loads lazily, through __getattr__ below
+    from ._resources.chats import Chat as Chat
+del TYPE_CHECKING
 
 
 def __getattr__(name: str) -> object:  # PEP 562: Chat loads with the chats module, on first use

@@ -15,7 +15,7 @@ from ._limits import Limiter
 from ._options import DEFAULT_MAX_CONNECTIONS, Settings, logger, resolve, with_overrides
 from ._resources.models import Models
 from ._retry import RetryPolicy, retry_message
-from ._transport import Response, Transport
+from ._transport import Body, Response, Transport
 from .errors import ConfigurationError, GenAIError, StreamError
 
 if TYPE_CHECKING:
@@ -116,14 +116,27 @@ class Client:
     def __repr__(self) -> str:
         return f"<genai_async.Client base_url={self._settings.base_url!r} api_key='***'>"
 
-    async def _send(self, method: str, path: str, *, settings: Settings, endpoint: str, **kw: Any) -> Response:
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        settings: Settings,
+        endpoint: str,
+        body: Body = None,
+        headers: dict[str, str] | None = None,
+        params: dict[str, str] | None = None,
+    ) -> Response:
         """Send with the retry policy of ``settings``; the raised error says how many attempts ran.
-        (Streams own their retries and call :meth:`_send_once`.)"""
+        (Streams own their retries and call :meth:`_send_once`.) Explicit parameters, no ``**kw``:
+        a keyword dict built and unpacked per layer costs more than the layer's own work."""
         send = self._send_once
         attempt = 1
         while True:
             try:
-                return await send(method, path, settings=settings, endpoint=endpoint, **kw)
+                return await send(
+                    method, path, settings=settings, endpoint=endpoint, body=body, headers=headers, params=params
+                )
             except GenAIError as exc:
                 exc.attempts = attempt
                 policy = settings.retry
@@ -140,13 +153,26 @@ class Client:
         (so the usual call has one coroutine frame fewer)."""
         return self._transport.send if not self._limiter.active else self._send_limited
 
-    async def _send_limited(self, method: str, path: str, *, settings: Settings, endpoint: str, **kw: Any) -> Response:
+    async def _send_limited(
+        self,
+        method: str,
+        path: str,
+        *,
+        settings: Settings,
+        endpoint: str,
+        body: Body = None,
+        headers: dict[str, str] | None = None,
+        stream: bool = False,
+        params: dict[str, str] | None = None,
+    ) -> Response:
         """One attempt that first waits for the client-side limits; the slot goes back with the response."""
         limiter = self._limiter
-        body = kw.get("body")
         await limiter.acquire(len(body) if isinstance(body, (bytes, bytearray)) else 0)
         try:
-            resp = await self._transport.send(method, path, settings=settings, endpoint=endpoint, **kw)
+            resp = await self._transport.send(
+                method, path, settings=settings, endpoint=endpoint, body=body, headers=headers, stream=stream,
+                params=params,
+            )
         except BaseException:
             limiter.release()
             raise

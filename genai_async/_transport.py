@@ -4,15 +4,19 @@ One ``aiohttp.ClientSession`` per client, created lazily inside the running loop
 built outside any loop), with one ``TCPConnector`` capped at ``max_connections`` and keep-alive.
 aiohttp itself is imported on first use, which keeps ``import genai_async`` cheap.
 
-Time limits: the read timeout is the longest silence (waiting for the headers, for the first
-chunk, or between chunks), so a stream that keeps producing is never cut; ``sock_connect`` bounds
-connecting; ``total`` is only set for unary calls that ask for a deadline. The silence limit is ours,
-not aiohttp's ``sock_read``: that one arms, cancels and re-arms an event-loop timer on every socket
-read, which cost about 9 % of the client's CPU per unary request and a fifth per chunk on streams
-that arrive one read per chunk (benchmarks S3/S6). Instead each wait records when it began (one
-clock read) and ONE watchdog timer per client (:meth:`Transport._check_silence`) wakes at the
-earliest moment any wait could reach its limit; it fails the waits that did and re-arms itself. A
-caller that is slow to read is not a silent server: only a pending read counts.
+Time limits: the read timeout is the longest silence (waiting for the headers once the request is
+out, then for each read of the body), so a stream that keeps producing is never cut; ``sock_connect``
+bounds connecting; ``total`` is only set for unary calls that ask for a deadline. The silence limit
+is ours, not aiohttp's ``sock_read``: that one arms, cancels and re-arms an event-loop timer on every
+socket read, which cost about 9 % of the client's CPU per unary request and a fifth per chunk on
+streams that arrive one read per chunk (benchmarks S3/S6). Instead each wait records when it began
+(one clock read) and ONE watchdog timer per client (:meth:`Transport._check_silence`) wakes at the
+earliest moment any wait could reach its limit, fails the waits that did the way ``sock_read``
+would (``ServerTimeoutError`` set on the connection or on the body), and re-arms itself. A header
+wait starts when aiohttp starts reading the response (the response class tells it), so waiting for
+a pooled connection or connecting never counts. Only a pending read counts: a caller that is slow to
+read is not a silent server. File uploads (big or streamed bodies) keep aiohttp's ``sock_read``,
+which starts once the body is out.
 
 Errors: every aiohttp/OS/timeout failure is translated in one place, :func:`translate`, and
 re-raised as ours ``from`` the original; the hot paths stay plain awaits inside ``try`` (free in
@@ -25,6 +29,7 @@ cancellation, error, garbage collection) is closed, so no half-read connection i
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import math
 import platform
@@ -41,6 +46,9 @@ if TYPE_CHECKING:
 
 ERROR_BODY_LIMIT = 1024 * 1024
 """Bytes of an error body we read at most (a hostile or broken server cannot exhaust memory)."""
+
+Body = bytes | AsyncIterable[bytes | memoryview] | None
+"""What a request may carry: encoded JSON, an upload's async stream of pieces, or nothing."""
 
 USER_AGENT = f"genai-async/{__version__} gl-python/{platform.python_version()}"
 
@@ -69,9 +77,7 @@ class Response:
         self._owner = owner
         self._on_done: Callable[[], None] | None = None
         self._waiting = 0.0  # monotonic() when the pending read began waiting; 0.0: no read pending
-        owner._live.add(self)
-        if settings.timeout:
-            owner._watch(monotonic() + settings.timeout)
+        owner._live.add(self)  # (the request's header wait armed the watchdog by now + timeout already)
 
     async def read_chunk(self) -> bytes:
         """The next piece of body as it arrived on the socket; ``b""`` at the end of the body."""
@@ -131,20 +137,53 @@ class Response:
 
 
 class _HeaderWait:
-    """A request waiting for its response headers (and error body), watched for silence."""
+    """A request waiting for its response headers (or its error body), watched for silence.
 
-    __slots__ = ("task", "start", "timeout", "expired")
+    Its clock starts when the request has been written (:meth:`sent`, called from the response
+    class's ``start``), so waiting for a pooled connection and connecting do not count; until
+    then ``start`` is infinite and the watchdog passes it by.
+    """
 
-    def __init__(self, task: asyncio.Task[Any] | None, timeout: float) -> None:
-        self.task = task
-        self.start = monotonic()
+    __slots__ = ("owner", "timeout", "start", "target")
+
+    def __init__(self, owner: Transport, timeout: float) -> None:
+        self.owner = owner
         self.timeout = timeout
-        self.expired = False
+        self.start = math.inf
+        self.target: Any = None  # what to fail on expiry: the connection's protocol, then the error body
+
+    def sent(self, target: Any) -> None:
+        """The request is out (or the error headers are in): from now on the server's silence counts."""
+        self.target = target
+        self.start = monotonic()
+        self.owner._watch(self.start + self.timeout)
 
     def expire(self) -> None:
-        self.expired = True
-        if self.task is not None:
-            self.task.cancel()
+        """Fail the pending read the way aiohttp's own ``sock_read`` does."""
+        self.target.set_exception(_aiohttp().ServerTimeoutError(f"no response for {self.timeout}s"))
+
+
+_HEADER_WAIT: contextvars.ContextVar[_HeaderWait | None] = contextvars.ContextVar("genai_async_wait", default=None)
+"""The current request's header wait, for the response class's ``start`` (same task, same context)."""
+
+_WATCHED_BODY = 1024 * 1024
+"""Request bodies up to this size are watched by the transport from the moment they are written;
+bigger or streamed ones (file uploads) keep aiohttp's ``sock_read``, which starts once the body is out."""
+
+
+@functools.cache
+def _response_class() -> Any:
+    """aiohttp's ClientResponse, telling the current request's header wait when the request is out."""
+    base: Any = _aiohttp().ClientResponse
+
+    class _WatchedResponse(base):  # type: ignore[misc]
+        async def start(self, connection: Any) -> Any:
+            wait = _HEADER_WAIT.get()
+            if wait is not None and connection.protocol is not None:
+                wait.sent(connection.protocol)
+            return await super().start(connection)
+
+    return _WatchedResponse
 
 
 class Transport:
@@ -181,6 +220,7 @@ class Transport:
                 auto_decompress=True,
                 max_field_size=16 * 1024,
                 max_line_size=16 * 1024,
+                response_class=_response_class(),
             )
             self._loop = loop
         return self._session
@@ -222,12 +262,12 @@ class Transport:
         now = monotonic()
         due = math.inf
         for wait in list(self._waits):
-            deadline = wait.start + wait.timeout
+            deadline = wait.start + wait.timeout  # infinite while the request is not out yet
             if deadline <= now:
                 self._waits.discard(wait)
                 wait.expire()
-            else:
-                due = min(due, deadline)
+            elif deadline < due:
+                due = deadline
         for resp in list(self._live):
             timeout = resp.settings.timeout
             if timeout:
@@ -238,16 +278,6 @@ class Transport:
                     due = min(due, (since or now) + timeout)
         if due < math.inf:
             self._watch(due)
-
-    def _silence_error(self, wait: _HeaderWait, endpoint: str, settings: Settings) -> BaseException:
-        """What a request cancelled by the watchdog raises (a read timeout), unless the caller's own
-        cancellation arrived too (then the CancelledError stands)."""
-        task = wait.task
-        uncancel = getattr(task, "uncancel", None)  # Python 3.11+
-        if uncancel is not None:
-            if uncancel() > 0:
-                return asyncio.CancelledError()
-        return translate(_aiohttp().ServerTimeoutError("no response headers"), endpoint, settings, reading=False)
 
     async def aclose(self) -> None:
         """Close the pool, ending any response still being read; idempotent."""
@@ -268,7 +298,7 @@ class Transport:
         *,
         settings: Settings,
         endpoint: str,
-        body: bytes | AsyncIterable[bytes | memoryview] | None = None,
+        body: Body = None,
         headers: dict[str, str] | None = None,
         stream: bool = False,
         params: dict[str, str] | None = None,
@@ -281,44 +311,50 @@ class Transport:
         """
         session = self._get_session()
         url = path_or_url if "://" in path_or_url else settings.url(path_or_url)
-        base_headers, timeout = _request_setup(settings, stream)
+        watched = body is None or (type(body) is bytes and len(body) <= _WATCHED_BODY)
+        base_headers, timeout = _request_setup(settings, stream, watched)
         hdrs = {**base_headers, **headers} if headers else base_headers
-        wait = None
-        if settings.timeout:
-            wait = _HeaderWait(asyncio.current_task(), settings.timeout)
+        wait = token = None
+        if settings.timeout and watched:
+            wait = _HeaderWait(self, settings.timeout)
             self._waits.add(wait)
-            self._watch(wait.start + wait.timeout)
+            token = _HEADER_WAIT.set(wait)
         try:
             try:
                 resp = await session.request(method, url, data=body, headers=hdrs, timeout=timeout, params=params)
             except Exception as exc:
                 raise (self.closed_error(endpoint) or translate(exc, endpoint, settings, reading=False)) from exc
+            if self._closed:  # aclose() ran while the headers were on their way
+                resp.close()
+                raise self.closed_error(endpoint) or GenAIError("closed")
             if resp.status < 300:
+                if settings.timeout and not watched:
+                    self._watch(monotonic() + settings.timeout)  # no header wait armed the watchdog
                 return Response(resp, endpoint, settings, self)
+            if wait is not None:
+                wait.sent(resp.content)  # the error body is watched from its headers on
             try:
                 raw = await _read_capped(resp, endpoint, settings)
             finally:
                 resp.close()
             raise api_error(resp.status, raw, reason=resp.reason, endpoint=endpoint, headers=resp.headers)
-        except asyncio.CancelledError:
-            if wait is None or not wait.expired:
-                raise
-            raise self._silence_error(wait, endpoint, settings) from None
         finally:
             if wait is not None:
                 self._waits.discard(wait)
+                _HEADER_WAIT.reset(token)  # type: ignore[arg-type]
 
 
 @functools.lru_cache(maxsize=64)
-def _request_setup(settings: Settings, stream: bool) -> tuple[dict[str, str], Any]:
-    """Headers and aiohttp timeouts of a request, built once per settings (they are frozen)."""
+def _request_setup(settings: Settings, stream: bool, watched: bool = True) -> tuple[dict[str, str], Any]:
+    """Headers and aiohttp timeouts of a request, built once per settings (they are frozen).
+    ``watched``: the transport's watchdog keeps the silence limit, else aiohttp's ``sock_read``."""
     hdrs = {**settings.headers, "x-goog-api-key": settings.api_key, "Content-Type": "application/json"}
     if settings.total_timeout and not stream:
         hdrs["X-Server-Timeout"] = str(math.ceil(settings.total_timeout))
     timeout = _aiohttp().ClientTimeout(
         total=None if stream else settings.total_timeout,
         sock_connect=settings.connect_timeout,
-        sock_read=None,  # the silence limit is the transport's own watchdog (module docstring)
+        sock_read=None if watched else settings.timeout,  # the watchdog's job (module docstring)
     )
     return hdrs, timeout
 

@@ -202,6 +202,23 @@ async def test_the_callers_cancellation_while_waiting_for_headers_stays_a_cancel
         assert (await client.models.generate_content(model=MODEL, contents="x")).text
 
 
+async def test_waiting_for_a_pooled_connection_is_not_silence(server: Scripted) -> None:
+    # One connection, two calls: the second waits for the first to finish (0.7 s) and then for its
+    # own answer (0.7 s). 1.4 s in all, but the server was never silent for the 1 s limit.
+    async def handler(request: web.Request) -> web.StreamResponse:
+        await asyncio.sleep(0.7)
+        return web.json_response(fixture_json("generate_text.json"))
+
+    server.handler = handler
+    async with genai_async.Client(
+        api_key="k", base_url=server.base_url, timeout=1.0, max_connections=1, retry=False
+    ) as client:
+        first, second = await asyncio.gather(
+            *(client.models.generate_content(model=MODEL, contents="x") for _ in range(2))
+        )
+        assert first.text and second.text
+
+
 async def test_aclose_is_idempotent_and_final(server: Scripted) -> None:
     client = genai_async.Client(api_key="k", base_url=server.base_url)
     server.reply_json(fixture_json("generate_text.json"))
