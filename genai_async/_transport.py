@@ -13,8 +13,8 @@ streams that arrive one read per chunk (benchmarks S3/S6). Instead each wait rec
 (one clock read) and ONE watchdog timer per client (:meth:`Transport._check_silence`) wakes at the
 earliest moment any wait could reach its limit, fails the waits that did the way ``sock_read``
 would (``ServerTimeoutError`` set on the connection or on the body), and re-arms itself. A header
-wait starts when aiohttp starts reading the response (the response class tells it), so waiting for
-a pooled connection or connecting never counts. Only a pending read counts: a caller that is slow to
+wait starts when aiohttp starts reading the response (our ClientResponse subclass finds the wait by
+task and tells it), so waiting for a pooled connection or connecting never counts. Only a pending read counts: a caller that is slow to
 read is not a silent server. File uploads (big or streamed bodies) keep aiohttp's ``sock_read``,
 which starts once the body is out.
 
@@ -29,7 +29,6 @@ cancellation, error, garbage collection) is closed, so no half-read connection i
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import functools
 import math
 import platform
@@ -163,22 +162,24 @@ class _HeaderWait:
         self.target.set_exception(_aiohttp().ServerTimeoutError(f"no response for {self.timeout}s"))
 
 
-_HEADER_WAIT: contextvars.ContextVar[_HeaderWait | None] = contextvars.ContextVar("genai_async_wait", default=None)
-"""The current request's header wait, for the response class's ``start`` (same task, same context)."""
-
 _WATCHED_BODY = 1024 * 1024
 """Request bodies up to this size are watched by the transport from the moment they are written;
 bigger or streamed ones (file uploads) keep aiohttp's ``sock_read``, which starts once the body is out."""
 
 
 @functools.cache
-def _response_class() -> Any:
-    """aiohttp's ClientResponse, telling the current request's header wait when the request is out."""
+def _response_base() -> Any:
+    """aiohttp's ClientResponse, telling the request's header wait when the request is out.
+
+    Each client's session gets a subclass whose ``_waits`` is that client's table of header waits
+    by task (the response is started in the task that sent the request)."""
     base: Any = _aiohttp().ClientResponse
 
     class _WatchedResponse(base):  # type: ignore[misc]
+        _waits: dict[Any, _HeaderWait] = {}
+
         async def start(self, connection: Any) -> Any:
-            wait = _HEADER_WAIT.get()
+            wait = self._waits.get(asyncio.current_task())
             if wait is not None and connection.protocol is not None:
                 wait.sent(connection.protocol)
             return await super().start(connection)
@@ -195,7 +196,7 @@ class Transport:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
         self._live: set[Response] = set()  # responses not yet released/closed; aclose() closes them
-        self._waits: set[_HeaderWait] = set()  # requests waiting for their headers
+        self._waits: dict[Any, _HeaderWait] = {}  # requests waiting for their headers, by task
         self._sweep: asyncio.TimerHandle | None = None  # the silence watchdog, armed while anything waits
         self._sweep_at = 0.0
 
@@ -220,7 +221,7 @@ class Transport:
                 auto_decompress=True,
                 max_field_size=16 * 1024,
                 max_line_size=16 * 1024,
-                response_class=_response_class(),
+                response_class=type("_WatchedResponse", (_response_base(),), {"_waits": self._waits}),
             )
             self._loop = loop
         return self._session
@@ -261,10 +262,10 @@ class Transport:
         self._sweep = None
         now = monotonic()
         due = math.inf
-        for wait in list(self._waits):
+        for task, wait in list(self._waits.items()):
             deadline = wait.start + wait.timeout  # infinite while the request is not out yet
             if deadline <= now:
-                self._waits.discard(wait)
+                del self._waits[task]
                 wait.expire()
             elif deadline < due:
                 due = deadline
@@ -314,11 +315,11 @@ class Transport:
         watched = body is None or (type(body) is bytes and len(body) <= _WATCHED_BODY)
         base_headers, timeout = _request_setup(settings, stream, watched)
         hdrs = {**base_headers, **headers} if headers else base_headers
-        wait = token = None
+        wait = task = None
         if settings.timeout and watched:
             wait = _HeaderWait(self, settings.timeout)
-            self._waits.add(wait)
-            token = _HEADER_WAIT.set(wait)
+            task = asyncio.current_task()
+            self._waits[task] = wait
         try:
             try:
                 resp = await session.request(method, url, data=body, headers=hdrs, timeout=timeout, params=params)
@@ -339,9 +340,8 @@ class Transport:
                 resp.close()
             raise api_error(resp.status, raw, reason=resp.reason, endpoint=endpoint, headers=resp.headers)
         finally:
-            if wait is not None:
-                self._waits.discard(wait)
-                _HEADER_WAIT.reset(token)  # type: ignore[arg-type]
+            if wait is not None and self._waits.get(task) is wait:
+                del self._waits[task]
 
 
 @functools.lru_cache(maxsize=64)
