@@ -5,18 +5,19 @@ built outside any loop), with one ``TCPConnector`` capped at ``max_connections``
 aiohttp itself is imported on first use, which keeps ``import genai_async`` cheap.
 
 Time limits: the read timeout is the longest silence (waiting for the headers once the request is
-out, then for each read of the body), so a stream that keeps producing is never cut; ``sock_connect``
-bounds connecting; ``total`` is only set for unary calls that ask for a deadline. The silence limit
-is ours, not aiohttp's ``sock_read``: that one arms, cancels and re-arms an event-loop timer on every
-socket read, which cost about 9 % of the client's CPU per unary request and a fifth per chunk on
-streams that arrive one read per chunk (benchmarks S3/S6). Instead each wait records when it began
-(one clock read) and ONE watchdog timer per client (:meth:`Transport._check_silence`) wakes at the
-earliest moment any wait could reach its limit, fails the waits that did the way ``sock_read``
-would (``ServerTimeoutError`` set on the connection or on the body), and re-arms itself. A header
-wait starts when aiohttp starts reading the response (our ClientResponse subclass finds the wait by
-task and tells it), so waiting for a pooled connection or connecting never counts. Only a pending read counts: a caller that is slow to
-read is not a silent server. File uploads (big or streamed bodies) keep aiohttp's ``sock_read``,
-which starts once the body is out.
+out, then for each read of the body), so a stream that keeps producing is never cut;
+``sock_connect`` bounds connecting; ``total`` is only set for unary calls that ask for a deadline.
+The silence limit is ours, not aiohttp's ``sock_read``: that one arms, cancels and re-arms an event-
+loop timer on every socket read, which cost about 9 % of the client's CPU per unary request and a
+fifth per chunk on streams that arrive one read per chunk (benchmarks S3/S6). Instead each wait
+records when it began (one clock read) and ONE watchdog timer per client
+(:meth:`Transport._check_silence`) wakes at the earliest moment any wait could reach its limit,
+fails the waits that did the way ``sock_read`` would (``ServerTimeoutError`` set on the connection
+or on the body), and re-arms itself. A header wait starts when aiohttp starts reading the response
+(our ClientResponse subclass finds the wait by task and tells it), so waiting for a pooled
+connection or connecting never counts. Only a pending read counts: a caller that is slow to read is
+not a silent server. File uploads (big or streamed bodies) keep aiohttp's ``sock_read``, which
+starts once the body is out.
 
 Errors: every aiohttp/OS/timeout failure is translated in one place, :func:`translate`, and
 re-raised as ours ``from`` the original; the hot paths stay plain awaits inside ``try`` (free in
