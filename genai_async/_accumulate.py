@@ -64,14 +64,11 @@ class _Run:
         self.joined = 0  # fragments[:joined] are blocks, the rest single chunks
 
     def append(self, text: str) -> None:
-        self.fragments.append(text)
-        if len(self.fragments) - self.joined >= _BLOCK:
-            self.compact()
-
-    def compact(self) -> None:
-        """Join the single chunks after the last block into one more block."""
-        self.fragments[self.joined :] = ["".join(self.fragments[self.joined :])]
-        self.joined += 1
+        fragments = self.fragments
+        fragments.append(text)
+        if len(fragments) - self.joined >= _BLOCK:  # join the single chunks into one more block
+            fragments[self.joined :] = ["".join(fragments[self.joined :])]
+            self.joined += 1
 
     def part(self) -> Part:
         text = "".join(self.fragments)
@@ -111,10 +108,7 @@ class _CandidateState:
                         and part.thought_signature is None
                         and run.thought is bool(part.thought)
                     ):
-                        fragments = run.fragments  # the usual delta: more text for the open run
-                        fragments.append(text)
-                        if len(fragments) - run.joined >= _BLOCK:
-                            run.compact()
+                        run.append(text)  # the usual delta: more text for the open run
                     else:
                         self._add_part(part)
         values = _last_wins(cand)

@@ -77,7 +77,7 @@ class Response:
         self._owner = owner
         self._on_done: Callable[[], None] | None = None
         self._waiting = 0.0  # monotonic() when the pending read began waiting; 0.0: no read pending
-        owner._live.add(self)  # (the request's header wait armed the watchdog by now + timeout already)
+        owner._live.add(self)  # (send() saw to it that the watchdog runs by now + timeout)
 
     async def read_chunk(self) -> bytes:
         """The next piece of body as it arrived on the socket; ``b""`` at the end of the body."""
@@ -326,9 +326,10 @@ class Transport:
                 resp = await session.request(method, url, data=body, headers=hdrs, timeout=timeout, params=params)
             except Exception as exc:
                 raise (self.closed_error(endpoint) or translate(exc, endpoint, settings, reading=False)) from exc
-            if self._closed:  # aclose() ran while the headers were on their way
+            closed = self.closed_error(endpoint)  # aclose() ran while the headers were on their way
+            if closed is not None:
                 resp.close()
-                raise self.closed_error(endpoint) or GenAIError("closed")
+                raise closed
             if resp.status < 300:
                 if settings.timeout and not watched:
                     self._watch(monotonic() + settings.timeout)  # no header wait armed the watchdog
@@ -346,7 +347,7 @@ class Transport:
 
 
 @functools.lru_cache(maxsize=64)
-def _request_setup(settings: Settings, stream: bool, watched: bool = True) -> tuple[dict[str, str], Any]:
+def _request_setup(settings: Settings, stream: bool, watched: bool) -> tuple[dict[str, str], Any]:
     """Headers and aiohttp timeouts of a request, built once per settings (they are frozen).
     ``watched``: the transport's watchdog keeps the silence limit, else aiohttp's ``sock_read``."""
     hdrs = {**settings.headers, "x-goog-api-key": settings.api_key, "Content-Type": "application/json"}
