@@ -19,9 +19,11 @@
 # - `ServerSentEvent.id` is the spec's lastEventId (it persists until the server sends another id),
 #   None when empty; `retry` is the value given in that event's own lines.
 # - Speed: between events (no field of an event pending, only possibly the start of a line), whole
-#   `data: {json}\r\n\r\n` events (Gemini's shape) are cut out with bytes.find, no line splitting, even
-#   when a read ends mid-event; anything else goes through bytes.splitlines() once, and a long line
-#   growing over many reads is kept in a bytearray, with only each new read searched for a line end.
+#   `data: {json}\r\n\r\n` events (Gemini's shape) are cut out by one split checked by one join, no
+#   line splitting, even when a read ends mid-event; anything else goes through bytes.splitlines()
+#   once, and a long line growing over many reads is kept in a bytearray, with only each new read
+#   searched for a line end. `feed_data()` gives only the data, for consumers that want no event
+#   objects.
 # Left out: reconnection and the stream-wide reconnection time (the caller owns retries), sending
 # Last-Event-ID, and recovery after SSEError (the decoder is then in an undefined state).
 """Incremental Server-Sent Events decoder: feed it bytes, get ``ServerSentEvent`` objects back."""
@@ -117,7 +119,7 @@ class SSEDecoder:
         self._last_event_id = ""
         self._retry: int | None = None
         self._extra_size = 0
-        self._idle = False  # nothing buffered, so feed() may take the one-event shortcut
+        self._idle = True  # nothing buffered, so the shortcuts apply (also before the first byte)
         self.extra_lines: list[str] = []
         self.unterminated: ServerSentEvent | None = None
 
@@ -130,66 +132,76 @@ class SSEDecoder:
         """The data of ``chunk`` when it is exactly one whole plain event (``data: <one line>`` and
         its blank line) arriving between events, else None. Either way the decoder is left as it
         was: on a string, the event is consumed exactly as :meth:`feed` would have done it; on None,
-        call :meth:`feed` with the same bytes. For consumers that only want the data (the commonest
-        read of a Gemini stream costs no event object and no list)."""
+        call :meth:`feed` or :meth:`feed_data` with the same bytes. For consumers that only want the
+        data (the commonest read of a Gemini stream costs no event object and no list)."""
         if (
             self._idle
             and not self._pending
-            and chunk.endswith(b"\r\n\r\n")
-            and chunk.startswith(b"data: ")
+            and chunk[-4:] == b"\r\n\r\n"
+            and chunk[:6] == b"data: "
             and len(chunk) <= self._max
         ):
             body = chunk[6:-4]
             if 13 not in body and 10 not in body:
+                self._head = None  # a read that starts with "data: " settles the BOM question
                 return body.decode("utf-8", "replace")
         return None
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
         """Take the next bytes of the body and return the events they complete (often none)."""
-        # Gemini's reads hold whole `data: {json}\r\n\r\n` events, often cut at the end of the read;
-        # between events (idle) they need no line splitting at all. Same result as the general path.
-        data = self.one_event(chunk)
-        if data is None and self._head is not None:  # the first bytes: settle the BOM question first
+        last_id = self._id or None  # what the plain events cut out first carry (they change no id)
+        data, events = self._take(chunk)
+        if not data:
+            return events
+        plain = [ServerSentEvent("message", value, last_id) for value in data]
+        return plain + events if events else plain
+
+    def feed_data(self, chunk: bytes) -> list[str]:
+        """The data of each event ``feed(chunk)`` would return, without building the events: for
+        consumers that only want the data (the Gemini client)."""
+        data, events = self._take(chunk)
+        if events:
+            data += [event.data for event in events]
+        return data
+
+    def _take(self, chunk: bytes) -> tuple[list[str], list[ServerSentEvent]]:
+        """The data of the whole plain ``data: <one line>\r\n\r\n`` events at the start of the
+        buffered line start + ``chunk``, then the events of whatever follows them.
+
+        Gemini's reads hold whole events, often cut at the end of the read. Between events (idle)
+        they need no line splitting at all: when every CR and LF up to the last blank line belongs
+        to a ``\r\n\r\n`` and every event starts with ``data: ``, the events are the pieces
+        between the separators, found by one split and checked by one join. A partial line left at
+        the end stays buffered (still idle); anything else goes through the general path from the
+        same state, which gives the same result, only slower.
+        """
+        if self._head is not None:  # the first bytes: settle the BOM question first
             chunk = self._strip_bom(chunk)
             if self._head is not None:
-                return []
+                self._idle = False
+                return [], []
             self._idle = not self._pending  # nothing else can be buffered before the first line
-            data = self.one_event(chunk)
-        if data is not None:
-            return [ServerSentEvent("message", data, self._id or None)]
-        if self._idle:
-            return self._feed_events(chunk)
-        return self._feed(chunk)
-
-    def _feed_events(self, chunk: bytes) -> list[ServerSentEvent]:
-        """The shortcut, between events: the buffered start of a line plus ``chunk`` is scanned for
-        whole ``data: <one line>\r\n\r\n`` events, which become events without line splitting. A
-        partial line left at the end stays buffered (still idle); anything else (other fields, other
-        line ends, a partial terminator) goes through the general path from the same idle state."""
+        if not self._idle:
+            return [], self._feed(chunk)
         pending = self._pending
         if pending:
             chunk = bytes(pending) + chunk
             pending.clear()
-        events: list[ServerSentEvent] = []
-        last_id = self._id or None
-        limit = self._max
-        pos = 0
-        while chunk.startswith(b"data: ", pos):
-            end = chunk.find(b"\r\n\r\n", pos)
-            if end < 0 or end - pos > limit:  # the line is over the cap: the general path raises
-                break
-            body = chunk[pos + 6 : end]
-            if 13 in body or 10 in body:  # a multi-line event: the general path decides
-                break
-            events.append(ServerSentEvent("message", body.decode("utf-8", "replace"), last_id))
-            pos = end + 4
-        if pos < len(chunk):
-            rest = chunk[pos:] if pos else chunk
-            if 13 not in rest and 10 not in rest and len(rest) <= limit:
-                pending += rest  # the start of the next line: wait for more
-            else:
-                events += self._feed(rest)
-        return events
+        cut = chunk.rfind(b"\r\n\r\n") + 4
+        data: list[str] = []
+        if cut >= 4 and cut <= self._max and chunk[:6] == b"data: ":
+            # Decoding the whole run at once equals decoding each value: it is cut only at ASCII bytes.
+            pieces = chunk[6 : cut - 4].decode("utf-8", "replace").split("\r\n\r\ndata: ")
+            rest = "".join(pieces) if len(pieces) > 1 else pieces[0]
+            if "\r" not in rest and "\n" not in rest:  # every CR and LF was in a separator
+                data = pieces
+                chunk = chunk[cut:]
+        if not chunk:
+            return data, []
+        if 13 not in chunk and 10 not in chunk and len(chunk) <= self._max:
+            pending += chunk  # the start of the next line: wait for more
+            return data, []
+        return data, self._feed(chunk)
 
     def close(self) -> list[ServerSentEvent]:
         """End the stream. Returns [] (the spec drops an unfinished event); see ``unterminated``."""

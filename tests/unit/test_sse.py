@@ -237,6 +237,54 @@ def test_one_event_read_continues_what_the_previous_read_left(before: bytes) -> 
     assert decode([before, after]) == decode([before + after])
 
 
+def test_one_event_does_not_take_a_read_while_a_split_bom_is_held() -> None:
+    decoder = SSEDecoder()
+    assert decoder.feed(b"\xef") == []
+    assert decoder.one_event(b"data: 1\r\n\r\n") is None  # the held byte belongs before this line
+    assert decoder.feed_data(b"data: 1\r\n\r\n") == []
+    assert decoder.extra_lines == ["\ufffddata: 1"]
+
+
+def test_first_read_taken_by_one_event_settles_the_bom_question() -> None:
+    decoder = SSEDecoder()
+    assert decoder.one_event(b"data: 1\r\n\r\n") == "1"
+    assert decoder.feed(b"\xef\xbb\xbfdata: 2\r\n\r\n") == []  # a BOM after the start is not stripped
+    assert decoder.extra_lines == ["\ufeffdata: 2"]
+
+
+@pytest.mark.parametrize(
+    ("read", "data"),
+    [
+        (b"data: 1\r\n\r\ndata: 2\r\n\r\n", ["1", "2"]),
+        (b"data: 1\r\n\r\ndata: 2\r\n\r\ndata: 3", ["1", "2"]),  # the cut event waits
+        (b"data: 1\r\n\r\n\r\n\r\ndata: 2\r\n\r\n", ["1", "2"]),  # blank lines between events
+        (b"data: 1\r\n\r\ndata:2\r\n\r\n", ["1", "2"]),  # no space after the colon
+        (b"data: 1\r\n\r\nevent: x\r\ndata: 2\r\n\r\n", ["1", "2"]),
+        (b"data: 1\r\n\r\ndata: 2\r\ndata: 3\r\n\r\n", ["1", "2\n3"]),  # a two-line event
+        (b"data: 1\r\n\r\ndata: 2\n\n", ["1", "2"]),  # LF line ends after CRLF ones
+        (b"data: [1,\r\n2]\r\n\r\n", ["[1,"]),  # a line that is JSON's continuation is not data
+        (b"data: \r\n\r\ndata: x\r\n\r\n", ["", "x"]),  # an empty data line still dispatches
+        (b"data: \xe2\x9c\x85\r\n\r\ndata: \xff\r\n\r\n", ["\u2705", "\ufffd"]),
+    ],
+)
+def test_reads_of_several_events_match_the_general_path(read: bytes, data: list[str]) -> None:
+    warm = b"data: warm\r\n\r\n"
+    decoder = SSEDecoder()
+    assert decoder.feed_data(warm) == ["warm"]
+    assert decoder.feed_data(read) == data
+    assert [e.data for e in decode([warm, read]).events] == ["warm", *data]
+    whole = SSEDecoder()
+    assert [e.data for e in whole.feed(warm + read)] == ["warm", *data]
+
+
+def test_feed_data_gives_the_data_feed_gives_with_ids_and_types_dropped() -> None:
+    stream = b"id: 7\r\ndata: a\r\n\r\ndata: b\r\n\r\nevent: e\r\ndata: c\r\n\r\n"
+    assert SSEDecoder().feed_data(stream) == ["a", "b", "c"]
+    assert SSEDecoder().feed(stream) == [
+        ServerSentEvent(data="a", id="7"), ServerSentEvent(data="b", id="7"), ServerSentEvent("e", "c", "7")
+    ]
+
+
 # --- fields ----------------------------------------------------------------------------------------
 
 

@@ -156,6 +156,27 @@ def test_one_event_then_feed_equals_feed(reads: list[bytes]) -> None:
 
 
 @fast
+@given(st.lists(token_streams | event_shaped, max_size=8))
+def test_one_event_then_feed_data_equals_feed(reads: list[bytes]) -> None:
+    # How the stream reads: one_event() first, feed_data() with the same bytes only when it says None,
+    # from the very first read (the BOM question is settled by whichever takes the first bytes).
+    decoder = SSEDecoder()
+    data: list[str] = []
+    try:
+        for read in reads:
+            one = decoder.one_event(read)
+            data += [one] if one is not None else decoder.feed_data(read)
+        decoder.close()
+    except SSEError:
+        assert decode(reads).error
+        return
+    expected = decode(reads)
+    assert data == [event.data for event in expected.events]
+    assert (decoder.extra_lines, decoder.unterminated) == (expected.extra_lines, expected.unterminated)
+    assert decoder.last_event_id == expected.last_event_id
+
+
+@fast
 @given(st.binary(max_size=300), cuts)
 def test_arbitrary_bytes_match_the_reference_however_chunked(stream: bytes, cut: list[int]) -> None:
     expected = reference(stream)
