@@ -36,7 +36,7 @@ from ._codec import decode_json, decoder
 from ._options import logger
 from ._retry import retry_message
 from .errors import APIError, ConnectionError, GenAIError, StreamError
-from .sse import ServerSentEvent, SSEDecoder, SSEError
+from .sse import SSEDecoder, SSEError
 from .types import GenerateContentResponse
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ class ResponseStream:
 
     __slots__ = (
         "_acc", "_attempt", "_call", "_closed", "_decoder", "_done", "_endpoint", "_eof", "_events", "_final",
-        "_hops", "_next", "_on_close", "_resp", "__weakref__",
+        "_hops", "_on_close", "_resp", "__weakref__",
     )
 
     def __init__(self, call: StreamCall, *, endpoint: str, on_close: Callable[[bool], Any] | None = None) -> None:
@@ -85,8 +85,7 @@ class ResponseStream:
         self._endpoint = endpoint
         self._resp: Response | None = None
         self._decoder = SSEDecoder()
-        self._events: list[ServerSentEvent] = []
-        self._next = 0  # index of the next undelivered event in ``_events``
+        self._events: list[str] = []  # data of the events of the last read not yet delivered, last first
         self._acc = Accumulator()
         self._eof = False
         self._done = False
@@ -165,29 +164,24 @@ class ResponseStream:
     async def __anext__(self) -> GenerateContentResponse:
         while True:
             try:
-                if self._closed:
-                    raise StopAsyncIteration
-                if self._next < len(self._events):
-                    text = self._events[self._next].data
-                    self._next += 1
-                    if self._next == len(self._events):
-                        self._events = []  # let the batch go as soon as it is delivered
-                        self._next = 0
-                    return self._deliver(text)
-                if self._eof:
-                    if self._end():
-                        raise StopAsyncIteration
+                if self._events:  # the rest of a read that held several events
+                    return self._deliver(self._events.pop())
+                resp = self._resp
+                if resp is None or self._eof:
+                    if self._closed:
+                        break
+                    if self._eof:
+                        if self._end():
+                            break
+                    else:
+                        await self._open()
                     continue
-                if self._resp is None:
-                    await self._open()
-                    continue
-                data = await self._resp.read_chunk()  # only read once the last batch is delivered
+                data = await resp.read_chunk()  # only read once the last batch is delivered
                 if data:
                     one = self._decoder.one_event(data)
-                    if one is not None:  # the commonest read: exactly one event, no event object
+                    if one is not None:  # the commonest read: exactly one event, no list
                         return self._deliver(one)
-                    self._events = self._decoder.feed(data)
-                    self._next = 0
+                    self._events = self._decoder.feed_data(data)[::-1]
                 else:
                     self._at_eof()
             except GenAIError as exc:
@@ -200,6 +194,7 @@ class ResponseStream:
             except BaseException:
                 self._close_connection()
                 raise
+        raise StopAsyncIteration  # closed, or the end of the answer (already released)
 
     def _deliver(self, text: str) -> GenerateContentResponse:
         """One event's data -> the chunk handed to the caller (decoded once, folded into the answer)."""
@@ -232,7 +227,7 @@ class ResponseStream:
         if resp is not None:
             resp.close()
         self._decoder = SSEDecoder()
-        self._events, self._next = [], 0
+        self._events = []
         self._eof = False
         logger.info(retry_message("POST", self._endpoint, delay, self._attempt, exc))
         self._attempt += 1
@@ -261,11 +256,11 @@ class ResponseStream:
                     f"{self._endpoint}: the stream ended inside an event (cut JSON after "
                     f"{self._acc.count} chunks): {pending.data[-_EXCERPT:]!r}"
                 ) from None
-            self._events, self._next = [pending], 0
+            self._events = [pending.data]
 
     def _end(self) -> bool:
         """At the end of the body: raise, go on with a continuation hop (False), or finish (True)."""
-        extra = "\n".join(self._decoder.extra_lines).strip()
+        extra = "\n".join(self._decoder.extra_lines).strip() if self._decoder.extra_lines else ""
         if extra:
             self._raise_if_error(extra)
             raise StreamError(f"{self._endpoint}: the stream carried data outside SSE framing: {extra[:_EXCERPT]!r}")
