@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import msgspec
 import pytest
 
 from genai_async import errors, types
@@ -172,3 +173,24 @@ def test_a_long_run_is_kept_in_blocks_and_stitched_exactly() -> None:
     final = acc.result()
     assert final.text == "".join(want)
     assert acc._cands[0].run.fragments == [final.text]  # after result(): one shared string
+
+
+def test_every_candidate_field_but_content_and_index_is_stitched_last_wins() -> None:
+    # _LAST_WINS and the check written out in _CandidateState.add must name the same fields, and with
+    # content and index they must cover the whole Candidate: a field missing from either is dropped.
+    from genai_async._accumulate import _LAST_WINS
+
+    fields = {f.name for f in msgspec.structs.fields(types.Candidate)}
+    assert set(_LAST_WINS) == fields - {"content", "index"}
+    samples = {
+        "finish_reason": "STOP", "finish_message": "m", "safety_ratings": [], "citation_metadata": {},
+        "token_count": 3, "grounding_metadata": {}, "grounding_attributions": [], "avg_logprobs": -0.5,
+        "logprobs_result": {}, "url_context_metadata": {}, "continuation_token": b"tok",
+    }  # fmt: skip
+    assert set(samples) == set(_LAST_WINS)
+    for name, value in samples.items():
+        wire = name.split("_")[0] + "".join(w.title() for w in name.split("_")[1:])
+        cand = msgspec.convert({"index": 0, wire: value}, types.Candidate)
+        acc = Accumulator()
+        acc.add(types.GenerateContentResponse(candidates=[cand]))
+        assert getattr(acc.result().candidates[0], name) == getattr(cand, name), name
