@@ -89,7 +89,11 @@ class GenerateContentResponse(_Base):
     @property
     def text(self) -> str | None:
         """The first candidate's non-thought text parts joined; ``None`` when it has no text part."""
-        parts = self._first_parts()
+        candidates = self.candidates  # _first_parts() written out: this runs once per streamed chunk
+        if not candidates:
+            return None
+        content = candidates[0].content
+        parts = None if content is None else content.parts
         if parts is None:
             return None
         if len(parts) == 1:  # the usual streamed chunk: no list, no join
