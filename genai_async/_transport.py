@@ -33,6 +33,7 @@ import asyncio
 import functools
 import math
 import platform
+from asyncio import current_task, get_running_loop
 from collections.abc import AsyncIterable, Callable, Mapping
 from time import monotonic
 from typing import TYPE_CHECKING, Any
@@ -92,10 +93,11 @@ class Response:
     async def read(self, limit: int = 256 * 1024 * 1024) -> bytes:
         """The whole body (at most ``limit`` bytes); the connection goes back to the pool afterwards."""
         resp = self._resp
-        length = resp.content_length
         try:
-            if resp.content.is_eof() and length is not None and length <= limit:
-                data = await resp.read()  # all of it is here already: nothing to wait for
+            if resp.content.is_eof():  # all of it is here already: nothing to wait for
+                data = await resp.read()
+                if len(data) > limit:
+                    raise StreamError(f"{self.endpoint}: the response grew past the {limit}-byte limit")
             else:
                 buf = bytearray()
                 while piece := await self.read_chunk():
@@ -180,7 +182,7 @@ def _response_base() -> Any:
         _waits: dict[Any, _HeaderWait] = {}
 
         async def start(self, connection: Any) -> Any:
-            wait = self._waits.get(asyncio.current_task())
+            wait = self._waits.get(current_task())
             if wait is not None and connection.protocol is not None:
                 wait.sent(connection.protocol)
             return await super().start(connection)
@@ -311,15 +313,17 @@ class Transport:
         (otherwise aiohttp uses chunked encoding), and send it without retries, since it cannot be
         replayed.
         """
-        session = self._get_session()
-        url = path_or_url if "://" in path_or_url else settings.url(path_or_url)
+        session = self._session
+        if session is None or self._loop is not get_running_loop():
+            session = self._get_session()  # the first request, or one that must raise
         watched = body is None or (type(body) is bytes and len(body) <= _WATCHED_BODY)
-        base_headers, timeout = _request_setup(settings, stream, watched)
+        prefix, base_headers, timeout = _request_setup(settings, stream, watched)
+        url = path_or_url if "://" in path_or_url else prefix + path_or_url
         hdrs = {**base_headers, **headers} if headers else base_headers
         wait = task = None
         if settings.timeout and watched:
             wait = _HeaderWait(self, settings.timeout)
-            task = asyncio.current_task()
+            task = current_task()
             self._waits[task] = wait
         try:
             try:
@@ -342,14 +346,14 @@ class Transport:
                 resp.close()
             raise api_error(resp.status, raw, reason=resp.reason, endpoint=endpoint, headers=resp.headers)
         finally:
-            if wait is not None and self._waits.get(task) is wait:
-                del self._waits[task]
+            if wait is not None:
+                self._waits.pop(task, None)  # (gone already if the watchdog expired it)
 
 
 @functools.lru_cache(maxsize=64)
-def _request_setup(settings: Settings, stream: bool, watched: bool) -> tuple[dict[str, str], Any]:
-    """Headers and aiohttp timeouts of a request, built once per settings (they are frozen).
-    ``watched``: the transport's watchdog keeps the silence limit, else aiohttp's ``sock_read``."""
+def _request_setup(settings: Settings, stream: bool, watched: bool) -> tuple[str, dict[str, str], Any]:
+    """URL prefix, headers and aiohttp timeouts of a request, built once per settings (they are
+    frozen). ``watched``: the transport's watchdog keeps the silence limit, else aiohttp's ``sock_read``."""
     hdrs = {**settings.headers, "x-goog-api-key": settings.api_key, "Content-Type": "application/json"}
     if settings.total_timeout and not stream:
         hdrs["X-Server-Timeout"] = str(math.ceil(settings.total_timeout))
@@ -358,7 +362,7 @@ def _request_setup(settings: Settings, stream: bool, watched: bool) -> tuple[dic
         sock_connect=settings.connect_timeout,
         sock_read=None if watched else settings.timeout,  # the watchdog's job (module docstring)
     )
-    return hdrs, timeout
+    return settings.url(""), hdrs, timeout
 
 
 async def _read_capped(resp: aiohttp.ClientResponse, endpoint: str, settings: Settings) -> bytes:
