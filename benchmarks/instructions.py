@@ -6,12 +6,14 @@ smaller than that. Instruction counts do not swing: this script runs each client
 divides the difference by the extra work, so start-up, imports and warm-up cancel out. It counts
 user-space instructions only (the kernel's share of a read is the same for every client).
 
-    python benchmarks/instructions.py                       # all three shapes, floor and genai_async
+    python benchmarks/instructions.py                       # every shape, floor and genai_async
     python benchmarks/instructions.py --shape unary --clients raw_aiohttp_bytes,genai_async
 
 Shapes: ``unary`` (generate_content, 8 workers), ``stream`` (one stream, a chunk every 20 ms so
 every read holds one chunk, like S6), ``slow`` (many concurrent 20-chunk streams, like S4: per
-stream setup and the garbage collector's share are included). About a minute per client and shape.
+stream setup and the garbage collector's share are included), ``open`` (many concurrent one-chunk
+streams, each on a new connection: what opening, finishing and closing a stream costs, S4's per-stream
+share). About a minute per client and shape.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ SHAPES = {  # shape: (small, large, unit, units per step)
     "unary": (80, 480, "request", 1),
     "stream": (1, 5, "chunk", 100),
     "slow": (50, 250, "chunk", 20),
+    "open": (50, 250, "stream", 1),
 }
 
 
@@ -55,7 +58,8 @@ async def _work(client: str, port: int, shape: str, n: int) -> None:
                 await bench.stream("c100-i20")
         else:
             await asyncio.gather(*(bench.stream("c20-i0") for _ in range(10)))
-            await asyncio.gather(*(bench.stream("c20-i50") for _ in range(n)))
+            model = "c20-i50" if shape == "slow" else "c1-i0"
+            await asyncio.gather(*(bench.stream(model) for _ in range(n)))
     finally:
         await bench.aclose()
 
@@ -74,7 +78,7 @@ def _count(client: str, port: int, shape: str, n: int, out: Path) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--shape", default="unary,stream,slow")
+    parser.add_argument("--shape", default="unary,stream,slow,open")
     parser.add_argument("--clients", default="raw_aiohttp_bytes,genai_async")
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
