@@ -236,6 +236,9 @@ class Client:
         await self._transport.aclose()
 
     async def __aenter__(self) -> Client:
+        """Open the connection pool now (aiohttp is imported in a worker thread, not on the loop),
+        so the first request does not pay for it."""
+        await self._transport.open()
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:

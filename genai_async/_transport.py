@@ -2,7 +2,10 @@
 
 One ``aiohttp.ClientSession`` per client, created lazily inside the running loop (so a client can be
 built outside any loop), with one ``TCPConnector`` capped at ``max_connections`` and keep-alive.
-aiohttp itself is imported on first use, which keeps ``import genai_async`` cheap.
+aiohttp itself is imported on first use, which keeps ``import genai_async`` cheap, and in a worker
+thread (:meth:`Transport.open`): its import takes a few hundred milliseconds (most of it building
+the default SSL context), which would otherwise freeze every other task of the loop during the first
+request. ``async with Client()`` opens the session up front, so the first request pays neither.
 
 Time limits: the read timeout is the longest silence (waiting for the headers once the request is
 out, then for each read of the body), so a stream that keeps producing is never cut;
@@ -58,6 +61,11 @@ def _aiohttp() -> Any:
     import aiohttp
 
     return aiohttp
+
+
+def _load() -> None:
+    """What the first session needs imported and built (run in a worker thread by Transport.open)."""
+    _response_base()
 
 
 class Response:
@@ -202,10 +210,24 @@ class Transport:
         self._waits: dict[Any, _HeaderWait] = {}  # requests waiting for their headers, by task
         self._sweep: asyncio.TimerHandle | None = None  # the silence watchdog, armed while anything waits
         self._sweep_at = 0.0
+        self._loading: asyncio.Future[None] | None = None  # the off-loop import of aiohttp, once
 
     @property
     def closed(self) -> bool:
         return self._closed
+
+    async def open(self) -> aiohttp.ClientSession:
+        """The session, created on first use after importing aiohttp off the loop (module docstring).
+
+        Concurrent first requests share one import; a cancelled waiter leaves it running for the
+        others. Raises if the client was closed or belongs to another event loop."""
+        if self._session is None and not self._closed:
+            loading = self._loading
+            if loading is None:
+                loading = self._loading = asyncio.get_running_loop().run_in_executor(None, _load)
+            if not loading.done():
+                await asyncio.shield(loading)
+        return self._get_session()
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._closed:
@@ -315,7 +337,7 @@ class Transport:
         """
         session = self._session
         if session is None or self._loop is not get_running_loop():
-            session = self._get_session()  # the first request, or one that must raise
+            session = await self.open()  # the first request, or one that must raise
         watched = body is None or (type(body) is bytes and len(body) <= _WATCHED_BODY)
         prefix, base_headers, timeout = _request_setup(settings, stream, watched)
         url = path_or_url if "://" in path_or_url else prefix + path_or_url
