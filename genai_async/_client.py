@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
 
-from ._codec import decode, encode
+from ._codec import decode, decoder, encode
 from ._limits import Limiter
 from ._options import DEFAULT_MAX_CONNECTIONS, Settings, logger, resolve, with_overrides
 from ._resources.models import Models
 from ._retry import RetryPolicy, retry_message
 from ._transport import Body, Response, Transport
 from .errors import ConfigurationError, GenAIError, StreamError
+from .types import GenerateContentResponse
 
 if TYPE_CHECKING:
     from ._resources.caches import Caches
@@ -25,6 +26,12 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 _UNSET: Any = object()
+
+
+def _prepare() -> None:
+    """One-time work done off the event loop with the aiohttp import: msgspec's response decoder
+    (a few milliseconds; building it at ``import genai_async`` would slow every import)."""
+    decoder(GenerateContentResponse)
 
 
 class Client:
@@ -78,7 +85,7 @@ class Client:
             retry=retry,
             unset=_UNSET,
         )
-        self._transport = Transport(self._settings)
+        self._transport = Transport(self._settings, prepare=_prepare)
         self._rng = random.Random()
         self._limiter = Limiter(
             max_in_flight=max_in_flight, requests_per_minute=requests_per_minute, tokens_per_minute=tokens_per_minute

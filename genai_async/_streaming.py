@@ -42,7 +42,18 @@ from .types import GenerateContentResponse
 if TYPE_CHECKING:
     from ._transport import Response
 
-_chunk_decoder = decoder(GenerateContentResponse)
+
+
+def _first_decode(data: str) -> GenerateContentResponse:
+    """The first chunk's decode: fetches (or builds) msgspec's decoder, off ``import`` (the client
+    builds it in a worker thread with the aiohttp import, ``Client._prepare``), and rebinds
+    :data:`_decode_chunk` to it, so every later chunk calls the decoder directly."""
+    global _decode_chunk
+    _decode_chunk = decoder(GenerateContentResponse).decode
+    return _decode_chunk(data)
+
+
+_decode_chunk: Callable[[str], GenerateContentResponse] = _first_decode
 _EXCERPT = 120
 MAX_HOPS = 64
 """Continuation hops followed at most for one answer (a server looping on CONTINUATION is an error)."""
@@ -199,7 +210,7 @@ class ResponseStream:
     def _deliver(self, text: str) -> GenerateContentResponse:
         """One event's data -> the chunk handed to the caller (decoded once, folded into the answer)."""
         try:
-            chunk = _chunk_decoder.decode(text)  # straight from the event text, no dict
+            chunk = _decode_chunk(text)  # straight from the event text, no dict
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
             self._raise_if_error(text)
             raise self._invalid(text, exc) from exc

@@ -63,9 +63,12 @@ def _aiohttp() -> Any:
     return aiohttp
 
 
-def _load() -> None:
-    """What the first session needs imported and built (run in a worker thread by Transport.open)."""
+def _load(prepare: Callable[[], object] | None) -> None:
+    """What the first session needs imported and built, and the owner's ``prepare`` (run in a worker
+    thread by Transport.open)."""
     _response_base()
+    if prepare is not None:
+        prepare()
 
 
 class Response:
@@ -201,8 +204,9 @@ def _response_base() -> Any:
 class Transport:
     """Owns the pooled aiohttp session of one client."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, prepare: Callable[[], object] | None = None) -> None:
         self._settings = settings
+        self._prepare = prepare  # more one-time work for the worker thread that imports aiohttp
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
@@ -224,7 +228,7 @@ class Transport:
         if self._session is None and not self._closed:
             loading = self._loading
             if loading is None:
-                loading = self._loading = asyncio.get_running_loop().run_in_executor(None, _load)
+                loading = self._loading = asyncio.get_running_loop().run_in_executor(None, _load, self._prepare)
             if not loading.done():
                 await asyncio.shield(loading)
         return self._get_session()

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
 import genai_async
-from genai_async import _transport, errors
+from genai_async import _codec, _transport, errors, types
 from tests.conftest import Scripted, fixture_json
 
 MODEL = "gemini-3.5-flash"
@@ -29,12 +29,12 @@ class SlowImport:
         self.calls = 0
         self.threads: list[str] = []
 
-    def __call__(self) -> None:
+    def __call__(self, prepare: Callable[[], object] | None) -> None:
         self.calls += 1
         self.threads.append(threading.current_thread().name)
         if not self.gate.wait(10):
             raise AssertionError("the loop never ran while aiohttp was being imported")
-        _real_load()
+        _real_load(prepare)
 
 
 _real_load = _transport._load
@@ -107,6 +107,18 @@ async def test_async_with_opens_the_pool_before_the_first_request(
     assert client.open_connections == 0
 
 
+async def test_the_worker_thread_also_builds_the_response_decoder(
+    server: Scripted, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_codec, "_decoders", {})  # as in a fresh process
+    server.reply_json(fixture_json("generate_text.json"))
+    async with genai_async.Client(api_key="k", base_url=server.base_url, retry=False) as client:
+        assert types.GenerateContentResponse in _codec._decoders
+        built = _codec._decoders[types.GenerateContentResponse]
+        assert (await client.models.generate_content(model=MODEL, contents="x")).text
+        assert _codec._decoders[types.GenerateContentResponse] is built
+
+
 async def test_a_request_cancelled_during_the_import_leaves_it_to_the_next(
     server: Scripted, slow_import: SlowImport
 ) -> None:
@@ -149,7 +161,7 @@ async def test_aclose_during_the_import_fails_the_waiting_request(
 
 
 async def test_a_failed_import_is_raised_to_the_request(server: Scripted, monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken() -> None:
+    def broken(prepare: object) -> None:
         raise ImportError("No module named 'aiohttp' (simulated)")
 
     monkeypatch.setattr(_transport, "_load", broken)
