@@ -13,7 +13,9 @@ Shapes: ``unary`` (generate_content, 8 workers), ``stream`` (one stream, a chunk
 every read holds one chunk, like S6), ``slow`` (many concurrent 20-chunk streams, like S4: per
 stream setup and the garbage collector's share are included), ``open`` (many concurrent one-chunk
 streams, each on a new connection: what opening, finishing and closing a stream costs, S4's per-stream
-share). About a minute per client and shape.
+share), ``burst`` (concurrent 200-chunk streams sent back to back, like S2: reads hold many events, so
+the transport's cost per chunk is low and the per-event decode shows most). About a minute per client
+and shape.
 """
 
 from __future__ import annotations
@@ -33,7 +35,9 @@ SHAPES = {  # shape: (small, large, unit, units per step)
     "stream": (1, 5, "chunk", 100),
     "slow": (50, 250, "chunk", 20),
     "open": (50, 250, "stream", 1),
+    "burst": (20, 100, "chunk", 200),
 }
+MODELS = {"slow": "c20-i50", "open": "c1-i0", "burst": "c200-i0"}  # the concurrent shapes' streams
 
 
 async def _work(client: str, port: int, shape: str, n: int) -> None:
@@ -58,8 +62,7 @@ async def _work(client: str, port: int, shape: str, n: int) -> None:
                 await bench.stream("c100-i20")
         else:
             await asyncio.gather(*(bench.stream("c20-i0") for _ in range(10)))
-            model = "c20-i50" if shape == "slow" else "c1-i0"
-            await asyncio.gather(*(bench.stream(model) for _ in range(n)))
+            await asyncio.gather(*(bench.stream(MODELS[shape]) for _ in range(n)))
     finally:
         await bench.aclose()
 
@@ -78,7 +81,7 @@ def _count(client: str, port: int, shape: str, n: int, out: Path) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--shape", default="unary,stream,slow,open")
+    parser.add_argument("--shape", default="unary,stream,slow,open,burst")
     parser.add_argument("--clients", default="raw_aiohttp_bytes,genai_async")
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
