@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
 def _first_decode(data: str) -> GenerateContentResponse:
     """The first chunk's decode: fetches (or builds) msgspec's decoder, off ``import`` (the client
-    builds it in a worker thread with the aiohttp import, ``Client._prepare``), and rebinds
+    builds it in the worker thread that imports aiohttp, ``_client._prepare``), and rebinds
     :data:`_decode_chunk` to it, so every later chunk calls the decoder directly."""
     global _decode_chunk
     _decode_chunk = decoder(GenerateContentResponse).decode

@@ -36,12 +36,13 @@ import asyncio
 import functools
 import math
 import platform
+import threading
 from asyncio import current_task, get_running_loop
 from collections.abc import AsyncIterable, Callable, Mapping
 from time import monotonic
 from typing import TYPE_CHECKING, Any
 
-from ._options import Settings, redact_url
+from ._options import Settings, logger, redact_url
 from ._version import __version__
 from .errors import APIError, ConnectionError, GenAIError, StreamError, TimeoutError
 
@@ -63,12 +64,52 @@ def _aiohttp() -> Any:
     return aiohttp
 
 
+_loaded = False
+"""True once :func:`_load` has run to its end in this process: later clients open on the loop directly."""
+
+
 def _load(prepare: Callable[[], object] | None) -> None:
     """What the first session needs imported and built, and the owner's ``prepare`` (run in a worker
-    thread by Transport.open)."""
+    thread by Transport.open). ``prepare`` is optional work done early (what it builds is built
+    again, and fails loudly, where it is used), so its failure fails no request."""
+    global _loaded
     _response_base()
     if prepare is not None:
-        prepare()
+        try:
+            prepare()
+        except Exception:
+            logger.debug("one-time preparation failed; it is done again on first use", exc_info=True)
+    _loaded = True
+
+
+def _load_in_thread(loop: asyncio.AbstractEventLoop, prepare: Callable[[], object] | None) -> asyncio.Future[None]:
+    """Run :func:`_load` in a thread of its own; the future is settled in ``loop``.
+
+    Its own thread, not the loop's default executor: that one may be busy with the caller's own
+    blocking work (even work waiting for this very client), and the first request must not queue
+    behind it. A daemon thread, so it never holds up the interpreter's exit."""
+    future: asyncio.Future[None] = loop.create_future()
+
+    def settle(exc: BaseException | None) -> None:
+        if not future.done():
+            if exc is None:
+                future.set_result(None)
+            else:
+                future.set_exception(exc)
+
+    def run() -> None:
+        exc: BaseException | None = None
+        try:
+            _load(prepare)
+        except BaseException as e:  # handed to the waiting request as it is
+            exc = e
+        try:
+            loop.call_soon_threadsafe(settle, exc)
+        except RuntimeError:  # the loop was closed meanwhile: nobody is waiting any more
+            pass
+
+    threading.Thread(target=run, name="genai-async-import", daemon=True).start()
+    return future
 
 
 class Response:
@@ -214,7 +255,7 @@ class Transport:
         self._waits: dict[Any, _HeaderWait] = {}  # requests waiting for their headers, by task
         self._sweep: asyncio.TimerHandle | None = None  # the silence watchdog, armed while anything waits
         self._sweep_at = 0.0
-        self._loading: asyncio.Future[None] | None = None  # the off-loop import of aiohttp, once
+        self._loading: asyncio.Future[None] | None = None  # the off-loop import of aiohttp, in progress
 
     @property
     def closed(self) -> bool:
@@ -224,14 +265,20 @@ class Transport:
         """The session, created on first use after importing aiohttp off the loop (module docstring).
 
         Concurrent first requests share one import; a cancelled waiter leaves it running for the
-        others. Raises if the client was closed or belongs to another event loop."""
-        if self._session is None and not self._closed:
+        others; a failed one is raised to its waiters and tried again by the next request. Raises if
+        the client was closed or belongs to another event loop."""
+        if self._session is None and not self._closed and not _loaded:
+            loop = get_running_loop()
             loading = self._loading
-            if loading is None:
-                loading = self._loading = asyncio.get_running_loop().run_in_executor(None, _load, self._prepare)
-            if not loading.done():
-                await asyncio.shield(loading)
+            if loading is None or loading.get_loop() is not loop:  # (a loop closed mid-import never hears back)
+                loading = self._loading = _load_in_thread(loop, self._prepare)
+                loading.add_done_callback(self._loading_done)
+            await asyncio.shield(loading)
         return self._get_session()
+
+    def _loading_done(self, loading: asyncio.Future[None]) -> None:
+        if loading.exception() is not None:  # retrieved here even when every waiter was cancelled
+            self._loading = None  # the next request tries again
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._closed:
