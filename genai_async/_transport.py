@@ -33,6 +33,7 @@ cancellation, error, garbage collection) is closed, so no half-read connection i
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import functools
 import math
 import platform
@@ -83,33 +84,24 @@ def _load(prepare: Callable[[], object] | None) -> None:
 
 
 def _load_in_thread(loop: asyncio.AbstractEventLoop, prepare: Callable[[], object] | None) -> asyncio.Future[None]:
-    """Run :func:`_load` in a thread of its own; the future is settled in ``loop``.
+    """Run :func:`_load` in a thread of its own; the future is settled in ``loop`` (or dropped if
+    that loop is closed by then).
 
     Its own thread, not the loop's default executor: that one may be busy with the caller's own
     blocking work (even work waiting for this very client), and the first request must not queue
     behind it. A daemon thread, so it never holds up the interpreter's exit."""
-    future: asyncio.Future[None] = loop.create_future()
-
-    def settle(exc: BaseException | None) -> None:
-        if not future.done():
-            if exc is None:
-                future.set_result(None)
-            else:
-                future.set_exception(exc)
+    done: concurrent.futures.Future[None] = concurrent.futures.Future()
 
     def run() -> None:
-        exc: BaseException | None = None
         try:
             _load(prepare)
-        except BaseException as e:  # handed to the waiting request as it is
-            exc = e
-        try:
-            loop.call_soon_threadsafe(settle, exc)
-        except RuntimeError:  # the loop was closed meanwhile: nobody is waiting any more
-            pass
+        except BaseException as exc:  # handed to the waiting request as it is
+            done.set_exception(exc)
+        else:
+            done.set_result(None)
 
     threading.Thread(target=run, name="genai-async-import", daemon=True).start()
-    return future
+    return asyncio.wrap_future(done, loop=loop)
 
 
 class Response:

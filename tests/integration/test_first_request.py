@@ -62,6 +62,15 @@ async def _open_gate_soon(slow: SlowImport) -> None:
     slow.gate.set()
 
 
+async def _cancel_a_waiting_request(client: genai_async.Client) -> None:
+    """Send a request, let it wait for the import, cancel it."""
+    first = asyncio.create_task(client.models.generate_content(model=MODEL, contents="x"))
+    await asyncio.sleep(0.05)
+    first.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await first
+
+
 async def test_the_first_request_imports_off_the_loop(server: Scripted, slow_import: SlowImport) -> None:
     server.reply_json(fixture_json("generate_text.json"))
     async with asyncio.timeout(20):
@@ -140,11 +149,7 @@ async def test_a_request_cancelled_during_the_import_leaves_it_to_the_next(
     client = genai_async.Client(api_key="k", base_url=server.base_url, retry=False)
     try:
         async with asyncio.timeout(20):
-            first = asyncio.create_task(client.models.generate_content(model=MODEL, contents="x"))
-            await asyncio.sleep(0.05)
-            first.cancel()
-            with pytest.raises(asyncio.CancelledError):
-                await first
+            await _cancel_a_waiting_request(client)
             assert server.requests == []
             second = asyncio.create_task(client.models.generate_content(model=MODEL, contents="x"))
             await asyncio.sleep(0.01)
@@ -215,11 +220,7 @@ async def test_a_failed_import_nobody_waits_for_any_more_is_not_reported_as_unre
     client = genai_async.Client(api_key="k", base_url=server.base_url, retry=False)
     try:
         async with asyncio.timeout(20):
-            first = asyncio.create_task(client.models.generate_content(model=MODEL, contents="x"))
-            await asyncio.sleep(0.05)
-            first.cancel()  # the only waiter goes away before the import fails
-            with pytest.raises(asyncio.CancelledError):
-                await first
+            await _cancel_a_waiting_request(client)  # the only waiter goes away before the import fails
             loading = client._transport._loading
             assert loading is not None
             slow_import.gate.set()
