@@ -169,6 +169,13 @@ def config_from_args(args: argparse.Namespace) -> BenchConfig:
         raise UsageError(f"--concurrency {concurrency} is below --processes {args.processes}: each worker needs one")
     if requests is not None and requests < args.processes:
         raise UsageError(f"--requests {requests} is below --processes {args.processes}")
+    first = max(concurrency or 1, args.processes) if concurrency_sweep else concurrency
+    if requests is not None and first is not None and not args.rate and requests < first:
+        raise UsageError(f"--requests {requests} cannot keep --concurrency {first} busy (at most {requests} requests "
+                         "are ever in flight); raise --requests, several times the concurrency for steady numbers")
+    if args.max_in_flight is not None and args.max_in_flight < args.processes:
+        raise UsageError(f"--max-in-flight {args.max_in_flight} is below --processes {args.processes}: "
+                         "each worker needs at least one slot")
     warm_requests, warm_seconds = _warmup(args.warmup)
     emulator, base_url, key = _target(args)
     count = min(_SYNTHETIC_POOL, (requests or _SYNTHETIC_POOL) + warm_requests)
@@ -233,9 +240,9 @@ def run_bench(args: argparse.Namespace) -> int:
                     bar.close()
 
             if cfg.sweep:
-                steps, verdicts, knee = sweep.run_sweep(cfg, step, _said)
-                doc = report.document(cfg, base_url, steps, verdicts, knee)
-                _out(report.sweep_table(steps, verdicts, knee))
+                steps, verdicts, knee, stopped = sweep.run_sweep(cfg, step, _said)
+                doc = report.document(cfg, base_url, steps, verdicts, knee, stopped)
+                _out(report.sweep_table(steps, verdicts, knee, stopped))
                 shown = steps[knee] if knee is not None else steps[-1]
                 _out(f"\nstep {steps.index(shown) + 1} in detail:\n")
             else:

@@ -82,7 +82,7 @@ def worker_specs(cfg: BenchConfig, base_url: str | None, *, concurrency: int | N
     conc = split(concurrency, n) if concurrency else [None] * n
     reqs = split(cfg.requests, n) if cfg.requests is not None else [None] * n
     warm = split(cfg.warmup_requests, n)
-    in_flight: list[int | None] = [max(1, v) for v in split(cfg.max_in_flight, n)] if cfg.max_in_flight else [None] * n
+    in_flight: list[int | None] = [*split(cfg.max_in_flight, n)] if cfg.max_in_flight else [None] * n
     specs = []
     for i in range(n):
         specs.append(WorkerSpec(

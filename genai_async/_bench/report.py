@@ -85,7 +85,7 @@ def cpu_warning(summary: dict[str, Any]) -> str | None:
             "bottleneck. Spread it with --processes N (or --ray).\n")
 
 
-def sweep_table(steps: list[StepResult], verdicts: list[str], knee: int | None) -> str:
+def sweep_table(steps: list[StepResult], verdicts: list[str], knee: int | None, stopped: str | None = None) -> str:
     heads = ("step", "load", "req/s", "tok/s", "TTFT p50", "TTFT p99", "TPOT p50", "E2E p50", "failed", "goodput")
     lines = [f"{heads[0]:<5}{heads[1]:<18}" + "".join(f"{h:>10}" for h in heads[2:]) + "  verdict"]
     for i, (step, said) in enumerate(zip(steps, verdicts, strict=True)):
@@ -100,6 +100,8 @@ def sweep_table(steps: list[StepResult], verdicts: list[str], knee: int | None) 
         lines.append("no knee: the first step already failed its checks; start lower")
     elif knee == len(steps) - 1 and verdicts[-1] == "ok":
         lines.append(f"not saturated after {len(steps)} steps: the knee is at least {steps[knee].load}")
+        if stopped:
+            lines.append(stopped)
     else:
         lines.append(f"knee (*): {steps[knee].load}, {steps[knee].summary['output_tokens_per_s']:,.0f} output "
                      f"tokens/s, {steps[knee].summary['requests_per_s']:.2f} req/s")
@@ -112,7 +114,7 @@ def _step_json(step: StepResult) -> dict[str, Any]:
 
 
 def document(cfg: BenchConfig, base_url: str | None, steps: list[StepResult], verdicts: list[str] | None = None,
-             knee: int | None = None) -> dict[str, Any]:
+             knee: int | None = None, stopped: str | None = None) -> dict[str, Any]:
     """The JSON document of a run (one step) or a sweep (several, with verdicts and knee)."""
     doc: dict[str, Any] = {
         "format": FORMAT, "tool": f"genai-async {__version__}",
@@ -124,6 +126,7 @@ def document(cfg: BenchConfig, base_url: str | None, steps: list[StepResult], ve
         return doc
     doc["steps"] = [{**_step_json(s), "verdict": v} for s, v in zip(steps, verdicts, strict=True)]
     doc["knee"] = knee
+    doc["stopped"] = stopped
     doc["summary"] = steps[knee].summary if knee is not None else None
     return doc
 

@@ -2,8 +2,11 @@
 
 Steps multiply the load by ``--sweep-factor`` (concurrency rounded up to a new whole number;
 rate as is), starting at ``--concurrency`` or ``--rate``, at most ``--sweep-steps`` of them, each
-one a full run (warm-up included) of ``--requests`` or ``--duration``. A step is judged against
-the best step before it:
+one a full run (warm-up included) of ``--requests`` or ``--duration``. A rate sweep keeps
+``--concurrency`` as its cap on requests in flight. A concurrency sweep bounded by ``--requests``
+stops before a step whose concurrency exceeds the request count (it could never have that many in
+flight, so a flat throughput there would be no knee) and says so. A step is judged against the
+best step before it:
 
 - ``saturated``: throughput (output tokens/s, or requests/s when no tokens are counted) grew by
   less than ``--sweep-min-gain`` (default 10 %);
@@ -12,7 +15,7 @@ the best step before it:
 
 The sweep stops at the first step that is not ``ok``; the knee is the last ``ok`` step: the
 highest load that still bought throughput without errors or SLO misses. When every step is ``ok``
-the service was not saturated and the report says so.
+the service was not saturated (or the requests ran out) and the report says so.
 """
 
 from __future__ import annotations
@@ -57,15 +60,20 @@ def run_sweep(
     cfg: BenchConfig,
     run: Callable[[int | None, float | None], StepResult],
     on_step: Callable[[StepResult, str], None] | None = None,
-) -> tuple[list[StepResult], list[str], int | None]:
-    """Run steps until one is not ``ok``; returns the steps, their verdicts and the knee's index."""
+) -> tuple[list[StepResult], list[str], int | None, str | None]:
+    """Run steps until one is not ``ok``; returns the steps, their verdicts, the knee's index and,
+    when the sweep ran out of requests before its last step, why it stopped."""
     integer = not cfg.rate
     value = float(cfg.rate) if cfg.rate else float(max(cfg.concurrency or 1, cfg.processes))
     steps: list[StepResult] = []
     verdicts: list[str] = []
     best: float | None = None
     for _ in range(cfg.sweep_steps):
-        step = run(None if cfg.rate else int(value), value if cfg.rate else None)
+        if steps and integer and cfg.requests is not None and value > cfg.requests:
+            note = (f"stopped before concurrency {int(value)}: --requests {cfg.requests} cannot keep that many in "
+                    "flight; raise --requests to sweep further")
+            return steps, verdicts, knee_of(verdicts), note
+        step = run(cfg.concurrency if cfg.rate else int(value), value if cfg.rate else None)
         said = verdict(step.summary, best, cfg)
         steps.append(step)
         verdicts.append(said)
@@ -75,7 +83,7 @@ def run_sweep(
             break
         best = max(best or 0.0, throughput(step.summary))
         value = next_load(value, cfg.sweep_factor, integer)
-    return steps, verdicts, knee_of(verdicts)
+    return steps, verdicts, knee_of(verdicts), None
 
 
 def knee_of(verdicts: list[str]) -> int | None:

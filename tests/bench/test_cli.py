@@ -104,7 +104,11 @@ def test_compare_rejects_other_files(tmp_path: pathlib.Path) -> None:
     [(["--requests", "5", "--duration", "2"], "exclude each other"),
      (["--concurrency", "1", "--processes", "2"], "below --processes"),
      (["--warmup", "ten"], "--warmup ten"),
-     (["--emulator", "--base-url", "http://127.0.0.1:1"], "exclude each other")],
+     (["--emulator", "--base-url", "http://127.0.0.1:1"], "exclude each other"),
+     (["--requests", "4", "--concurrency", "8"], "--requests 4 cannot keep --concurrency 8 busy"),
+     (["--requests", "4", "--sweep", "--processes", "8", "--concurrency", "8"], "below --processes 8"),
+     (["--requests", "8", "--concurrency", "2", "--processes", "2", "--max-in-flight", "1"],
+      "--max-in-flight 1 is below --processes 2")],
 )
 def test_usage_errors_are_one_line(args: list[str], message: str) -> None:
     code, _, err = run(*args)

@@ -35,6 +35,8 @@ def test_sweep_document_compares_by_its_knee() -> None:
     verdicts = ["ok", "ok", "saturated: throughput +0% (< +10%)"]
     table = report.sweep_table(steps, verdicts, 1)
     assert "*2" in table and "knee (*): concurrency 2" in table
+    ran_out = report.sweep_table(steps[:2], ["ok", "ok"], 1, "stopped before concurrency 4: --requests 2 ...")
+    assert "not saturated after 2 steps" in ran_out and "stopped before concurrency 4" in ran_out
     doc: dict[str, Any] = report.document(cfg, "http://x", steps, verdicts, 1)
     assert doc["summary"] == steps[1].summary and "secret" not in str(doc)
     single = report.document(cfg, "http://x", [step(4, scale=2.0)])

@@ -41,21 +41,35 @@ def test_sweep_doubles_until_throughput_stops_growing() -> None:
         tok = {1: 100, 2: 200, 4: 390, 8: 400}[concurrency]
         return StepResult(concurrency, rate, [], Stats(), summary(tok), 0)
 
-    steps, verdicts, knee = run_sweep(cfg(concurrency=1, sweep_steps=6), run)
+    steps, verdicts, knee, stopped = run_sweep(cfg(concurrency=1, sweep_steps=6), run)
     assert seen == [1, 2, 4, 8]
     assert verdicts[:3] == ["ok", "ok", "ok"] and verdicts[3].startswith("saturated")
-    assert knee == 2 and steps[knee].concurrency == 4
+    assert knee == 2 and steps[knee].concurrency == 4 and stopped is None
+
+
+def test_sweep_stops_where_the_request_count_cannot_fill_a_step() -> None:
+    seen: list[int] = []
+
+    def run(concurrency: int | None, rate: float | None) -> StepResult:
+        assert concurrency is not None
+        seen.append(concurrency)
+        return StepResult(concurrency, rate, [], Stats(), summary(100.0 * concurrency), 0)
+
+    steps, verdicts, knee, stopped = run_sweep(cfg(concurrency=2, requests=8, sweep_steps=6), run)
+    assert seen == [2, 4, 8]  # 16 loops could never be busy with 8 requests: no step, no false knee
+    assert verdicts == ["ok"] * 3 and knee == 2
+    assert stopped is not None and "concurrency 16" in stopped and "--requests 8" in stopped
 
 
 def test_rate_sweep_and_load_steps() -> None:
     rates: list[float] = []
 
     def run(concurrency: int | None, rate: float | None) -> StepResult:
-        assert rate is not None
+        assert rate is not None and concurrency == 3  # every rate step keeps the --concurrency cap
         rates.append(rate)
         return StepResult(concurrency, rate, [], Stats(), summary(rate * 10, failed=50 if rate > 3 else 0), 0)
 
-    _, verdicts, knee = run_sweep(cfg(rate=1.0, sweep_factor=1.5), run)
+    _, verdicts, knee, _ = run_sweep(cfg(rate=1.0, concurrency=3, requests=2, sweep_factor=1.5), run)
     assert rates == [1.0, 1.5, 2.25, 3.375] and knee == 2 and verdicts[-1].startswith("errors")
     assert next_load(3, 1.2, integer=True) == 4  # concurrency always grows by at least one
 
