@@ -8,14 +8,17 @@ accumulator (stitching) -> the chunk handed to the caller.
 Decisions:
 - End of stream is the end of the HTTP body, not a finishReason. At that point the decoder's
   unterminated event is delivered when its data is complete JSON (nothing lost) and is a
-  StreamError when it is cut; lines outside SSE framing are parsed as a raw JSON error envelope
-  (APIError) or rejected (StreamError). Then the completeness rule (docs §5.4): an empty body, or
-  a candidate without finishReason and no prompt block reason, is a StreamError.
+  StreamError when it is cut (also when the body ends right after ``data:``); lines outside SSE
+  framing are parsed as a raw JSON error envelope (APIError) or rejected (StreamError). Then the
+  completeness rule (docs §5.4): an empty body, or a candidate without finishReason and no prompt
+  block reason, is a StreamError.
 - Every error carries the stitched partial response (``exc.partial``), raised only after every
   good chunk was yielded.
 - The connection is closed, never returned half-read to the pool, on break (``aclose`` from
   ``async with``), cancellation, any error, or garbage collection; a body read to its end goes
-  back to the pool. ``aclose()`` is idempotent.
+  back to the pool. ``aclose()`` is idempotent. Called from another task while this stream waits
+  (for its headers or for a read), it ends that wait with a StreamError that says so (not a
+  ConnectionError: nothing failed on the network); an answer that arrives after it is closed unread.
 - A candidate that stops with finishReason CONTINUATION and a continuationToken is followed with
   a new request carrying the token (unless the caller opted out); its chunks continue the same
   iteration and the same stitched response, usage adds up across hops.
@@ -114,16 +117,21 @@ class ResponseStream:
     async def _open(self) -> ResponseStream:
         while self._resp is None and not self._closed:
             try:
-                self._resp = await self._call.open()
+                resp = await self._call.open()
             except GenAIError as exc:
                 delay = self._retry_delay(exc)
                 if delay is None:
                     self._close_connection()
                     raise
                 await self._restart(delay, exc)
+                continue
             except BaseException:
                 self._close_connection()
                 raise
+            if self._closed:  # aclose() ran (in another task) while the request was on its way
+                resp.close()
+                raise self._closed_while_waiting()
+            self._resp = resp
         return self
 
     async def __aenter__(self) -> ResponseStream:
@@ -187,7 +195,12 @@ class ResponseStream:
                     else:
                         await self._open()
                     continue
-                data = await resp.read_chunk()  # only read once the last batch is delivered
+                try:
+                    data = await resp.read_chunk()  # only read once the last batch is delivered
+                except GenAIError as exc:
+                    if self._closed:  # this stream's aclose() (in another task) ended the read
+                        raise self._closed_while_waiting() from exc
+                    raise
                 if data:
                     one = self._decoder.one_event(data)
                     if one is not None:  # the commonest read: exactly one event, no list
@@ -218,6 +231,12 @@ class ResponseStream:
             self._raise_if_error(text)  # an in-band {"error": ...} decodes to an empty chunk
         self._acc.add(chunk)
         return chunk
+
+    def _closed_while_waiting(self) -> StreamError:
+        return StreamError(
+            f"{self._endpoint}: the stream was closed with aclose() while it waited for the server "
+            f"(after {self._acc.count} chunks)"
+        )
 
     def _invalid(self, data: str, exc: Exception) -> StreamError:
         return StreamError(
@@ -259,7 +278,7 @@ class ResponseStream:
         self._eof = True
         self._decoder.close()
         pending = self._decoder.unterminated
-        if pending is not None and pending.data:
+        if pending is not None:  # an event without its blank line: whole JSON is a chunk, anything else was cut
             try:
                 decode_json(pending.data)
             except ValueError:

@@ -199,3 +199,45 @@ async def test_an_ended_stream_yields_nothing_more(
             await stream.__anext__()
     with pytest.raises(StopAsyncIteration):
         await stream.__anext__()
+
+
+async def test_stream_aclose_from_another_task_while_it_opens(fault_server: FaultServer) -> None:
+    """The answer arrives after aclose(): nothing is yielded, the reader learns why, the late
+    response is closed and its max_in_flight slot comes back."""
+    fault_server.queue([("sleep", 0.3), *ok_plan(["late ", "answer"])])
+    client = new_client(fault_server.base_url, timeout=5, max_in_flight=1)
+    async with no_leaks(client, pooled=0):
+        stream = open_stream(client)
+
+        async def consume() -> None:
+            async for _ in stream:
+                raise AssertionError("a chunk after aclose()")
+
+        task = asyncio.create_task(consume())
+        await wait_until(lambda: len(fault_server.requests) == 1)
+        await stream.aclose()
+        exc = await error_of(asyncio.wait_for(task, 5))
+        assert type(exc) is errors.StreamError and "closed with aclose()" in str(exc), exc
+    await next_request_works(client, fault_server)
+    await client.aclose()
+
+
+async def test_stream_aclose_from_another_task_while_a_read_waits(
+    client: genai_async.Client, fault_server: FaultServer
+) -> None:
+    first = text_events(["a "], finish=None)[0]
+    fault_server.queue([("head",), ("write", first), ("hang",)])
+    async with no_leaks(client, pooled=0):
+        stream = await open_stream(client)
+        assert (await stream.__anext__()).text == "a "
+        parked = asyncio.create_task(stream.__anext__())
+        await asyncio.sleep(0.05)
+        assert not parked.done()
+        await stream.aclose()
+        exc = await error_of(parked)
+        # not a ConnectionError: nothing went wrong on the network, and it is not worth a retry
+        assert type(exc) is errors.StreamError and "closed with aclose()" in str(exc), exc
+        assert exc.partial is not None and exc.partial.text == "a "  # type: ignore[attr-defined]
+        with pytest.raises(StopAsyncIteration):
+            await stream.__anext__()
+    await next_request_works(client, fault_server)

@@ -136,6 +136,23 @@ async def test_body_ending_mid_event_with_cut_json(server: Scripted, client: gen
     assert info.value.partial is not None
 
 
+@pytest.mark.parametrize("tail", [b"data", b"data:", b"data: "])
+async def test_body_ending_right_after_a_data_field_is_cut(
+    server: Scripted, client: genai_async.Client, tail: bytes
+) -> None:
+    """The first event already says STOP (as 2024-era streams repeat it), so only the cut tail
+    tells that more was coming: an event without its blank line and without whole JSON."""
+    pieces = events_of("stream_text.sse")
+    first = json.loads(pieces[0][6:])
+    first["candidates"][0]["finishReason"] = "STOP"
+    server.reply_stream([b"data: " + json.dumps(first).encode() + b"\r\n\r\n", tail])
+    got = []
+    with pytest.raises(errors.StreamError, match="inside an event") as info:
+        async for chunk in client.models.generate_content_stream(model=MODEL, contents="x"):
+            got.append(chunk)
+    assert len(got) == 1 and info.value.partial is not None
+
+
 async def test_unterminated_final_event_with_complete_json_is_delivered(
     server: Scripted, client: genai_async.Client
 ) -> None:
