@@ -227,14 +227,16 @@ class Accumulator:
 
     def next_hop(self) -> None:
         """Start a continuation hop: it may carry a new responseId, its usage adds to the earlier
-        hops' (each hop is a request of its own), and text runs go on where they stopped."""
+        hops' (each hop is a request of its own), and text runs go on where they stopped. Only the
+        candidates that stopped with CONTINUATION are reopened; one that finished keeps its reason."""
         if self._usage is not None:
             self._usage_base = add_usage(self._usage_base, self._usage)
         self._usage = None
         self._hop_id = None
         for state in self._cands.values():
-            state.fields.pop("finish_reason", None)
-            state.fields.pop("continuation_token", None)
+            if state.fields.get("finish_reason") == "CONTINUATION":
+                del state.fields["finish_reason"]
+                state.fields.pop("continuation_token", None)
 
     @property
     def unfinished(self) -> list[int]:

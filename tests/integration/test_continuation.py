@@ -82,3 +82,29 @@ async def test_opt_out_returns_the_first_hop(server: Scripted, client: genai_asy
     r = await client.models.generate_content(model=MODEL, contents="long", config={"auto_continue": False})
     assert r.text == "first half, " and r.candidates[0].finish_reason == "CONTINUATION"  # type: ignore[index]
     assert len(server.requests) == 1
+
+
+async def test_a_hop_reopens_only_the_candidate_that_stopped_with_continuation(
+    server: Scripted, client: genai_async.Client
+) -> None:
+    """Candidate 1 finished in the first hop; the second hop continues candidate 0 only."""
+    first = hop("zero, ", "r1", finish="CONTINUATION", token=TOKEN)
+    first["candidates"].append({"content": {"role": "model", "parts": [{"text": "one."}]}, "index": 1,
+                                "finishReason": "STOP"})
+    answers = [first, hop("zero done.", "r2", finish="STOP")]
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await resp.prepare(request)
+        await resp.write(b"data: " + json.dumps(answers.pop(0)).encode() + b"\r\n\r\n")
+        await resp.write_eof()
+        return resp
+
+    server.handler = handler
+    stream = client.models.generate_content_stream(model=MODEL, contents="long")
+    async for _ in stream:
+        pass
+    cands = stream.response.candidates or []
+    assert [(c.index, c.finish_reason) for c in cands] == [(0, "STOP"), (1, "STOP")]
+    assert cands[0].content.parts[0].text == "zero, zero done."  # type: ignore[union-attr, index]
+    assert len(server.requests) == 2
