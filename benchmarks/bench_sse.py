@@ -4,8 +4,9 @@ Five cases, each timed with time.perf_counter over several repeats (best and med
 
 (a) throughput: every tests/fixtures/*.sse stream concatenated, repeated --copies times, and fed to one
     decoder in 4 KiB reads (what aiohttp typically hands over);
-(b) throughput: one 1 MiB single-line `data:` event fed in 64 KiB reads (no 64 KiB line limit, no
-    quadratic rescans);
+(b) throughput: one 1 MiB single-line `data:` event fed in 64 KiB reads (no 64 KiB line limit), and
+    one 8 MiB event (a generated image's base64) in 1,460-byte reads, a TCP segment each: a decoder
+    that rescans or recopies the line so far on every read is quadratic here;
 (c) per-event cost: a typical ~300-byte Gemini chunk `data: {json}\\r\\n\\r\\n`, fed one event per
     feed(), as it arrives from a live stream. The "floor" row is what any decoder must do (slice the
     JSON out and decode it as UTF-8), so the difference between the rows is the decoder's overhead.
@@ -133,6 +134,9 @@ def main() -> None:
     rows.append((name, "MB/s", best, median))
     best, median = bench_throughput(chunked(big_event, 64 * KIB), args.repeats)
     rows.append(("(b) one 1 MiB single-line event, 64 KiB reads", "MB/s", best, median))
+    image_event = b'data: {"data": "' + b"A" * (8 * MIB - 20) + b'"}\r\n\r\n'
+    best, median = bench_throughput(chunked(image_event, 1460), args.repeats)
+    rows.append(("    one 8 MiB single-line event, 1,460-byte reads", "MB/s", best, median))
     best, median = bench_events(event, args.events, args.repeats)
     rows.append((f"(c) {len(event)}-byte event, one per feed()", "µs/event", best, median))
     best, median = bench_floor(event, args.events, args.repeats)

@@ -185,6 +185,9 @@ class SSEDecoder:
             return [], self._feed(chunk)
         pending = self._pending
         if pending:
+            if 13 not in chunk and 10 not in chunk and len(pending) + len(chunk) <= self._max:
+                pending += chunk  # the line goes on: only the new bytes are searched (a long event stays linear)
+                return [], []
             chunk = bytes(pending) + chunk
             pending.clear()
         cut = chunk.rfind(b"\r\n\r\n") + 4

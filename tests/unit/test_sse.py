@@ -488,6 +488,21 @@ def test_one_mib_single_line_event_decodes_in_64_kib_reads() -> None:
     assert decode([stream]).events == [ServerSentEvent(data=payload)]
 
 
+def test_long_event_in_tcp_segment_sized_reads_between_events() -> None:
+    """A big base64 event after ordinary ones (the decoder idle, so on its fast path) arriving a
+    segment at a time: one event, and the size cap applies at the same byte as for a whole read
+    (benchmarks/bench_sse.py case (b) measures that this stays linear)."""
+    first = b'data: {"text": "hi"}\r\n\r\n'
+    payload = json.dumps({"data": "A" * 300_000})
+    stream = first + f"data: {payload}\r\n\r\n".encode()
+    reads = [stream[i : i + 1460] for i in range(0, len(stream), 1460)]
+    assert [e.data for e in decode(reads).events] == ['{"text": "hi"}', payload]
+    line = len(payload) + len("data: ")
+    assert [e.data for e in decode(reads, max_event_size=line).events][1] == payload
+    with pytest.raises(SSEError, match="line"):
+        decode(reads, max_event_size=line - 1)
+
+
 def test_event_of_exactly_max_event_size_is_accepted() -> None:
     assert data_of(b"data:" + b"x" * 95 + b"\n\n") == ["x" * 95]
     result = decode([b"data:" + b"x" * 95 + b"\ndata:" + b"y" * 4 + b"\n\n"], max_event_size=100)
