@@ -257,9 +257,10 @@ def run_bench(args: argparse.Namespace) -> int:
         sys.stderr.write(f"genai-async bench: {exc}\n")
         return 1
     _out(report.summary_table(shown))
-    warning = report.cpu_warning(shown.summary)
-    if warning:
-        sys.stderr.write(warning)
+    for warning in (report.cpu_warning(shown.summary), report.overlap_warning(shown.summary),
+                    report.host_warning(shown.summary, cfg.processes)):
+        if warning:
+            sys.stderr.write(warning)
     return _finish(args, cfg, doc, steps, knee, shown)
 
 

@@ -13,7 +13,8 @@ measurement starts on warm connections under load. The measured phase is bounded
 count or a duration (requests started in time are awaited). Workers of one run take every
 ``workers``-th global request index, so prompts and counts split the same way in one process,
 several processes or Ray tasks; Poisson arrivals at ``rate / workers`` each add up to a Poisson
-process at ``rate``. CPU time of the worker is read around the measured phase only.
+process at ``rate``, and evenly spaced ones keep to one wall-clock grid, offset by worker, so that
+together they are evenly spaced at ``rate``. CPU time of the worker is read around the measured phase only.
 """
 
 from __future__ import annotations
@@ -173,17 +174,26 @@ class _Worker:
         rng = random.Random(f"{spec.seed}-{spec.worker}")
         slots = asyncio.Semaphore(spec.concurrency) if spec.concurrency else None
         tasks: set[asyncio.Task[None]] = set()
+        constant = spec.arrivals != "poisson"
         at = time.perf_counter()
-        while (nxt := self.next_request()) is not None:
+        if constant and spec.workers > 1:
+            # Evenly spaced over all workers: every worker keeps to one grid of wall-clock times, worker i
+            # taking the times i/(rate * workers) past a multiple of 1/rate, so their arrivals interleave
+            # however far apart the workers (processes, Ray tasks) happened to start.
+            period = 1.0 / rate
+            at += (spec.worker * period / spec.workers - time.time()) % period
+        while True:
+            delay = at - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            if (nxt := self.next_request()) is None:
+                break
             if slots is not None:
                 await slots.acquire()
             task = asyncio.create_task(self.one(*nxt, slots))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
-            at += rng.expovariate(rate) if spec.arrivals == "poisson" else 1.0 / rate
-            delay = at - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
+            at += 1.0 / rate if constant else rng.expovariate(rate)
         if tasks:
             await asyncio.gather(*tasks)
 

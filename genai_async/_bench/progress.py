@@ -68,6 +68,6 @@ class ProgressBar:
 
     def close(self) -> None:
         if self.shown:
-            self._draw(time.perf_counter())
+            self._draw(self.drawn)  # as of the last update: the run's rates, not diluted by the wait since
             self.stream.write("\n")
             self.stream.flush()

@@ -13,7 +13,10 @@ used (the optional ``ray`` extra).
   (``{"pip": ["genai-async"]}``, or ``{"py_modules": [...]}`` for a checkout).
 - Tasks start when Ray schedules them; the run window is earliest start to latest end, so a late
   task shows up as a longer window, never as a faster one.
-- The progress line advances as tasks finish (no live per-request stream from the cluster).
+- The progress line advances as tasks finish (no live per-request stream from the cluster); its
+  clock starts when the tasks are submitted.
+- Tasks start when Ray schedules them, so with fewer free CPUs than tasks some wait for others to
+  finish; the report then warns that the workers overlapped for only part of the run window.
 """
 
 from __future__ import annotations
@@ -57,6 +60,9 @@ def run_on_ray(specs: list[WorkerSpec], address: str | None, runtime_env: dict[s
     try:
         task = ray.remote(num_cpus=1, max_retries=0)(ray_worker)
         pending = [task.remote(spec) for spec in specs]
+        if report is not None:  # the progress clock starts now: tasks report only when they end
+            for spec in specs:
+                report(Progress(spec.worker, warming=False))
         results: list[WorkerResult] = []
         while pending:
             done, pending = ray.wait(pending, num_returns=1)

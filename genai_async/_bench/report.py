@@ -22,6 +22,7 @@ FORMAT = "genai-async-bench/1"
 _LATENCIES = (("ttft_ms", "TTFT"), ("itl_ms", "inter-chunk"), ("tpot_ms", "TPOT"), ("e2e_ms", "end-to-end"))
 _STATS = ("mean", "p50", "p90", "p99")
 CPU_WARNING = 0.8
+OVERLAP_WARNING = 0.8
 
 
 def _n(value: float | None, digits: int = 1) -> str:
@@ -83,6 +84,29 @@ def cpu_warning(summary: dict[str, Any]) -> str | None:
         return None
     return (f"warning: a load worker used {busiest:.0%} of a CPU core; the load generator may be the "
             "bottleneck. Spread it with --processes N (or --ray).\n")
+
+
+def overlap_warning(summary: dict[str, Any]) -> str | None:
+    """A warning when the workers did not run at the same time for most of the run."""
+    overlap = summary["client"].get("workers_overlap")
+    if overlap is None or overlap >= OVERLAP_WARNING or summary["duration_s"] < 1.0:
+        return None
+    return (f"warning: the {summary['client']['workers']} workers were all running for only {overlap:.0%} of the "
+            "run window, so the load was lower than the configured one (with --ray: tasks wait when the cluster "
+            "has fewer free CPUs than --processes).\n")
+
+
+def host_warning(summary: dict[str, Any], processes: int) -> str | None:
+    """A warning when the process serving the embedded emulator was near a full core."""
+    used = summary["client"].get("host_cpu_utilisation")
+    if used is None or used <= CPU_WARNING or summary["duration_s"] < 1.0:
+        return None
+    if processes == 1:
+        return (f"warning: the load worker and the embedded emulator share this process and used {used:.0%} of a "
+                "CPU core together: each slows the other, and the worker's CPU figure leaves out its waits. "
+                "Run the workers in processes of their own with --processes 2.\n")
+    return (f"warning: the embedded emulator's process used {used:.0%} of a CPU core: it, not the client, may be "
+            "the limit; lower the load or point --base-url at a server of your own.\n")
 
 
 def sweep_table(steps: list[StepResult], verdicts: list[str], knee: int | None, stopped: str | None = None) -> str:
@@ -148,8 +172,8 @@ def load_run(path: str | pathlib.Path) -> dict[str, Any]:
     return doc
 
 
-def _rows(s: dict[str, Any]) -> list[tuple[str, float | None, bool]]:
-    """(label, value, higher-is-better) for every compared number."""
+def _rows(s: dict[str, Any], kinds: set[str]) -> list[tuple[str, float | None, bool]]:
+    """(label, value, higher-is-better) for every compared number; errors of ``kinds`` (0 when none)."""
     rows: list[tuple[str, float | None, bool]] = [
         ("requests completed", s["completed"], True), ("requests failed", s["failed"], False),
         ("requests/s", s["requests_per_s"], True), ("sent requests/s", s.get("sent_per_s"), True),
@@ -162,8 +186,8 @@ def _rows(s: dict[str, Any]) -> list[tuple[str, float | None, bool]]:
     for key, label in _LATENCIES:
         rows += [(f"{label} {h} (ms)", s[key][h], False) for h in _STATS]
     for kind in ERROR_KINDS:
-        if kind in s["errors"]:
-            rows.append((f"errors {kind}", s["errors"][kind], False))
+        if kind in kinds:
+            rows.append((f"errors {kind}", s["errors"].get(kind, 0), False))
     rows.append(("client µs/chunk", s["client"].get("cpu_per_chunk_us"), False))
     return rows
 
@@ -172,10 +196,11 @@ def compare(a: dict[str, Any], b: dict[str, Any], names: tuple[str, str]) -> str
     """Both summaries side by side with B - A and the relative change."""
     lines = [f"A: {names[0]}  ({_describe(a)})", f"B: {names[1]}  ({_describe(b)})", ""]
     lines.append(f"{'metric':<24}{'A':>14}{'B':>14}{'delta':>14}{'change':>10}")
-    b_rows = {label: value for label, value, _ in _rows(b["summary"])}
-    labels = [label for label, _, _ in _rows(a["summary"])]
+    kinds = {*a["summary"]["errors"], *b["summary"]["errors"]}
+    b_rows = {label: value for label, value, _ in _rows(b["summary"], kinds)}
+    labels = [label for label, _, _ in _rows(a["summary"], kinds)]
     labels += [label for label in b_rows if label not in labels]
-    a_rows = {label: (value, better) for label, value, better in _rows(a["summary"])}
+    a_rows = {label: (value, better) for label, value, better in _rows(a["summary"], kinds)}
     for label in labels:
         va = a_rows.get(label, (None, True))[0]
         vb = b_rows.get(label)

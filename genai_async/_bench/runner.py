@@ -20,6 +20,7 @@ import contextlib
 import multiprocessing
 import queue
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -54,16 +55,28 @@ class WorkerFailed(RuntimeError):
 
 def merge_results(results: list[WorkerResult], cfg: BenchConfig, concurrency: int | None,
                   rate: float | None) -> StepResult:
+    """One step from its workers' results; with several workers the summary's ``client`` block
+    also tells how long they ran together (``workers_overlap``: the share of the run window in which
+    every worker was measuring; Ray tasks that had to wait for a free CPU make it small)."""
     records = sorted((r for res in results for r in res.records), key=lambda r: (r.start, r.index))
     stats = merged(res.stats for res in results)
-    return StepResult(concurrency, rate, records, stats, stats.summary(cfg.slo), sum(r.warmup for r in results))
+    summary = stats.summary(cfg.slo)
+    starts = [res.stats.first_start for res in results if res.stats.first_start is not None]
+    ends = [res.stats.last_end for res in results if res.stats.last_end is not None]
+    if len(results) > 1 and len(starts) == len(ends) == len(results):
+        union, both = max(ends) - min(starts), min(ends) - max(starts)
+        summary["client"]["workers_overlap"] = round(max(0.0, both) / union, 4) if union > 0 else 1.0
+    return StepResult(concurrency, rate, records, stats, summary, sum(r.warmup for r in results))
 
 
 def run_step(cfg: BenchConfig, base_url: str | None, *, concurrency: int | None, rate: float | None,
              report: Callable[[Progress], None] | None, shared_process: bool) -> StepResult:
-    """Run one load level on every worker and merge what they measured."""
+    """Run one load level on every worker and merge what they measured. With the emulator in this
+    process, the summary's ``client`` block also has ``host_cpu_utilisation``: this process's CPU
+    (the emulator, plus the worker when there is one process) over the step, as a share of a core."""
     clock = "thread" if shared_process and cfg.processes == 1 and not cfg.ray else "process"
     specs = worker_specs(cfg, base_url, concurrency=concurrency, rate=rate, cpu_clock=clock)
+    cpu, wall = time.process_time(), time.perf_counter()
     if cfg.ray:
         from .ray_runner import run_on_ray
 
@@ -72,7 +85,11 @@ def run_step(cfg: BenchConfig, base_url: str | None, *, concurrency: int | None,
         results = [asyncio.run(run_worker(specs[0], report))]
     else:
         results = run_processes(specs, report)
-    return merge_results(results, cfg, concurrency, rate)
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    step = merge_results(results, cfg, concurrency, rate)
+    if shared_process and wall > 0:
+        step.summary["client"]["host_cpu_utilisation"] = round(cpu / wall, 4)
+    return step
 
 
 # -- processes -------------------------------------------------------------------------------------

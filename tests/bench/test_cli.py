@@ -65,6 +65,8 @@ def test_cli_run_prints_a_table_and_writes_every_request(two_runs: tuple[str, st
     first = doc["requests"][0]
     assert {"start", "ttft", "chunks", "end", "output_tokens", "error"} <= set(first)
     assert first["output_tokens"] > 0 and first["ttft"] == first["chunks"][0] <= first["end"]
+    # the emulator served from this process: how busy the process was is kept (and warned about)
+    assert 0 < doc["summary"]["client"]["host_cpu_utilisation"] <= 2
 
 
 def test_processes_add_up_and_merge_exactly(two_runs: tuple[str, str, str]) -> None:
@@ -76,6 +78,7 @@ def test_processes_add_up_and_merge_exactly(two_runs: tuple[str, str, str]) -> N
     assert sum(r.worker == 0 for r in records) == 10
     assert summary["output_tokens"] == sum(r.output_tokens or 0 for r in records) > 0
     assert summary["client"]["workers"] == 2
+    assert 0 < summary["client"]["workers_overlap"] <= 1  # started on one signal: they ran together
     # the summary merged from two processes equals one computed here over all their records
     slo = Slo(ttft=5.0)
     again = stats_of(records, slo).summary(slo)

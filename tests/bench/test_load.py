@@ -6,6 +6,7 @@ Timing checks use paces large enough (hundreds of milliseconds) and tolerances w
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 from typing import Any
 
@@ -80,6 +81,20 @@ async def test_rate_mode_sends_at_about_the_requested_rate(arrivals: str) -> Non
     starts = sorted(r.start for r in result.records)
     first_end = min(r.start + r.end for r in result.records)
     assert sum(1 for s in starts if s < first_end) >= 3
+
+
+async def test_constant_arrivals_of_several_workers_interleave() -> None:
+    """Two workers at 5 req/s each, started together: one arrival every 100 ms in all, not pairs."""
+    async with running(time_to_first_chunk=0.05) as emu:
+        results = await asyncio.gather(*(
+            run_worker(spec(emu.base_url, worker=i, workers=2, concurrency=None, rate=5.0, arrivals="constant",
+                            requests=5))
+            for i in range(2)
+        ))
+    starts = sorted(r.start for result in results for r in result.records)
+    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    assert len(starts) == 10
+    assert min(gaps) > 0.04 and statistics.median(gaps) == pytest.approx(0.1, rel=0.4), gaps
 
 
 async def test_warmup_is_run_and_excluded() -> None:

@@ -44,3 +44,28 @@ def test_sweep_document_compares_by_its_knee() -> None:
     assert "sweep knee" in text and "concurrency 2" in text
     row = next(line for line in text.splitlines() if line.startswith("TTFT p50"))
     assert "+200.00" in row and "+100.0%" in row
+
+
+def test_warnings_for_workers_that_did_not_overlap_and_a_busy_emulator_process() -> None:
+    summary = step(4).summary
+    assert report.overlap_warning(summary) is None and report.host_warning(summary, 1) is None
+    summary["duration_s"] = 5.0
+    summary["client"].update(workers=4, workers_overlap=0.4, host_cpu_utilisation=0.97)
+    overlap = report.overlap_warning(summary)
+    assert overlap is not None and "4 workers" in overlap and "40%" in overlap and "--ray" in overlap
+    shared = report.host_warning(summary, 1)
+    assert shared is not None and "97%" in shared and "--processes 2" in shared
+    alone = report.host_warning(summary, 2)
+    assert alone is not None and "emulator's process" in alone
+    summary["client"].update(workers_overlap=0.95, host_cpu_utilisation=0.5)
+    assert report.overlap_warning(summary) is None and report.host_warning(summary, 1) is None
+
+
+def test_compare_shows_an_error_kind_one_run_did_not_have_as_zero() -> None:
+    cfg = BenchConfig(model="m", prompts=["p"], prompt_source="test", api_key="k", concurrency=1)
+    with_429 = report.document(cfg, "http://x", [step(1)])
+    clean = report.document(cfg, "http://x", [step(1)])
+    clean["summary"]["errors"] = {}
+    row = next(line for line in report.compare(clean, with_429, ("a", "b")).splitlines()
+               if line.startswith("errors 429"))
+    assert row.split()[2:5] == ["0", "1", "+1"], row
