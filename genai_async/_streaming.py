@@ -21,7 +21,8 @@ Decisions:
   ConnectionError: nothing failed on the network); an answer that arrives after it is closed unread.
 - A candidate that stops with finishReason CONTINUATION and a continuationToken is followed with
   a new request carrying the token (unless the caller opted out); its chunks continue the same
-  iteration and the same stitched response, usage adds up across hops.
+  iteration and the same stitched response, usage adds up across hops. A hop that fails before
+  its first chunk is retried like a first request.
 - No async generator: ``__anext__`` is a plain method, so there is no generator to finalise and
   no "Task was destroyed" or "asynchronous generator" warning on abandonment.
 """
@@ -88,7 +89,7 @@ class ResponseStream:
 
     __slots__ = (
         "_acc", "_attempt", "_call", "_closed", "_decoder", "_done", "_endpoint", "_eof", "_events", "_final",
-        "_hops", "_on_close", "_resp", "__weakref__",
+        "_hop_start", "_hops", "_on_close", "_resp", "__weakref__",
     )
 
     def __init__(self, call: StreamCall, *, endpoint: str, on_close: Callable[[bool], Any] | None = None) -> None:
@@ -107,6 +108,7 @@ class ResponseStream:
         self._final: GenerateContentResponse | None = None
         self._attempt = 1
         self._hops = 0
+        self._hop_start = 0  # chunks decoded before the current continuation hop began
         self._on_close = on_close
 
     # ------------------------------------------------------------------ opening and closing
@@ -245,10 +247,11 @@ class ResponseStream:
         )
 
     def _retry_delay(self, exc: GenAIError) -> float | None:
-        """Whether to try again: only before the first chunk was decoded (output is never replayed),
-        under the one attempt budget that opening and restarting share."""
+        """Whether to try again: only before the first chunk of the request (the first, or the current
+        continuation hop) was decoded, so output is never replayed, under the one attempt budget that
+        opening and restarting that request share."""
         exc.attempts = self._attempt
-        if self._closed or self._acc.count:
+        if self._closed or self._acc.count > self._hop_start:
             return None
         return self._call.retry(exc, self._attempt)
 
@@ -320,6 +323,8 @@ class ResponseStream:
         if resp is not None:
             resp.release()
         self._hops += 1
+        self._hop_start = self._acc.count
+        self._attempt = 1  # a hop is a request of its own, with its own attempts (as unary hops are)
         self._acc.next_hop()
         self._decoder = SSEDecoder()
         self._eof = False

@@ -108,3 +108,27 @@ async def test_a_hop_reopens_only_the_candidate_that_stopped_with_continuation(
     assert [(c.index, c.finish_reason) for c in cands] == [(0, "STOP"), (1, "STOP")]
     assert cands[0].content.parts[0].text == "zero, zero done."  # type: ignore[union-attr, index]
     assert len(server.requests) == 2
+
+
+async def test_a_hop_that_fails_before_its_first_chunk_is_retried(server: Scripted) -> None:
+    """As a first request is: nothing of the hop was yielded yet, so nothing is replayed."""
+    answers = [hop("first half, ", "r1", finish="CONTINUATION", token=TOKEN)]
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        if len(server.requests) == 2:
+            return web.json_response({"error": {"code": 503, "message": "overloaded", "status": "UNAVAILABLE"}},
+                                     status=503)
+        body = answers.pop(0) if answers else hop("second half.", "r2", finish="STOP")
+        resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await resp.prepare(request)
+        await resp.write(b"data: " + json.dumps(body).encode() + b"\r\n\r\n")
+        await resp.write_eof()
+        return resp
+
+    server.handler = handler
+    async with genai_async.Client(api_key="k", base_url=server.base_url,
+                                  retry={"initial_delay": 0.01, "attempts": 3}) as client:
+        stream = client.models.generate_content_stream(model=MODEL, contents="long")
+        texts = [c.text async for c in stream]
+    assert texts == ["first half, ", "second half."] and len(server.requests) == 3
+    assert [r["json"].get("continuationToken") for r in server.requests] == [None, TOKEN, TOKEN]
