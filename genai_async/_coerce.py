@@ -20,14 +20,14 @@ import msgspec
 from ._contents import to_content, to_contents
 from ._structs import to_struct
 from .errors import ConfigurationError
-from .types import GenerateContentConfig, GenerateContentRequest, GenerationConfig
+from .types import GenerateContentConfig, GenerateContentRequest, GenerationConfig, Tool
 
 REQUEST_FIELDS = frozenset(
     {"system_instruction", "tools", "tool_config", "safety_settings", "cached_content", "labels",
      "service_tier", "store", "continuation_token"}
 )
 """GenerateContentConfig fields that sit at the top of the request, not in generationConfig."""
-CLIENT_FIELDS = frozenset({"http_options", "automatic_function_calling", "auto_continue"})
+CLIENT_FIELDS = frozenset({"http_options", "automatic_function_calling", "auto_continue", "automatic_continuation"})
 """GenerateContentConfig fields that never go on the wire."""
 
 _MODEL = re.compile(r"^(?:(models|tunedModels|dynamic)/)?([A-Za-z0-9][A-Za-z0-9._\-]{0,127})$")
@@ -90,7 +90,7 @@ def generate_request(contents: Any, config: GenerateContentConfig | None) -> Gen
     return GenerateContentRequest(
         contents=turns,
         system_instruction=None if system is None else to_content(system, "config.system_instruction"),
-        tools=config.tools,
+        tools=_wire_tools(config.tools),
         tool_config=config.tool_config,
         safety_settings=config.safety_settings,
         cached_content=config.cached_content,
@@ -100,6 +100,18 @@ def generate_request(contents: Any, config: GenerateContentConfig | None) -> Gen
         continuation_token=config.continuation_token,
         generation_config=GenerationConfig(**gen) if gen else None,
     )
+
+
+def _wire_tools(tools: list[Any] | None) -> list[Tool] | None:
+    """``config.tools`` as sent; Python functions and MCP sessions were replaced before (``_afc.prepare``)."""
+    if tools is not None:
+        for i, tool in enumerate(tools):
+            if type(tool) is not Tool:
+                raise ConfigurationError(
+                    f"config.tools[{i}] is a {type(tool).__name__}; pass a types.Tool or a dict (Python functions "
+                    "and MCP sessions are accepted by generate_content, generate_content_stream and chats)"
+                )
+    return tools
 
 
 def schema_fields(schema: Any) -> dict[str, Any]:

@@ -76,14 +76,18 @@ def _norm_union(value: Any, args: tuple[Any, ...], path: str) -> Any:
     if len(options) == 1:
         return _norm(value, options[0], path)
     for option in options:
+        if option is Any:
+            continue
         if isinstance(option, type) and isinstance(value, option) and not issubclass(option, msgspec.Struct):
             return value
     for option in options:
-        if isinstance(option, type) and issubclass(option, msgspec.Struct):
+        if option is not Any and isinstance(option, type) and issubclass(option, msgspec.Struct):
             if isinstance(value, (Mapping, option)):
                 return _norm(value, option, path)
         elif typing.get_origin(option) is list and isinstance(value, (list, tuple)):
             return _norm(value, option, path)
+    if Any in options:  # e.g. config.tools items: a function or MCP session, checked where it is used
+        return value
     return _norm(value, options[0], path)
 
 

@@ -6,6 +6,7 @@
 the wire.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from ._base import _Base
@@ -43,6 +44,24 @@ class HttpOptions(_Base):
     retry_options: HttpRetryOptions | None = None
 
 
+class AutomaticFunctionCallingConfig(_Base):
+    """How Python functions given in ``config.tools`` are called for the model (automatic function calling).
+
+    On by default whenever ``tools`` holds a Python function or an ``mcp.ClientSession``.
+    """
+
+    disable: bool | None = None
+    """True: declare the functions but never call them; the calls are returned in ``response.function_calls``."""
+    maximum_remote_calls: int | None = 10
+    """Requests sent at most for one answer, counted as the official SDK counts them; the calls in the
+    answer to the last allowed request are returned unexecuted. 0 or less disables calling."""
+    ignore_call_history: bool | None = None
+    """True: leave ``response.automatic_function_calling_history`` unset."""
+    call_timeout: float | None = None
+    """genai_async only: seconds one function call may take; a call that takes longer is answered with
+    ``{"error": ...}`` (an async function is cancelled; a sync one is abandoned in its worker thread)."""
+
+
 class GenerateContentConfig(_Base):
     """Optional settings for ``generate_content`` and ``generate_content_stream``."""
 
@@ -74,20 +93,24 @@ class GenerateContentConfig(_Base):
     image_config: ImageConfig | None = None
     enable_enhanced_civic_answers: bool | None = None
     safety_settings: list[SafetySetting] | None = None
-    tools: list[Tool] | None = None
+    tools: list[Tool | Callable[..., Any] | Any] | None = None
+    """``types.Tool`` objects or dicts, Python functions (sync or async; called for the model, see
+    ``automatic_function_calling``) and ``mcp.ClientSession`` objects (their tools are listed and called)."""
     tool_config: ToolConfig | None = None
     cached_content: str | None = None
-    """``cachedContents/{id}`` to use as a prompt prefix."""
+    """``cachedContents/{id}`` (a bare id gets the prefix) to use as a prompt prefix."""
     labels: dict[str, str] | None = None
     service_tier: str | None = None
     """``"standard"``, ``"flex"`` or ``"priority"``."""
     store: bool | None = None
-    automatic_function_calling: Any = None
-    """Accepted for compatibility with the official SDK and ignored: genai_async never calls functions."""
+    automatic_function_calling: AutomaticFunctionCallingConfig | None = None
+    """How Python functions in ``tools`` are called; see ``AutomaticFunctionCallingConfig``."""
     continuation_token: bytes | None = None
     """Resume an answer that stopped with finishReason CONTINUATION (sent at the request's top level)."""
     auto_continue: bool | None = None
     """Follow CONTINUATION automatically and present one answer (default True; False to opt out)."""
+    automatic_continuation: bool | None = None
+    """The official SDK's name for ``auto_continue``; False opts out the same way."""
 
 
 class CountTokensConfig(_Base):
