@@ -69,6 +69,7 @@ from ._metadata import (
     UsageMetadata,
 )
 from ._params import (
+    AutomaticFunctionCallingConfig,
     CountTokensConfig,
     CreateCachedContentConfig,
     EmbedContentConfig,
@@ -124,6 +125,7 @@ from ._tools import (
 )
 
 __all__ = [
+    "AutomaticFunctionCallingConfig",
     "Blob",
     "BlockReason",
     "BlockedReason",

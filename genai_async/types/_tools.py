@@ -6,6 +6,8 @@ Enum-like fields here are filled by the user, so they are typed ``str``: ``"AUTO
 
 from typing import Any
 
+import msgspec
+
 from ._base import Int64, _Base, _coerce_int64
 
 _SCHEMA_INT64 = ("min_items", "max_items", "min_length", "max_length", "min_properties", "max_properties")
@@ -63,6 +65,20 @@ class FunctionDeclaration(_Base):
     """Plain JSON Schema for the result; use instead of ``response``."""
     behavior: str | None = None
     """Live API only: ``BLOCKING`` or ``NON_BLOCKING``."""
+
+    @classmethod
+    def from_callable(
+        cls, *, client: Any = None, callable: Any, behavior: str | None = None, use_json_schema: bool = False
+    ) -> "FunctionDeclaration":
+        """The declaration of a sync or async Python function: name, docstring, parameters from the
+        signature (the official SDK's shape; ``client`` and ``use_json_schema`` are accepted and ignored).
+
+        Raises ``ConfigurationError`` naming the parameter whose annotation has no Gemini schema.
+        """
+        from .._callables import declaration
+
+        decl = declaration.__wrapped__(callable)  # a fresh object: the cached one is shared
+        return decl if behavior is None else msgspec.structs.replace(decl, behavior=behavior)
 
 
 class Interval(_Base):
