@@ -3,11 +3,14 @@ fields hold such dicts, normalised recursively, driven by the Struct's own field
 
 msgspec.convert would silently drop snake_case keys on a camel-renamed Struct; here an unknown key
 is a ConfigurationError that names its path and suggests the closest field, and a value of the
-wrong type names its path too. Enum-typed fields take any string, upper-cased ("low" -> "LOW").
+wrong type names its path too. Enum-typed fields, and the str fields a Struct lists in its
+``_wire_enums``, take any string, upper-cased ("any" -> "ANY"). An aware ``datetime`` given for a str
+field (a timestamp such as ``Interval.start_time``) becomes RFC 3339; a naive one is refused.
 """
 
 from __future__ import annotations
 
+import datetime
 import enum
 import functools
 import types as _pytypes
@@ -109,6 +112,9 @@ def _norm_type(value: Any, tp: type, path: str) -> Any:
                 raise _unknown(tp, key, path, names)
             if v is not None:
                 kwargs[f.name] = _norm(v, f.type, f"{path}.{f.name}")
+        for name in getattr(tp, "_wire_enums", ()):
+            if name in kwargs:
+                kwargs[name] = _upper(kwargs[name])
         return tp(**kwargs)
     if issubclass(tp, enum.Enum):
         if isinstance(value, enum.Enum):
@@ -116,6 +122,8 @@ def _norm_type(value: Any, tp: type, path: str) -> Any:
         if isinstance(value, str):
             return value.upper()
         raise ConfigurationError(f"{path} must be a string such as {next(iter(tp)).value!r}, got {value!r}")
+    if tp is str and isinstance(value, datetime.datetime):
+        return _rfc3339(value, path)
     if tp is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if tp is bytes and isinstance(value, (bytearray, memoryview)):
@@ -123,3 +131,23 @@ def _norm_type(value: Any, tp: type, path: str) -> Any:
     if not isinstance(value, tp) or (tp is int and isinstance(value, bool)):
         raise ConfigurationError(f"{path} must be {tp.__name__}, got {type(value).__name__} {value!r:.60}")
     return value
+
+
+def _upper(value: Any) -> Any:
+    """A wire enum value (or a list of them) in the wire's upper case."""
+    if isinstance(value, str):
+        return value.upper()
+    if isinstance(value, list):
+        return [v.upper() if isinstance(v, str) else v for v in value]
+    return value
+
+
+def _rfc3339(value: datetime.datetime, path: str) -> str:
+    """An aware datetime as an RFC 3339 timestamp (UTC written ``Z``)."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ConfigurationError(
+            f"{path} is a naive datetime {value!r}; pass a timezone-aware one "
+            "(e.g. datetime.datetime(..., tzinfo=datetime.timezone.utc)) or an RFC 3339 string"
+        )
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text

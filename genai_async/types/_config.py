@@ -4,7 +4,7 @@ Users normally build the flat ``GenerateContentConfig`` (``_params.py``); ``_coe
 ``GenerateContentRequest`` and its nested ``GenerationConfig``.
 """
 
-from typing import Any
+from typing import Any, ClassVar
 
 from ._base import _Base
 from ._content import Content
@@ -13,6 +13,9 @@ from ._tools import Schema, Tool, ToolConfig
 
 class ThinkingConfig(_Base):
     """Thinking settings; sending both a budget and a level is rejected."""
+
+    _wire_enums: ClassVar[tuple[str, ...]] = ("thinking_level",)
+    """Fields holding a wire enum: upper-cased when normalised (``"any"`` -> ``"ANY"``)."""
 
     include_thoughts: bool | None = None
     """Return thought summaries as parts with ``thought=True``."""
@@ -24,6 +27,9 @@ class ThinkingConfig(_Base):
 
 class SafetySetting(_Base):
     """Blocking threshold for one harm category."""
+
+    _wire_enums: ClassVar[tuple[str, ...]] = ("category", "threshold")
+    """Fields holding a wire enum: upper-cased when normalised (``"any"`` -> ``"ANY"``)."""
 
     category: str | None = None
     """A ``HarmCategory`` value."""
@@ -78,6 +84,9 @@ class ImageConfig(_Base):
 
 class GenerationConfig(_Base):
     """Sampling and output settings, the wire's ``generationConfig`` object."""
+
+    _wire_enums: ClassVar[tuple[str, ...]] = ("response_modalities", "media_resolution")
+    """Fields holding a wire enum: upper-cased when normalised (``"any"`` -> ``"ANY"``)."""
 
     stop_sequences: list[str] | None = None
     response_mime_type: str | None = None

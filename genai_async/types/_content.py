@@ -1,6 +1,6 @@
 """Content and its parts: what a turn of the conversation holds (docs/gemini-rest.md §3.2, §3.3)."""
 
-from typing import Any
+from typing import Any, ClassVar
 
 from ._base import _Base
 from ._enums import Language, Outcome
@@ -43,6 +43,9 @@ class FunctionResponsePart(_Base):
 class FunctionResponse(_Base):
     """The result of a ``FunctionCall``, sent back in a ``user`` turn."""
 
+    _wire_enums: ClassVar[tuple[str, ...]] = ("scheduling",)
+    """Fields holding a wire enum: upper-cased when normalised (``"any"`` -> ``"ANY"``)."""
+
     id: str | None = None
     """The ``FunctionCall.id`` this answers, when the call had one."""
     name: str | None = None
@@ -84,6 +87,9 @@ class VideoMetadata(_Base):
 
 class PartMediaResolution(_Base):
     """Per-part media resolution (Gemini 3)."""
+
+    _wire_enums: ClassVar[tuple[str, ...]] = ("level",)
+    """Fields holding a wire enum: upper-cased when normalised (``"any"`` -> ``"ANY"``)."""
 
     level: str | None = None
     """A ``MediaResolution`` value, e.g. ``"MEDIA_RESOLUTION_HIGH"``."""

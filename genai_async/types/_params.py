@@ -7,7 +7,7 @@ the wire.
 """
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from ._base import _Base
 from ._config import GenerationConfig, ImageConfig, SafetySetting, SpeechConfig, ThinkingConfig
@@ -64,6 +64,9 @@ class AutomaticFunctionCallingConfig(_Base):
 
 class GenerateContentConfig(_Base):
     """Optional settings for ``generate_content`` and ``generate_content_stream``."""
+
+    _wire_enums: ClassVar[tuple[str, ...]] = ("response_modalities", "media_resolution")
+    """Fields holding a wire enum: upper-cased when normalised (``"any"`` -> ``"ANY"``)."""
 
     http_options: HttpOptions | None = None
     system_instruction: Any = None
@@ -124,6 +127,9 @@ class CountTokensConfig(_Base):
 
 class EmbedContentConfig(_Base):
     """Optional settings for ``embed_content``."""
+
+    _wire_enums: ClassVar[tuple[str, ...]] = ("task_type",)
+    """Fields holding a wire enum: upper-cased when normalised (``"any"`` -> ``"ANY"``)."""
 
     http_options: HttpOptions | None = None
     task_type: str | None = None
