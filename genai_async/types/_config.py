@@ -82,6 +82,22 @@ class ImageConfig(_Base):
     """``"1K"``, ``"2K"`` or ``"4K"``."""
 
 
+class AudioTranscriptionConfig(_Base):
+    """Speech-recognition options for audio input (``generationConfig.audioTranscriptionConfig``)."""
+
+    _wire_enums: ClassVar[tuple[str, ...]] = ("mode",)
+
+    language_codes: list[str] | None = None
+    """BCP-47 codes of the languages spoken."""
+    custom_vocabulary: list[str] | None = None
+    adaptation_phrases: list[str] | None = None
+    word_timestamp: bool | None = None
+    diarization: bool | None = None
+    mode: str | None = None
+    """``VERBATIM`` or ``SMART``."""
+    source_text: str | None = None
+
+
 class GenerationConfig(_Base):
     """Sampling and output settings, the wire's ``generationConfig`` object."""
 
@@ -115,7 +131,7 @@ class GenerationConfig(_Base):
     media_resolution: str | None = None
     """A ``MediaResolution`` value applied to all input media."""
     enable_affective_dialog: bool | None = None
-    audio_transcription_config: Any = None
+    audio_transcription_config: AudioTranscriptionConfig | None = None
 
 
 class GenerateContentRequest(_Base):

@@ -10,7 +10,14 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from ._base import _Base
-from ._config import GenerationConfig, ImageConfig, SafetySetting, SpeechConfig, ThinkingConfig
+from ._config import (
+    AudioTranscriptionConfig,
+    GenerationConfig,
+    ImageConfig,
+    SafetySetting,
+    SpeechConfig,
+    ThinkingConfig,
+)
 from ._tools import Tool, ToolConfig
 
 
@@ -91,7 +98,7 @@ class GenerateContentConfig(_Base):
     media_resolution: str | None = None
     speech_config: SpeechConfig | str | None = None
     """A ``SpeechConfig``, or a prebuilt voice name."""
-    audio_transcription_config: Any = None
+    audio_transcription_config: AudioTranscriptionConfig | None = None
     thinking_config: ThinkingConfig | None = None
     image_config: ImageConfig | None = None
     enable_enhanced_civic_answers: bool | None = None
