@@ -217,9 +217,14 @@ class ArgumentError(Exception):
     """The model's arguments do not fit the function's annotations (sent back as ``{"error": ...}``)."""
 
 
+_PLAIN = {str: (str,), bool: (bool,), int: (int,), float: (float, int)}
+"""Annotations whose JSON value needs no conversion: the accepted runtime types (bool is not an int here)."""
+
+
 @functools.lru_cache(maxsize=512)
-def _converters(fn: Callable[..., Any]) -> tuple[dict[str, Any], bool]:
-    """Annotation per parameter, and whether the function takes ``**kwargs``."""
+def plan(fn: Callable[..., Any]) -> tuple[dict[str, Any], bool, bool]:
+    """Per function, computed once: the annotation per parameter, whether it takes ``**kwargs``,
+    and whether it is async (a coroutine function, or an object with ``async def __call__``)."""
     params = inspect.signature(fn).parameters
     hints = typing.get_type_hints(fn)
     annotations = {
@@ -227,7 +232,9 @@ def _converters(fn: Callable[..., Any]) -> tuple[dict[str, Any], bool]:
         for name, p in params.items()
         if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
     }
-    return annotations, any(p.kind is p.VAR_KEYWORD for p in params.values())
+    call = type(fn).__call__ if not inspect.isroutine(fn) else None
+    is_async = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(call)
+    return annotations, any(p.kind is p.VAR_KEYWORD for p in params.values()), is_async
 
 
 def convert_args(fn: Callable[..., Any], args: Mapping[str, Any]) -> dict[str, Any]:
@@ -237,13 +244,17 @@ def convert_args(fn: Callable[..., Any], args: Mapping[str, Any]) -> dict[str, A
     Arguments the function does not declare are dropped (as in the official SDK) unless it takes
     ``**kwargs``; a missing required argument is reported by the call itself.
     """
-    annotations, takes_kwargs = _converters(fn)
+    annotations, takes_kwargs, _ = plan(fn)
     out: dict[str, Any] = {}
     for name, value in args.items():
         annotation = annotations.get(name)
         if annotation is None:
             if takes_kwargs:
                 out[name] = value
+            continue
+        plain = _PLAIN.get(annotation)
+        if plain is not None and type(value) in plain:  # the common case: str, int, float, bool
+            out[name] = float(value) if annotation is float else value
             continue
         try:
             out[name] = _convert(value, annotation)
