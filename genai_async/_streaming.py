@@ -150,7 +150,9 @@ class ResponseStream:
     async def __aenter__(self) -> ResponseStream:
         return await self._open()
 
-    async def __aexit__(self, *exc_info: object) -> None:
+    async def __aexit__(self, exc_type: type[BaseException] | None, *exc_info: object) -> None:
+        if exc_type is not None:  # an exception (a cancellation too) left the block: a failure, not a stop
+            self._failed = True
         await self.aclose()
 
     async def aclose(self) -> None:

@@ -72,11 +72,12 @@ class Chat:
     no parts) together with the user message that caused it. That curated history is what the next
     request sends, like the official SDK. Text streamed before a SAFETY stop counts as an answer.
 
-    Failures. A call that fails (HTTP error, in-band error, truncated stream, cancellation by an
-    exception) leaves the history exactly as it was before the call.
+    Failures. A call that fails (HTTP error, in-band error, truncated stream, a cancellation or any
+    exception leaving the ``async with`` block) leaves the history exactly as it was before the call.
 
     Stop generating. Leaving a ``send_message_stream`` loop early (``break``, ``await
-    stream.aclose()``, leaving ``async with``, or dropping the stream) after at least one chunk
+    stream.aclose()``, leaving ``async with`` without an exception, or dropping the stream) after at
+    least one chunk
     keeps what was shown: the user message and ONE model Content stitched from the delivered chunks
     (thought signatures kept) enter the history, so the next turn sees the partial answer. Closed
     before any chunk, nothing is committed. With automatic function calling the finished rounds are

@@ -24,10 +24,12 @@ from ._content import (
     FunctionResponseBlob,
     FunctionResponseFileData,
     FunctionResponsePart,
+    ModelContent,
     Part,
     PartMediaResolution,
     ToolCall,
     ToolResponse,
+    UserContent,
     VideoMetadata,
 )
 from ._enums import (
@@ -217,6 +219,7 @@ __all__ = [
     "Modality",
     "ModalityTokenCount",
     "Model",
+    "ModelContent",
     "ModelStatus",
     "MultiSpeakerVoiceConfig",
     "Outcome",
@@ -252,6 +255,7 @@ __all__ = [
     "UrlMetadata",
     "UrlRetrievalStatus",
     "UsageMetadata",
+    "UserContent",
     "VideoMetadata",
     "VoiceConfig",
 ]

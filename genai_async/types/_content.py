@@ -215,3 +215,20 @@ class Content(_Base):
     role: str | None = None
     """``"user"`` or ``"model"``; the service treats a missing role as ``"user"``."""
     parts: list[Part] | None = None
+
+
+def _parts(parts: Any) -> list[Part]:
+    items = parts if isinstance(parts, (list, tuple)) else [parts]
+    return [Part(text=p) if isinstance(p, str) else p for p in items]
+
+
+def UserContent(*, parts: Any) -> Content:
+    """A ``Content`` with role ``"user"`` (the official SDK's ``types.UserContent``); ``parts`` is a
+    str, a ``Part`` or a list of them."""
+    return Content(role="user", parts=_parts(parts))
+
+
+def ModelContent(*, parts: Any) -> Content:
+    """A ``Content`` with role ``"model"`` (the official SDK's ``types.ModelContent``); ``parts`` is a
+    str, a ``Part`` or a list of them."""
+    return Content(role="model", parts=_parts(parts))

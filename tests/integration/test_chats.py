@@ -559,3 +559,37 @@ async def test_per_call_config_replaces_the_chat_config(server: Scripted, client
     assert {k: v for k, v in bodies[3].items() if k != "contents"} == chat_wide
     assert server.requests[2]["path"].endswith(":streamGenerateContent")
     assert chat.config == types.GenerateContentConfig(temperature=0.1, system_instruction="Be brief.")
+
+
+# ---------------------------------------------------------------------------- stop generating
+
+
+async def test_stop_generating_keeps_thoughts_and_signature(server: Scripted, client: genai_async.Client) -> None:
+    """Stopped after the first answer chunk (the signed one): one stitched Content, signature on its part."""
+    script(server, lambda: server.reply_stream(events_of("stream_thoughts.sse"), pause=0.01), answer("ok"))
+    chat = client.chats.create(model=MODEL)
+    async with chat.send_message_stream("Why is the sky blue?") as stream:
+        async for chunk in stream:
+            if chunk.text:
+                break
+    user, model = chat.get_history()
+    assert user.role == "user" and model.role == "model"
+    assert model.parts is not None and model.parts[0].thought is True
+    answer_parts = [p for p in model.parts if not p.thought]
+    assert len(answer_parts) == 1 and answer_parts[0].text == chunk.text
+    assert answer_parts[0].thought_signature == base64.b64decode(signature_in("stream_thoughts.sse"))
+    await chat.send_message("go on")
+    replayed = sent_contents(server, 1)[1]["parts"]
+    assert replayed[-1]["thoughtSignature"] == signature_in("stream_thoughts.sse")
+
+
+async def test_exception_in_the_loop_leaves_history(server: Scripted, client: genai_async.Client) -> None:
+    """An exception raised by the caller inside ``async with`` is a failure, not a stop."""
+    chat = client.chats.create(model=MODEL)
+    before = await first_turn(chat, server)
+    script(server, lambda: server.reply_stream(events_of("stream_text.sse"), pause=0.01))
+    with pytest.raises(KeyError):
+        async with chat.send_message_stream("x") as stream:
+            async for _ in stream:
+                raise KeyError("caller bug")
+    assert chat.get_history() == before

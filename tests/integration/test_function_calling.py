@@ -433,3 +433,33 @@ async def test_emulator_answers_parallel_calls() -> None:
         assert history is not None and len(history) == 3
         assert [p.function_response.name for p in history[2].parts or () if p.function_response] == ["get_weather", "get_time"]
         assert r.text and "get_time" in r.text
+
+
+async def test_cancelling_a_stream_reader_cancels_its_tools(server: Scripted, client: genai_async.Client) -> None:
+    entered, cancelled = asyncio.Event(), asyncio.Event()
+
+    async def slow() -> str:
+        """Slow."""
+        entered.set()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            cancelled.set()
+        return "never"
+
+    script(server, sse(calls(("slow", {}))), sse(answer("x")))
+    chat = client.chats.create(model=MODEL, config={"tools": [slow]})
+
+    async def read() -> None:
+        async with chat.send_message_stream("go") as stream:
+            async for _ in stream:
+                pass
+
+    task = asyncio.create_task(read())
+    await entered.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert cancelled.is_set()
+    assert len(server.requests) == 1 and checked_out(client) == 0
+    assert chat.get_history() == []  # a cancelled turn leaves the history as it was
