@@ -17,6 +17,11 @@ Rules (the official SDK's ``AsyncModels.generate_content`` is the reference):
   caller cancels the running functions. An answer calling a function we were not given (a plain
   ``FunctionDeclaration`` next to callables) ends the loop and is returned for the caller to handle
   (the official SDK disables AFC altogether when it sees both).
+
+Seam for other surfaces (the Live API's tool calls): :func:`prepare` turns ``config.tools`` into
+the wire tools and a :class:`Toolbox`; ``Toolbox.handles(calls)`` / ``await Toolbox.run(calls)`` run
+one batch of ``FunctionCall`` objects concurrently and return the user ``Content`` of
+``functionResponse`` parts (ids echoed), so no second AFC implementation is needed.
 """
 
 from __future__ import annotations
