@@ -40,7 +40,32 @@ def _field_map(cls: type[msgspec.Struct]) -> tuple[dict[str, msgspec.structs.Fie
     return lookup, tuple(f.name for f in fields)
 
 
+_VERTEX_ONLY = {
+    "GenerateContentConfig": {"routing_config", "model_selection_config", "audio_timestamp", "model_armor_config",
+                              "generation_output_config"},
+    "GenerationConfig": {"routing_config", "model_selection_config", "audio_timestamp"},
+    "FunctionCall": {"partial_args", "will_continue"},
+    "FunctionCallingConfig": {"stream_function_call_arguments"},
+    "GoogleSearch": {"blocking_confidence", "exclude_domains"},
+    "GoogleMaps": {"grounding_types", "auth_config"},
+    "ImageConfig": {"person_generation", "prominent_people", "output_mime_type", "output_compression_quality",
+                    "image_output_options"},
+    "Tool": {"retrieval", "enterprise_web_search", "parallel_ai_search", "exa_ai_search"},
+    "EmbedContentConfig": {"mime_type", "auto_truncate", "document_ocr", "audio_track_extraction"},
+}
+"""Fields the official SDK refuses for the Gemini API (its ``_to_mldev`` converters): named as such."""
+
+
+def _snake(key: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in key)
+
+
 def _unknown(cls: type, key: object, path: str, names: tuple[str, ...]) -> ConfigurationError:
+    if _snake(str(key)) in _VERTEX_ONLY.get(cls.__name__, ()):
+        return ConfigurationError(
+            f"{path}.{_snake(str(key))} is only supported by Vertex AI; the Gemini API refuses it "
+            "(as the official SDK does): remove it"
+        )
     import difflib  # only on this error path
 
     close = difflib.get_close_matches(str(key), names, n=1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
 import msgspec
@@ -134,6 +135,21 @@ async def test_vertex_only_safety_method_is_refused(server: Scripted, client: ge
     with pytest.raises(errors.ConfigurationError, match=r"safety_settings\[0\]\.method is only supported by Vertex AI"):
         await sent(server, client, safety_settings=[{"category": "HARM_CATEGORY_HATE_SPEECH",
                                                      "threshold": "BLOCK_NONE", "method": "SEVERITY"}])
+    assert server.requests == []
+
+
+@pytest.mark.parametrize(
+    ("config", "where"),
+    [({"routing_config": {}}, "config.routing_config"),
+     ({"tools": [{"retrieval": {}}]}, "config.tools[0].retrieval"),
+     ({"tool_config": {"functionCallingConfig": {"streamFunctionCallArguments": True}}},
+      "config.tool_config.function_calling_config.stream_function_call_arguments")],
+)
+async def test_other_vertex_only_fields_are_named_as_such(
+    server: Scripted, client: genai_async.Client, config: dict[str, Any], where: str
+) -> None:
+    with pytest.raises(errors.ConfigurationError, match=re.escape(f"{where} is only supported by Vertex AI")):
+        await sent(server, client, **config)
     assert server.requests == []
 
 
