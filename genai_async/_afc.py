@@ -183,6 +183,10 @@ async def prepare(cfg: GenerateContentConfig) -> tuple[GenerateContentConfig, To
                 f"config.tools[{i}] is a {type(tool).__name__}; pass a types.Tool, a dict, a Python function "
                 "or an mcp.ClientSession"
             )
+    names = [d.name for d in declared]
+    if len(set(names)) != len(names):
+        twice = sorted({n for n in names if names.count(n) > 1}, key=str)
+        raise ConfigurationError(f"config.tools declares {', '.join(map(repr, twice))} more than once; rename one")
     tools = others + ([Tool(function_declarations=declared)] if declared else [])
     wire = msgspec.structs.replace(cfg, tools=tools or None)
     afc = cfg.automatic_function_calling

@@ -44,8 +44,8 @@ class ToolStream(ResponseStream):
     """
 
     __slots__ = (
-        "_box", "_contents", "_count", "_hook", "_inner", "_model", "_models", "_on_complete", "_cfg", "_request",
-        "_rounds", "_sent", "_turns", "_wire",
+        "_box", "_contents", "_count", "_history", "_hook", "_inner", "_model", "_models", "_on_complete", "_cfg",
+        "_request", "_rounds", "_sent", "_turns", "_wire",
     )
 
     def __init__(
@@ -71,6 +71,8 @@ class ToolStream(ResponseStream):
         self._inner: ResponseStream | None = None
         self._turns: list[Content] = []
         self._rounds: list[Content] = []
+        self._history: list[Content] | None = None
+        """What chunks of the current round carry as automatic_function_calling_history (one list per round)."""
         self._final: GenerateContentResponse | None = None
         self._sent = 0
         self._count = 0
@@ -184,8 +186,8 @@ class ToolStream(ResponseStream):
                 self._fail()
                 raise
             self._count += 1
-            if self._rounds and self._box is not None and self._box.keep_history:
-                chunk.automatic_function_calling_history = [*self._turns, *self._rounds]
+            if self._history is not None:
+                chunk.automatic_function_calling_history = self._history
             return chunk
 
     async def _next_round(self) -> bool:
@@ -198,6 +200,8 @@ class ToolStream(ResponseStream):
             reply = await box.run(calls)
             self._rounds += (model_turn(response), reply)
             self._request = msgspec.structs.replace(self._request, contents=[*self._turns, *self._rounds])
+            if box.keep_history:
+                self._history = [*self._turns, *self._rounds]
             self._start_round()
             return True
         if box is not None and box.keep_history:

@@ -57,9 +57,18 @@ def function_name(fn: Callable[..., Any]) -> str:
     return name
 
 
-@functools.lru_cache(maxsize=512)
 def declaration(fn: Callable[..., Any]) -> FunctionDeclaration:
-    """The ``FunctionDeclaration`` of a sync or async Python function (cached per function)."""
+    """The ``FunctionDeclaration`` of a sync or async Python function (cached per function; shared:
+    do not modify it)."""
+    return _cached_declaration(fn) if _hashable(fn) else build_declaration(fn)
+
+
+def _hashable(fn: object) -> bool:
+    return getattr(type(fn), "__hash__", None) is not None
+
+
+def build_declaration(fn: Callable[..., Any]) -> FunctionDeclaration:
+    """A new ``FunctionDeclaration`` of ``fn`` (see :func:`declaration`)."""
     name = function_name(fn)
     doc = inspect.getdoc(fn)
     params = _parameters(fn, name)
@@ -83,13 +92,16 @@ def declaration(fn: Callable[..., Any]) -> FunctionDeclaration:
     return FunctionDeclaration(name=name, description=doc or None, parameters=parameters)
 
 
+_cached_declaration = functools.lru_cache(maxsize=512)(build_declaration)
+
+
 def _parameters(fn: Callable[..., Any], name: str) -> dict[str, tuple[Any, inspect.Parameter]]:
     try:
         signature = inspect.signature(fn)
     except (TypeError, ValueError) as exc:
         raise ConfigurationError(f"tool {name}: cannot read its signature ({exc})") from exc
     try:
-        hints = typing.get_type_hints(fn)
+        hints = _hints(fn)
     except Exception as exc:  # a NameError from a string annotation, or a broken __annotations__
         raise ConfigurationError(f"tool {name}: cannot resolve its annotations ({exc})") from exc
     out: dict[str, tuple[Any, inspect.Parameter]] = {}
@@ -104,6 +116,12 @@ def _parameters(fn: Callable[..., Any], name: str) -> dict[str, tuple[Any, inspe
             )
         out[pname] = (annotation, param)
     return out
+
+
+def _hints(fn: Callable[..., Any]) -> dict[str, Any]:
+    """Resolved annotations of a function, or of ``__call__`` for a callable object."""
+    target = fn if inspect.isroutine(fn) or inspect.isclass(fn) else type(fn).__call__
+    return typing.get_type_hints(target)
 
 
 def _show(annotation: Any) -> str:
@@ -221,12 +239,15 @@ _PLAIN = {str: (str,), bool: (bool,), int: (int,), float: (float, int)}
 """Annotations whose JSON value needs no conversion: the accepted runtime types (bool is not an int here)."""
 
 
-@functools.lru_cache(maxsize=512)
 def plan(fn: Callable[..., Any]) -> tuple[dict[str, Any], bool, bool]:
     """Per function, computed once: the annotation per parameter, whether it takes ``**kwargs``,
     and whether it is async (a coroutine function, or an object with ``async def __call__``)."""
+    return _cached_plan(fn) if _hashable(fn) else _plan(fn)
+
+
+def _plan(fn: Callable[..., Any]) -> tuple[dict[str, Any], bool, bool]:
     params = inspect.signature(fn).parameters
-    hints = typing.get_type_hints(fn)
+    hints = _hints(fn)
     annotations = {
         name: hints.get(name, Any)
         for name, p in params.items()
@@ -235,6 +256,9 @@ def plan(fn: Callable[..., Any]) -> tuple[dict[str, Any], bool, bool]:
     call = type(fn).__call__ if not inspect.isroutine(fn) else None
     is_async = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(call)
     return annotations, any(p.kind is p.VAR_KEYWORD for p in params.values()), is_async
+
+
+_cached_plan = functools.lru_cache(maxsize=512)(_plan)
 
 
 def convert_args(fn: Callable[..., Any], args: Mapping[str, Any]) -> dict[str, Any]:

@@ -81,9 +81,9 @@ class FunctionDeclaration(_Base):
 
         Raises ``ConfigurationError`` naming the parameter whose annotation has no Gemini schema.
         """
-        from .._callables import declaration
+        from .._callables import build_declaration
 
-        decl = declaration.__wrapped__(callable)  # a fresh object: the cached one is shared
+        decl = build_declaration(callable)  # a fresh object: the cached one is shared
         return decl if behavior is None else msgspec.structs.replace(decl, behavior=behavior)
 
 

@@ -279,7 +279,8 @@ async def test_call_to_an_undeclared_callable_is_returned(server: Scripted, clie
 
 @pytest.mark.parametrize(
     ("tools", "message"),
-    [([42], r"config.tools\[0\] is a int; pass a types.Tool"), ([get_weather, get_weather], "already defined")],
+    [([42], r"config.tools\[0\] is a int; pass a types.Tool"), ([get_weather, get_weather], "already defined"),
+     ([{"function_declarations": [{"name": "get_weather"}]}, get_weather], "'get_weather' more than once")],
 )
 async def test_bad_tools_raise_before_any_request(
     server: Scripted, client: genai_async.Client, tools: list[Any], message: str
@@ -464,3 +465,23 @@ async def test_cancelling_a_stream_reader_cancels_its_tools(server: Scripted, cl
     assert cancelled.is_set()
     assert len(server.requests) == 1 and checked_out(client) == 0
     assert chat.get_history() == []  # a cancelled turn leaves the history as it was
+
+
+async def test_callable_objects_and_unhashable_callables(server: Scripted, client: genai_async.Client) -> None:
+    class Lookup:
+        """Looks things up."""
+
+        __name__ = "lookup"
+        __hash__ = None  # type: ignore[assignment]
+
+        def __eq__(self, other: object) -> bool:
+            return self is other
+
+        async def __call__(self, key: str) -> str:
+            return key.upper()
+
+    script(server, calls(("lookup", {"key": "abc"})), answer("ok"))
+    await client.models.generate_content(model=MODEL, contents="x", config={"tools": [Lookup()]})
+    declared = server.requests[0]["json"]["tools"][0]["functionDeclarations"][0]
+    assert declared["parameters"]["properties"] == {"key": {"type": "STRING"}}
+    assert server.requests[1]["json"]["contents"][2]["parts"][0]["functionResponse"]["response"] == {"result": "ABC"}
