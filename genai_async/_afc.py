@@ -85,21 +85,23 @@ class Toolbox:
 
     async def run(self, calls: list[FunctionCall]) -> Content:
         """Call every function of one answer (concurrently) -> the user turn with the responses."""
+        if len(calls) == 1:  # the common case: no task, no list
+            call = calls[0]
+            response = FunctionResponse(id=call.id, name=call.name, response=await self._call(call))
+            return Content(role="user", parts=[Part(function_response=response)])
         results: list[dict[str, Any]] = [{}] * len(calls)
-        if len(calls) == 1:
-            results[0] = await self._call(calls[0])
-        else:
-            async def one(i: int) -> None:
-                results[i] = await self._call(calls[i])
 
-            if _TaskGroup is not None:  # Python 3.11+: a third of anyio's task-group cost
-                async with _TaskGroup() as tasks:
-                    for i in range(len(calls)):
-                        tasks.create_task(one(i))
-            else:  # pragma: no cover - Python 3.10
-                async with anyio.create_task_group() as group:
-                    for i in range(len(calls)):
-                        group.start_soon(one, i)
+        async def one(i: int) -> None:
+            results[i] = await self._call(calls[i])
+
+        if _TaskGroup is not None:  # Python 3.11+: a third of anyio's task-group cost
+            async with _TaskGroup() as tasks:
+                for i in range(len(calls)):
+                    tasks.create_task(one(i))
+        else:  # pragma: no cover - Python 3.10
+            async with anyio.create_task_group() as group:
+                for i in range(len(calls)):
+                    group.start_soon(one, i)
         return Content(
             role="user",
             parts=[
@@ -140,8 +142,11 @@ async def _invoke(fn: Callable[..., Any], args: dict[str, Any]) -> Any:
 
 
 def _whole_numbers(value: Any) -> Any:
-    """JSON numbers such as ``3.0`` back to ``3`` (the model writes ints as floats), recursively."""
+    """JSON numbers such as ``3.0`` back to ``3`` (the model writes ints as floats), recursively;
+    returns ``value`` itself when there is nothing to change (the usual flat dict of strings)."""
     kind = type(value)
+    if kind is dict and not any(type(v) in _NESTED for v in value.values()):
+        return value
     if kind is float:
         return int(value) if value.is_integer() else value
     if kind is dict:

@@ -323,7 +323,12 @@ def _mentions_pydantic(tp: Any) -> bool:
 def to_json_result(value: Any) -> Any:
     """A function's return value as JSON data for ``{"result": ...}``; raises TypeError when it
     cannot be sent (the model then gets an error naming the type)."""
+    if type(value) in _SCALAR_RESULTS:
+        return value
     return msgspec.to_builtins(value, enc_hook=_enc_hook)
+
+
+_SCALAR_RESULTS = (str, int, float, bool, type(None))
 
 
 def _enc_hook(value: Any) -> Any:
