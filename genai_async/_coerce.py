@@ -20,14 +20,23 @@ import msgspec
 from ._contents import to_content, to_contents
 from ._structs import to_struct
 from .errors import ConfigurationError
-from .types import GenerateContentConfig, GenerateContentRequest, GenerationConfig
+from .types import (
+    GenerateContentConfig,
+    GenerateContentRequest,
+    GenerationConfig,
+    PrebuiltVoiceConfig,
+    SafetySetting,
+    SpeechConfig,
+    Tool,
+    VoiceConfig,
+)
 
 REQUEST_FIELDS = frozenset(
     {"system_instruction", "tools", "tool_config", "safety_settings", "cached_content", "labels",
      "service_tier", "store", "continuation_token"}
 )
 """GenerateContentConfig fields that sit at the top of the request, not in generationConfig."""
-CLIENT_FIELDS = frozenset({"http_options", "automatic_function_calling", "auto_continue"})
+CLIENT_FIELDS = frozenset({"http_options", "automatic_function_calling", "auto_continue", "automatic_continuation"})
 """GenerateContentConfig fields that never go on the wire."""
 
 _MODEL = re.compile(r"^(?:(models|tunedModels|dynamic)/)?([A-Za-z0-9][A-Za-z0-9._\-]{0,127})$")
@@ -86,20 +95,54 @@ def generate_request(contents: Any, config: GenerateContentConfig | None) -> Gen
     thinking = gen.get("thinking_config")
     if thinking is not None and isinstance(thinking.thinking_level, str):
         gen["thinking_config"] = msgspec.structs.replace(thinking, thinking_level=thinking.thinking_level.upper())
+    if isinstance(gen.get("speech_config"), str):  # the official SDK's shorthand for a prebuilt voice
+        gen["speech_config"] = SpeechConfig(
+            voice_config=VoiceConfig(prebuilt_voice_config=PrebuiltVoiceConfig(voice_name=gen["speech_config"]))
+        )
+    if config.safety_settings:
+        _refuse_vertex_only(config.safety_settings)
     system = config.system_instruction
     return GenerateContentRequest(
         contents=turns,
         system_instruction=None if system is None else to_content(system, "config.system_instruction"),
-        tools=config.tools,
+        tools=_wire_tools(config.tools),
         tool_config=config.tool_config,
         safety_settings=config.safety_settings,
-        cached_content=config.cached_content,
+        cached_content=cache_name(config.cached_content),
         labels=config.labels,
         service_tier=config.service_tier,
         store=config.store,
         continuation_token=config.continuation_token,
         generation_config=GenerationConfig(**gen) if gen else None,
     )
+
+
+def cache_name(name: str | None) -> str | None:
+    """``"abc123"`` -> ``"cachedContents/abc123"`` (the documented resource name); full names stay."""
+    if name is None or "/" in name:
+        return name
+    return f"cachedContents/{name}"
+
+
+def _refuse_vertex_only(settings: list[SafetySetting]) -> None:
+    for i, setting in enumerate(settings):
+        if setting.method is not None:
+            raise ConfigurationError(
+                f"config.safety_settings[{i}].method is only supported by Vertex AI; the Gemini API refuses "
+                "it (as the official SDK does): remove `method`"
+            )
+
+
+def _wire_tools(tools: list[Any] | None) -> list[Tool] | None:
+    """``config.tools`` as sent; Python functions and MCP sessions were replaced before (``_afc.prepare``)."""
+    if tools is not None:
+        for i, tool in enumerate(tools):
+            if type(tool) is not Tool:
+                raise ConfigurationError(
+                    f"config.tools[{i}] is a {type(tool).__name__}; pass a types.Tool or a dict (Python functions "
+                    "and MCP sessions are accepted by generate_content, generate_content_stream and chats)"
+                )
+    return tools
 
 
 def schema_fields(schema: Any) -> dict[str, Any]:
@@ -115,6 +158,9 @@ def schema_fields(schema: Any) -> dict[str, Any]:
         return {"response_schema": schema}
     if hasattr(schema, "model_json_schema"):
         return {"response_json_schema": schema.model_json_schema()}
+    adapter = _pydantic_adapter(schema)
+    if adapter is not None:  # list[Model], Model | None, dict[str, Model]...
+        return {"response_json_schema": adapter.json_schema()}
     try:
         return {"response_json_schema": msgspec.json.schema(schema)}
     except TypeError as exc:
@@ -145,6 +191,12 @@ def parse_output(text: str | None, config: GenerateContentConfig | None) -> Any:
         return data
     if hasattr(schema, "model_validate"):
         return schema.model_validate(data)
+    adapter = _pydantic_adapter(schema)
+    if adapter is not None:
+        try:
+            return adapter.validate_python(data)
+        except ValueError:  # pydantic's ValidationError
+            return None
     try:
         return msgspec.convert(data, schema, strict=False)
     except (msgspec.ValidationError, TypeError):
@@ -161,3 +213,20 @@ def http_options_only(config: Any, path: str) -> Any:
             raise ConfigurationError(f"{path}: unknown key(s) {', '.join(extra)}; only 'http_options' is accepted")
         return config.get("http_options", config.get("httpOptions"))
     return getattr(config, "http_options", None)
+
+
+def _pydantic_adapter(schema: Any) -> Any:
+    """A pydantic ``TypeAdapter`` for a type built from pydantic models (``list[Model]``), else None.
+
+    pydantic is never imported here unless the type mentions a model (so it is already loaded)."""
+    if not _mentions_model(schema):
+        return None
+    import pydantic
+
+    return pydantic.TypeAdapter(schema)
+
+
+def _mentions_model(tp: Any) -> bool:
+    if isinstance(tp, type) and hasattr(tp, "model_json_schema"):
+        return True
+    return any(_mentions_model(arg) for arg in getattr(tp, "__args__", ()) if arg is not Ellipsis)

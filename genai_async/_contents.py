@@ -89,8 +89,9 @@ def _is_content(value: Any) -> bool:
 
 
 def to_contents(contents: Any, path: str = "contents") -> list[Content]:
-    """The official SDK's rules: a Content stays one turn; consecutive parts/strings form a user turn
-    (a model turn when they are all function calls)."""
+    """The official SDK's rules: a Content stays one turn; an inner list is one user turn;
+    consecutive parts/strings form one turn, a new one starting wherever function-call parts (a
+    model turn) meet other parts (a user turn), so ``[call, response]`` is a model then a user turn."""
     if type(contents) is str and contents:  # the commonest call of all: one prompt string
         return [Content(role="user", parts=[Part(text=contents)])]
     if contents is None or contents == "" or contents == []:
@@ -101,7 +102,7 @@ def to_contents(contents: Any, path: str = "contents") -> list[Content]:
 
     def flush() -> None:
         if group:
-            calls = all(p.function_call is not None for p in group)
+            calls = group[0].function_call is not None
             out.append(Content(role="model" if calls else "user", parts=list(group)))
             group.clear()
 
@@ -114,9 +115,15 @@ def to_contents(contents: Any, path: str = "contents") -> list[Content]:
                 raise ConfigurationError(f"{where} has no parts; every turn needs at least one part")
             out.append(content)
         elif isinstance(item, (list, tuple)):
-            raise ConfigurationError(f"{where} is a nested list; pass a flat list of parts or Content turns")
+            flush()
+            if not item:
+                raise ConfigurationError(f"{where} is an empty list; an inner list is one user turn and needs a part")
+            out.append(Content(role="user", parts=[to_part(v, f"{where}[{j}]") for j, v in enumerate(item)]))
         else:
-            group.append(to_part(item, where))
+            part = to_part(item, where)
+            if group and (part.function_call is not None) != (group[0].function_call is not None):
+                flush()
+            group.append(part)
     flush()
     return out
 

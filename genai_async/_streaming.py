@@ -88,14 +88,22 @@ class ResponseStream:
     """
 
     __slots__ = (
-        "_acc", "_attempt", "_call", "_closed", "_decoder", "_done", "_endpoint", "_eof", "_events", "_final",
-        "_hop_start", "_hops", "_on_close", "_resp", "__weakref__",
+        "_acc", "_attempt", "_call", "_closed", "_decoder", "_done", "_endpoint", "_eof", "_events", "_failed",
+        "_final", "_hop_start", "_hops", "_on_close", "_resp", "__weakref__",
     )
 
-    def __init__(self, call: StreamCall, *, endpoint: str, on_close: Callable[[bool], Any] | None = None) -> None:
+    def __init__(
+        self,
+        call: StreamCall,
+        *,
+        endpoint: str,
+        on_close: Callable[[bool, GenerateContentResponse | None], Any] | None = None,
+    ) -> None:
         """``call`` sends the request and decides retries and continuations (:class:`StreamCall`);
-        ``on_close(completed)`` is called exactly once when the stream closes for any reason (also
-        on garbage collection)."""
+        ``on_close(completed, stopped)`` is called exactly once when the stream closes for any reason
+        (also on garbage collection). ``stopped`` is the stitched output delivered so far when the
+        caller stopped reading early (``aclose``, leaving ``async with``, garbage collection) after at
+        least one chunk; None when the stream completed, failed or was cancelled."""
         self._call = call
         self._endpoint = endpoint
         self._resp: Response | None = None
@@ -105,6 +113,7 @@ class ResponseStream:
         self._eof = False
         self._done = False
         self._closed = False
+        self._failed = False
         self._final: GenerateContentResponse | None = None
         self._attempt = 1
         self._hops = 0
@@ -123,11 +132,13 @@ class ResponseStream:
             except GenAIError as exc:
                 delay = self._retry_delay(exc)
                 if delay is None:
+                    self._failed = True
                     self._close_connection()
                     raise
                 await self._restart(delay, exc)
                 continue
             except BaseException:
+                self._failed = True
                 self._close_connection()
                 raise
             if self._closed:  # aclose() ran (in another task) while the request was on its way
@@ -139,7 +150,9 @@ class ResponseStream:
     async def __aenter__(self) -> ResponseStream:
         return await self._open()
 
-    async def __aexit__(self, *exc_info: object) -> None:
+    async def __aexit__(self, exc_type: type[BaseException] | None, *exc_info: object) -> None:
+        if exc_type is not None:  # an exception (a cancellation too) left the block: a failure, not a stop
+            self._failed = True
         await self.aclose()
 
     async def aclose(self) -> None:
@@ -151,7 +164,8 @@ class ResponseStream:
         self._events = []
         hook, self._on_close = self._on_close, None
         if hook is not None:
-            hook(self._done)
+            stopped = not (self._done or self._failed) and self._acc.count > 0
+            hook(self._done, self._acc.result() if stopped else None)
         resp, self._resp = self._resp, None
         if resp is not None:
             if self._done:
@@ -218,6 +232,7 @@ class ResponseStream:
             except SSEError as exc:
                 raise self._fail(StreamError(f"{self._endpoint}: {exc}")) from exc
             except BaseException:
+                self._failed = True
                 self._close_connection()
                 raise
         raise StopAsyncIteration  # closed, or the end of the answer (already released)
@@ -333,6 +348,7 @@ class ResponseStream:
         """Close the connection and attach what was stitched so far to the error."""
         reading = self._resp is not None  # a failure to connect stays a ConnectionError
         self._eof = True
+        self._failed = True
         self._close_connection()
         if reading and isinstance(exc, ConnectionError):
             cut = StreamError(f"{exc.message} (after {self._acc.count} chunks)")

@@ -3,11 +3,14 @@ fields hold such dicts, normalised recursively, driven by the Struct's own field
 
 msgspec.convert would silently drop snake_case keys on a camel-renamed Struct; here an unknown key
 is a ConfigurationError that names its path and suggests the closest field, and a value of the
-wrong type names its path too. Enum-typed fields take any string, upper-cased ("low" -> "LOW").
+wrong type names its path too. Enum-typed fields, and the str fields a Struct lists in its
+``_wire_enums``, take any string, upper-cased ("any" -> "ANY"). An aware ``datetime`` given for a str
+field (a timestamp such as ``Interval.start_time``) becomes RFC 3339; a naive one is refused.
 """
 
 from __future__ import annotations
 
+import datetime
 import enum
 import functools
 import types as _pytypes
@@ -37,7 +40,32 @@ def _field_map(cls: type[msgspec.Struct]) -> tuple[dict[str, msgspec.structs.Fie
     return lookup, tuple(f.name for f in fields)
 
 
+_VERTEX_ONLY = {
+    "GenerateContentConfig": {"routing_config", "model_selection_config", "audio_timestamp", "model_armor_config",
+                              "generation_output_config"},
+    "GenerationConfig": {"routing_config", "model_selection_config", "audio_timestamp"},
+    "FunctionCall": {"partial_args", "will_continue"},
+    "FunctionCallingConfig": {"stream_function_call_arguments"},
+    "GoogleSearch": {"blocking_confidence", "exclude_domains"},
+    "GoogleMaps": {"grounding_types", "auth_config"},
+    "ImageConfig": {"person_generation", "prominent_people", "output_mime_type", "output_compression_quality",
+                    "image_output_options"},
+    "Tool": {"retrieval", "enterprise_web_search", "parallel_ai_search", "exa_ai_search"},
+    "EmbedContentConfig": {"mime_type", "auto_truncate", "document_ocr", "audio_track_extraction"},
+}
+"""Fields the official SDK refuses for the Gemini API (its ``_to_mldev`` converters): named as such."""
+
+
+def _snake(key: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in key)
+
+
 def _unknown(cls: type, key: object, path: str, names: tuple[str, ...]) -> ConfigurationError:
+    if _snake(str(key)) in _VERTEX_ONLY.get(cls.__name__, ()):
+        return ConfigurationError(
+            f"{path}.{_snake(str(key))} is only supported by Vertex AI; the Gemini API refuses it "
+            "(as the official SDK does): remove it"
+        )
     import difflib  # only on this error path
 
     close = difflib.get_close_matches(str(key), names, n=1)
@@ -76,14 +104,18 @@ def _norm_union(value: Any, args: tuple[Any, ...], path: str) -> Any:
     if len(options) == 1:
         return _norm(value, options[0], path)
     for option in options:
+        if option is Any:
+            continue
         if isinstance(option, type) and isinstance(value, option) and not issubclass(option, msgspec.Struct):
             return value
     for option in options:
-        if isinstance(option, type) and issubclass(option, msgspec.Struct):
+        if option is not Any and isinstance(option, type) and issubclass(option, msgspec.Struct):
             if isinstance(value, (Mapping, option)):
                 return _norm(value, option, path)
         elif typing.get_origin(option) is list and isinstance(value, (list, tuple)):
             return _norm(value, option, path)
+    if Any in options:  # e.g. config.tools items: a function or MCP session, checked where it is used
+        return value
     return _norm(value, options[0], path)
 
 
@@ -105,6 +137,9 @@ def _norm_type(value: Any, tp: type, path: str) -> Any:
                 raise _unknown(tp, key, path, names)
             if v is not None:
                 kwargs[f.name] = _norm(v, f.type, f"{path}.{f.name}")
+        for name in getattr(tp, "_wire_enums", ()):
+            if name in kwargs:
+                kwargs[name] = _upper(kwargs[name])
         return tp(**kwargs)
     if issubclass(tp, enum.Enum):
         if isinstance(value, enum.Enum):
@@ -112,6 +147,8 @@ def _norm_type(value: Any, tp: type, path: str) -> Any:
         if isinstance(value, str):
             return value.upper()
         raise ConfigurationError(f"{path} must be a string such as {next(iter(tp)).value!r}, got {value!r}")
+    if tp is str and isinstance(value, datetime.datetime):
+        return _rfc3339(value, path)
     if tp is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if tp is bytes and isinstance(value, (bytearray, memoryview)):
@@ -119,3 +156,23 @@ def _norm_type(value: Any, tp: type, path: str) -> Any:
     if not isinstance(value, tp) or (tp is int and isinstance(value, bool)):
         raise ConfigurationError(f"{path} must be {tp.__name__}, got {type(value).__name__} {value!r:.60}")
     return value
+
+
+def _upper(value: Any) -> Any:
+    """A wire enum value (or a list of them) in the wire's upper case."""
+    if isinstance(value, str):
+        return value.upper()
+    if isinstance(value, list):
+        return [v.upper() if isinstance(v, str) else v for v in value]
+    return value
+
+
+def _rfc3339(value: datetime.datetime, path: str) -> str:
+    """An aware datetime as an RFC 3339 timestamp (UTC written ``Z``)."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ConfigurationError(
+            f"{path} is a naive datetime {value!r}; pass a timezone-aware one "
+            "(e.g. datetime.datetime(..., tzinfo=datetime.timezone.utc)) or an RFC 3339 string"
+        )
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text

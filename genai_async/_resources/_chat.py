@@ -15,8 +15,10 @@ Rules (docs/gemini-rest.md §3.2, §3.6, §4.2, §5.8):
   history still alternates user/model. Such a Content is not *valid*. The finish reason alone never
   decides: text streamed before a SAFETY stop was delivered (docs §5.3) and stays a valid turn.
 - Curated history drops every exchange whose answer is not valid. An exchange is a run of user
-  Contents plus the run of model Contents that follows it; one invalid model Content drops the whole
-  exchange, the prompt included. (The official SDK drops only the last user Content of the run.)
+  Contents plus the run of model Contents that follows it, extended over the function-calling rounds
+  (a user turn holding only function responses continues the exchange); one invalid model Content
+  drops the whole exchange, the prompt included. (The official SDK drops only the last user Content
+  of the run.)
 """
 
 from __future__ import annotations
@@ -70,14 +72,21 @@ def curate(history: Sequence[Content]) -> list[Content]:
     i, n = 0, len(history)
     while i < n:
         start = i
-        while i < n and history[i].role != "model":
+        i += 1
+        while i < n and not _starts_exchange(history, i):
             i += 1
-        answers = i
-        while i < n and history[i].role == "model":
-            i += 1
-        if all(is_valid(c) for c in history[answers:i]):
+        if all(is_valid(c) for c in history[start:i] if c.role == "model"):
             out.extend(history[start:i])
     return out
+
+
+def _starts_exchange(history: Sequence[Content], i: int) -> bool:
+    """A user turn after a model turn starts a new exchange, unless it answers function calls."""
+    content = history[i]
+    if content.role == "model" or history[i - 1].role != "model":
+        return False
+    parts = content.parts or ()
+    return not (parts and all(p.function_response is not None for p in parts))
 
 
 def user_turn(message: Any) -> Content:

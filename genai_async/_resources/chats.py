@@ -2,8 +2,13 @@
 
 Design:
 - A turn is atomic. The user message enters history only together with a finished model answer, so
-  an HTTP error, an in-band error, a truncated stream, a cancellation, or a stream closed or left
-  early all leave the history exactly as it was; the same message can simply be sent again.
+  an HTTP error, an in-band error, a truncated stream or a cancellation leave the history exactly as
+  it was; the same message can simply be sent again. One exception is deliberate: a stream the
+  caller stops reading early ("stop generating": ``break``, ``aclose()``, leaving ``async with``)
+  after at least one chunk commits the user message with the output delivered so far, because the
+  user saw it and the next turn must see it too.
+- With Python functions in ``tools`` (automatic function calling) a turn is the user message, every
+  round (the model's call turn and the user turn with the function responses) and the final answer.
 - One turn at a time per chat. ``send_message`` calls queue on an ``asyncio.Lock``. A stream does
   *not* hold that lock while the caller iterates: code that sends from inside its own ``async for``
   would deadlock. While a stream is open, other sends raise ``GenAIError`` instead.
@@ -21,6 +26,9 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .. import _afc as afc
+from .._afc import has_local_tools
+from .._afc_stream import ToolStream
 from .._coerce import generate_config, generate_request, model_path
 from .._contents import has_paths, load_paths
 from ..errors import GenAIError
@@ -64,9 +72,20 @@ class Chat:
     no parts) together with the user message that caused it. That curated history is what the next
     request sends, like the official SDK. Text streamed before a SAFETY stop counts as an answer.
 
-    Failures. A user message is committed only together with a complete answer. A call that fails
-    (HTTP error, in-band error, truncated stream, cancellation) or a stream that is closed, broken
-    out of or dropped before its end leaves the history exactly as it was before the call.
+    Failures. A call that fails (HTTP error, in-band error, truncated stream, a cancellation or any
+    exception leaving the ``async with`` block) leaves the history exactly as it was before the call.
+
+    Stop generating. Leaving a ``send_message_stream`` loop early (``break``, ``await
+    stream.aclose()``, leaving ``async with`` without an exception, or dropping the stream) after at
+    least one chunk
+    keeps what was shown: the user message and ONE model Content stitched from the delivered chunks
+    (thought signatures kept) enter the history, so the next turn sees the partial answer. Closed
+    before any chunk, nothing is committed. With automatic function calling the finished rounds are
+    kept too, cut back so the history never ends on a function call without its response.
+
+    Function calling. With Python functions in ``tools`` each round (the model turn with the calls,
+    the user turn with the responses) is stored between the user message and the final answer; the
+    curated history keeps or drops the whole exchange together.
 
     Concurrency. ``send_message`` calls on one chat run one after another, in call order. A stream
     holds the turn from the moment it sends its request until it ends, fails or is closed; sending
@@ -124,10 +143,15 @@ class Chat:
         user = user_turn(await load_paths(message))
         async with self._lock:
             self._check_idle()
-            response = await self._client.models.generate_content(
-                model=self._model, contents=self._request(user), config=cfg
-            )
-            self._commit(user, response)
+            rounds: list[Content] = []
+            if has_local_tools(cfg):
+                assert cfg is not None
+                response, rounds = await afc.generate(self._client.models, self._model, self._request(user), cfg)
+            else:
+                response = await self._client.models.generate_content(
+                    model=self._model, contents=self._request(user), config=cfg
+                )
+            self._commit(user, response, rounds)
         return response
 
     def send_message_stream(
@@ -145,19 +169,35 @@ class Chat:
         token = object()
         turn: list[Content] = []
 
-        async def make_request() -> GenerateContentRequest:
+        async def contents() -> list[Content]:
             turn.append(user if user is not None else user_turn(await load_paths(message)))
             async with self._lock:  # after queued send_message calls; the request sees their turns
                 self._check_idle()
                 self._streaming = token
-            return generate_request(self._request(turn[0]), cfg)
+            return self._request(turn[0])
 
-        def release(completed: bool) -> None:
+        def release(completed: bool, stopped: list[Content] | None) -> None:
             if self._streaming is token:
                 self._streaming = None
+                if stopped:  # "stop generating": the shown output stays in the conversation
+                    self._history += (turn[0], *stopped)
+
+        if has_local_tools(cfg):
+            assert cfg is not None
+            return ToolStream(
+                self._client.models, self._model, cfg, contents,
+                on_complete=lambda r, rounds: self._commit(turn[0], r, rounds), on_close=release,
+            )
+
+        async def make_request() -> GenerateContentRequest:
+            return generate_request(await contents(), cfg)
+
+        def release_one(completed: bool, stopped: GenerateContentResponse | None) -> None:
+            shown = None if stopped is None else model_turn(stopped)
+            release(completed, [shown] if shown is not None and shown.parts else None)
 
         return self._client.models._stream(
-            self._model, cfg, make_request, on_complete=lambda r: self._commit(turn[0], r), on_close=release
+            self._model, cfg, make_request, on_complete=lambda r: self._commit(turn[0], r), on_close=release_one
         )
 
     # ------------------------------------------------------------------ turn bookkeeping
@@ -168,8 +208,8 @@ class Chat:
     def _request(self, user: Content) -> list[Content]:
         return [*curate(self._history), user]
 
-    def _commit(self, user: Content, response: GenerateContentResponse) -> None:
-        self._history += (user, model_turn(response))
+    def _commit(self, user: Content, response: GenerateContentResponse, rounds: Sequence[Content] = ()) -> None:
+        self._history += (user, *rounds, model_turn(response))
 
     def _check_idle(self) -> None:
         if self._streaming is not None:

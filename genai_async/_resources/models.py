@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
 
+from .. import _afc as afc
 from .._accumulate import Accumulator
+from .._afc import has_local_tools
 from .._codec import decode, encode
 from .._coerce import generate_config, generate_request, http_options_only, model_path, parse_output
 from .._contents import has_paths, load_paths, to_content, to_contents
@@ -54,7 +56,7 @@ def finalize(response: GenerateContentResponse, config: GenerateContentConfig | 
 
 
 def _follow(cfg: GenerateContentConfig | None) -> bool:
-    return cfg is None or cfg.auto_continue is not False
+    return cfg is None or (cfg.auto_continue is not False and cfg.automatic_continuation is not False)
 
 
 def _needs_continuation(response: GenerateContentResponse) -> bool:
@@ -88,7 +90,9 @@ class _StreamCall:
         self.make_request = None if isinstance(request, GenerateContentRequest) else request
         self.on_complete = on_complete
 
-    def stream(self, on_close: Callable[[bool], Any] | None = None) -> ResponseStream:
+    def stream(
+        self, on_close: Callable[[bool, GenerateContentResponse | None], Any] | None = None
+    ) -> ResponseStream:
         return ResponseStream(self, endpoint=self.path, on_close=on_close)
 
     async def open(self) -> Response:
@@ -134,10 +138,26 @@ class Models:
     async def generate_content(
         self, *, model: str, contents: Any, config: GenerateContentConfig | dict[str, Any] | None = None
     ) -> GenerateContentResponse:
-        """Generate one complete answer (``models/{m}:generateContent``)."""
+        """Generate one complete answer (``models/{m}:generateContent``).
+
+        With Python functions (or an ``mcp.ClientSession``) in ``config.tools`` the model's calls are
+        made for it until it answers without one (automatic function calling; see
+        ``AutomaticFunctionCallingConfig``); ``response.automatic_function_calling_history`` holds the rounds.
+        """
         cfg = generate_config(config)
+        if has_paths(contents):
+            contents = await load_paths(contents)
+        if has_local_tools(cfg):
+            assert cfg is not None
+            response, _ = await afc.generate(self, model, contents, cfg)
+            return response
+        return await self._generate(model, generate_request(contents, cfg), cfg)
+
+    async def _generate(
+        self, model: str, request: GenerateContentRequest, cfg: GenerateContentConfig | None
+    ) -> GenerateContentResponse:
+        """One request, its CONTINUATION hops followed, ``parsed`` filled."""
         path = f"{model_path(model)}:generateContent"
-        request = generate_request(await load_paths(contents) if has_paths(contents) else contents, cfg)
         http_options = cfg and cfg.http_options
         call = self._client._call
         result = await call("POST", path, GenerateContentResponse, body=request, http_options=http_options)
@@ -161,9 +181,20 @@ class Models:
 
         Returns one object: ``await`` it, ``async for`` over it, or ``async with`` it. Bad input
         raises here, before any request is sent. An answer that stops with finishReason
-        CONTINUATION is followed seamlessly unless ``config.auto_continue`` is False.
+        CONTINUATION is followed seamlessly unless ``config.auto_continue`` is False. With Python
+        functions in ``config.tools`` the model's calls are made between rounds and the stream yields
+        the chunks of every round; ``.response`` is the final answer, with its
+        ``automatic_function_calling_history``.
         """
         cfg = generate_config(config)
+        if has_local_tools(cfg):
+            assert cfg is not None
+            from .._afc_stream import ToolStream
+
+            async def read_contents() -> Any:
+                return await load_paths(contents)
+
+            return ToolStream(self, model, cfg, read_contents)
         if not has_paths(contents):
             return _StreamCall(self._client, model, cfg, generate_request(contents, cfg)).stream()
 
@@ -172,6 +203,12 @@ class Models:
 
         return _StreamCall(self._client, model, cfg, make_request).stream()
 
+    def _stream_request(
+        self, model: str, cfg: GenerateContentConfig | None, request: GenerateContentRequest
+    ) -> ResponseStream:
+        """One streamed request (a round of automatic function calling)."""
+        return _StreamCall(self._client, model, cfg, request).stream()
+
     def _stream(
         self,
         model: str,
@@ -179,7 +216,7 @@ class Models:
         make_request: Callable[[], Awaitable[GenerateContentRequest]],
         *,
         on_complete: Callable[[GenerateContentResponse], Any] | None = None,
-        on_close: Callable[[bool], Any] | None = None,
+        on_close: Callable[[bool, GenerateContentResponse | None], Any] | None = None,
     ) -> ResponseStream:
         """The stream behind chats: ``make_request`` runs once, when the stream opens."""
         return _StreamCall(self._client, model, cfg, make_request, on_complete).stream(on_close)

@@ -126,7 +126,10 @@ def _truncate(text: str, limit: int) -> str:
 
 def _hints(prompt: _text.Prompt) -> Hints:
     text = prompt.latest_text
-    return Hints(_text.proper_nouns(text), _text.numbers(text), text.lower(), _text.keyword(text))
+    # a later round of function calling takes names from the results it answers ("Zurich" from get_location)
+    results = " ".join(json.dumps(r, ensure_ascii=False) for _, r in prompt.function_results)
+    nouns = _text.proper_nouns(text) + _text.proper_nouns(f"with {results}") if results else _text.proper_nouns(text)
+    return Hints(nouns, _text.numbers(text), text.lower(), _text.keyword(text))
 
 
 def _answer_text(request: dict[str, Any], prompt: _text.Prompt, rng: random.Random, hints: Hints) -> str:

@@ -2,9 +2,12 @@
 
 Rules, in order: ``functionCallingConfig.mode`` ``NONE`` never calls; ``ANY`` always calls (limited to
 ``allowedFunctionNames``); otherwise a turn answering function results replies in text, and a user
-turn calls every function it names literally, else the one whose name or description shares the
-most words with the prompt ("weather" -> ``get_weather``). Arguments are a schema instance whose
-strings come from the prompt where they fit (a capitalised word fills ``city``).
+turn calls every function it names literally (several calls in one answer), else the one whose name
+or description shares the most words with the prompt ("weather" -> ``get_weather``). A prompt whose
+steps are joined by "then" ("call get_location, then get_weather") takes one round per step: each
+answer after the function results calls the next step's functions, and text follows the last step.
+Arguments are a schema instance whose strings come from the prompt where they fit (a capitalised word
+fills ``city``).
 """
 
 from __future__ import annotations
@@ -51,6 +54,21 @@ def _answers_function_results(request: dict[str, Any]) -> bool:
     return any("functionResponse" in part for part in contents[-1].get("parts") or [])
 
 
+def _rounds_done(request: dict[str, Any]) -> int:
+    """Model turns that called functions since the last user turn holding text (the prompt)."""
+    done = 0
+    for content in reversed(request.get("contents") or []):
+        parts = content.get("parts") or []
+        if content.get("role") == "model":
+            done += any("functionCall" in p for p in parts)
+        elif any("text" in p for p in parts):
+            break
+    return done
+
+
+_THEN = re.compile(r"\bthen\b", re.IGNORECASE)
+
+
 def choose(request: dict[str, Any], prompt: str) -> list[dict[str, Any]]:
     """The declarations to call this turn, in declaration order; ``[]`` means answer in text."""
     found = declarations(request)
@@ -60,6 +78,11 @@ def choose(request: dict[str, Any], prompt: str) -> list[dict[str, Any]]:
     if mode == "ANY":
         pool = [d for d in found if not allowed or d["name"] in allowed] or found
         return [max(pool, key=lambda d: _score(d, prompt))]
+    steps = _THEN.split(prompt)
+    if len(steps) > 1 and any(_score(d, steps[0]) >= 10 for d in found):
+        # "call a then b": one round per step, each calling the functions its step names
+        step = _rounds_done(request)
+        return [d for d in found if step < len(steps) and _score(d, steps[step]) >= 10]
     if _answers_function_results(request):
         return []
     named = [d for d in found if _score(d, prompt) >= 10]

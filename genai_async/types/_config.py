@@ -4,7 +4,7 @@ Users normally build the flat ``GenerateContentConfig`` (``_params.py``); ``_coe
 ``GenerateContentRequest`` and its nested ``GenerationConfig``.
 """
 
-from typing import Any
+from typing import Any, ClassVar
 
 from ._base import _Base
 from ._content import Content
@@ -13,6 +13,9 @@ from ._tools import Schema, Tool, ToolConfig
 
 class ThinkingConfig(_Base):
     """Thinking settings; sending both a budget and a level is rejected."""
+
+    _wire_enums: ClassVar[tuple[str, ...]] = ("thinking_level",)
+    """Fields holding a wire enum: upper-cased when normalised (``"any"`` -> ``"ANY"``)."""
 
     include_thoughts: bool | None = None
     """Return thought summaries as parts with ``thought=True``."""
@@ -24,6 +27,9 @@ class ThinkingConfig(_Base):
 
 class SafetySetting(_Base):
     """Blocking threshold for one harm category."""
+
+    _wire_enums: ClassVar[tuple[str, ...]] = ("category", "threshold")
+    """Fields holding a wire enum: upper-cased when normalised (``"any"`` -> ``"ANY"``)."""
 
     category: str | None = None
     """A ``HarmCategory`` value."""
@@ -76,8 +82,27 @@ class ImageConfig(_Base):
     """``"1K"``, ``"2K"`` or ``"4K"``."""
 
 
+class AudioTranscriptionConfig(_Base):
+    """Speech-recognition options for audio input (``generationConfig.audioTranscriptionConfig``)."""
+
+    _wire_enums: ClassVar[tuple[str, ...]] = ("mode",)
+
+    language_codes: list[str] | None = None
+    """BCP-47 codes of the languages spoken."""
+    custom_vocabulary: list[str] | None = None
+    adaptation_phrases: list[str] | None = None
+    word_timestamp: bool | None = None
+    diarization: bool | None = None
+    mode: str | None = None
+    """``VERBATIM`` or ``SMART``."""
+    source_text: str | None = None
+
+
 class GenerationConfig(_Base):
     """Sampling and output settings, the wire's ``generationConfig`` object."""
+
+    _wire_enums: ClassVar[tuple[str, ...]] = ("response_modalities", "media_resolution")
+    """Fields holding a wire enum: upper-cased when normalised (``"any"`` -> ``"ANY"``)."""
 
     stop_sequences: list[str] | None = None
     response_mime_type: str | None = None
@@ -106,7 +131,7 @@ class GenerationConfig(_Base):
     media_resolution: str | None = None
     """A ``MediaResolution`` value applied to all input media."""
     enable_affective_dialog: bool | None = None
-    audio_transcription_config: Any = None
+    audio_transcription_config: AudioTranscriptionConfig | None = None
 
 
 class GenerateContentRequest(_Base):

@@ -1,6 +1,6 @@
 """Content and its parts: what a turn of the conversation holds (docs/gemini-rest.md §3.2, §3.3)."""
 
-from typing import Any
+from typing import Any, ClassVar
 
 from ._base import _Base
 from ._enums import Language, Outcome
@@ -33,15 +33,34 @@ class FunctionCall(_Base):
     """The arguments as a JSON object."""
 
 
+class FunctionResponseBlob(_Base):
+    """Bytes a function returns inline, with their MIME type (``functionResponse.parts[].inlineData``)."""
+
+    mime_type: str | None = None
+    data: bytes | None = None
+    display_name: str | None = None
+
+
+class FunctionResponseFileData(_Base):
+    """A file a function returns by URI (``functionResponse.parts[].fileData``)."""
+
+    mime_type: str | None = None
+    file_uri: str | None = None
+    display_name: str | None = None
+
+
 class FunctionResponsePart(_Base):
     """Media returned by a function alongside its JSON response (``functionResponse.parts[]``)."""
 
-    inline_data: Blob | None = None
-    file_data: FileData | None = None
+    inline_data: FunctionResponseBlob | None = None
+    file_data: FunctionResponseFileData | None = None
 
 
 class FunctionResponse(_Base):
     """The result of a ``FunctionCall``, sent back in a ``user`` turn."""
+
+    _wire_enums: ClassVar[tuple[str, ...]] = ("scheduling",)
+    """Fields holding a wire enum: upper-cased when normalised (``"any"`` -> ``"ANY"``)."""
 
     id: str | None = None
     """The ``FunctionCall.id`` this answers, when the call had one."""
@@ -53,6 +72,25 @@ class FunctionResponse(_Base):
     """Live API NON_BLOCKING functions only: more responses for this call follow."""
     scheduling: str | None = None
     """Live API only: ``SILENT``, ``WHEN_IDLE`` or ``INTERRUPT``."""
+
+
+class ToolCall(_Base):
+    """A server-side tool invocation (``Part.tool_call``), echoed with
+    ``ToolConfig.include_server_side_tool_invocations``."""
+
+    id: str | None = None
+    tool_type: str | None = None
+    """A ``ToolType`` value, e.g. ``GOOGLE_SEARCH_WEB``, ``URL_CONTEXT``, ``FILE_SEARCH``."""
+    args: dict[str, Any] | None = None
+
+
+class ToolResponse(_Base):
+    """The result of a server-side tool invocation (``Part.tool_response``)."""
+
+    id: str | None = None
+    tool_type: str | None = None
+    """A ``ToolType`` value."""
+    response: dict[str, Any] | None = None
 
 
 class ExecutableCode(_Base):
@@ -85,6 +123,9 @@ class VideoMetadata(_Base):
 class PartMediaResolution(_Base):
     """Per-part media resolution (Gemini 3)."""
 
+    _wire_enums: ClassVar[tuple[str, ...]] = ("level",)
+    """Fields holding a wire enum: upper-cased when normalised (``"any"`` -> ``"ANY"``)."""
+
     level: str | None = None
     """A ``MediaResolution`` value, e.g. ``"MEDIA_RESOLUTION_HIGH"``."""
 
@@ -99,10 +140,10 @@ class Part(_Base):
     function_response: FunctionResponse | None = None
     executable_code: ExecutableCode | None = None
     code_execution_result: CodeExecutionResult | None = None
-    tool_call: dict[str, Any] | None = None
+    tool_call: ToolCall | None = None
     """A server-side tool invocation, echoed when ``ToolConfig.include_server_side_tool_invocations``."""
-    tool_response: dict[str, Any] | None = None
-    """The result of a server-side tool invocation; opaque."""
+    tool_response: ToolResponse | None = None
+    """The result of a server-side tool invocation."""
     thought: bool | None = None
     """True when ``text`` is a thought summary rather than answer text."""
     thought_signature: bytes | None = None
@@ -174,3 +215,20 @@ class Content(_Base):
     role: str | None = None
     """``"user"`` or ``"model"``; the service treats a missing role as ``"user"``."""
     parts: list[Part] | None = None
+
+
+def _parts(parts: Any) -> list[Part]:
+    items = parts if isinstance(parts, (list, tuple)) else [parts]
+    return [Part(text=p) if isinstance(p, str) else p for p in items]
+
+
+def UserContent(*, parts: Any) -> Content:
+    """A ``Content`` with role ``"user"`` (the official SDK's ``types.UserContent``); ``parts`` is a
+    str, a ``Part`` or a list of them."""
+    return Content(role="user", parts=_parts(parts))
+
+
+def ModelContent(*, parts: Any) -> Content:
+    """A ``Content`` with role ``"model"`` (the official SDK's ``types.ModelContent``); ``parts`` is a
+    str, a ``Part`` or a list of them."""
+    return Content(role="model", parts=_parts(parts))

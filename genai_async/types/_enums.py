@@ -221,6 +221,35 @@ class Type(_OpenEnum):
     NULL = "NULL"
 
 
+class Environment(_OpenEnum):
+    """The environment the computer-use tool operates in (``ComputerUse.environment``)."""
+
+    ENVIRONMENT_UNSPECIFIED = "ENVIRONMENT_UNSPECIFIED"
+    ENVIRONMENT_BROWSER = "ENVIRONMENT_BROWSER"
+    ENVIRONMENT_MOBILE = "ENVIRONMENT_MOBILE"
+    ENVIRONMENT_DESKTOP = "ENVIRONMENT_DESKTOP"
+
+
+class ServiceTier(_OpenEnum):
+    """The request's service tier (``GenerateContentConfig.service_tier``); the wire values are lower case."""
+
+    UNSPECIFIED = "unspecified"
+    STANDARD = "standard"
+    FLEX = "flex"
+    PRIORITY = "priority"
+
+
+class ToolType(_OpenEnum):
+    """The kind of a server-side tool invocation (``ToolCall.tool_type``)."""
+
+    TOOL_TYPE_UNSPECIFIED = "TOOL_TYPE_UNSPECIFIED"
+    GOOGLE_SEARCH_WEB = "GOOGLE_SEARCH_WEB"
+    GOOGLE_SEARCH_IMAGE = "GOOGLE_SEARCH_IMAGE"
+    URL_CONTEXT = "URL_CONTEXT"
+    GOOGLE_MAPS = "GOOGLE_MAPS"
+    FILE_SEARCH = "FILE_SEARCH"
+
+
 BlockedReason = BlockReason
 """The official SDK's name for ``BlockReason``."""
 

@@ -24,6 +24,14 @@ class SafetyRating(_Base):
     """Vertex AI only."""
 
 
+class GoogleTypeDate(_Base):
+    """A calendar date (``google.type.Date``); a field may be 0 or absent when unknown."""
+
+    year: int | None = None
+    month: int | None = None
+    day: int | None = None
+
+
 class CitationSource(_Base):
     """A source the output quotes from."""
 
@@ -32,8 +40,7 @@ class CitationSource(_Base):
     uri: str | None = None
     license: str | None = None
     title: str | None = None
-    publication_date: dict[str, Any] | None = None
-    """A ``google.type.Date``: ``{"year": ..., "month": ..., "day": ...}``."""
+    publication_date: GoogleTypeDate | None = None
 
 
 class CitationMetadata(_Base):
@@ -64,6 +71,21 @@ class GroundingChunkWeb(_Base):
     domain: str | None = None
 
 
+class GroundingChunkStringList(_Base):
+    """A list of strings in a document's custom metadata."""
+
+    values: list[str] | None = None
+
+
+class GroundingChunkCustomMetadata(_Base):
+    """One key of a retrieved document's custom metadata (File Search); one value member is set."""
+
+    key: str | None = None
+    string_value: str | None = None
+    string_list_value: GroundingChunkStringList | None = None
+    numeric_value: float | None = None
+
+
 class GroundingChunkRetrievedContext(_Base):
     """A retrieved document (file search) used for grounding."""
 
@@ -72,6 +94,10 @@ class GroundingChunkRetrievedContext(_Base):
     text: str | None = None
     document_name: str | None = None
     file_search_store: str | None = None
+    custom_metadata: list[GroundingChunkCustomMetadata] | None = None
+    """The metadata the document was imported with (File Search)."""
+    page_number: int | None = None
+    media_id: str | None = None
 
 
 class GroundingChunkMaps(_Base):

@@ -6,10 +6,18 @@
 the wire.
 """
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from ._base import _Base
-from ._config import GenerationConfig, ImageConfig, SafetySetting, SpeechConfig, ThinkingConfig
+from ._config import (
+    AudioTranscriptionConfig,
+    GenerationConfig,
+    ImageConfig,
+    SafetySetting,
+    SpeechConfig,
+    ThinkingConfig,
+)
 from ._tools import Tool, ToolConfig
 
 
@@ -43,8 +51,29 @@ class HttpOptions(_Base):
     retry_options: HttpRetryOptions | None = None
 
 
+class AutomaticFunctionCallingConfig(_Base):
+    """How Python functions given in ``config.tools`` are called for the model (automatic function calling).
+
+    On by default whenever ``tools`` holds a Python function or an ``mcp.ClientSession``.
+    """
+
+    disable: bool | None = None
+    """True: declare the functions but never call them; the calls are returned in ``response.function_calls``."""
+    maximum_remote_calls: int | None = 10
+    """Requests sent at most for one answer, counted as the official SDK counts them; the calls in the
+    answer to the last allowed request are returned unexecuted. 0 or less disables calling."""
+    ignore_call_history: bool | None = None
+    """True: leave ``response.automatic_function_calling_history`` unset."""
+    call_timeout: float | None = None
+    """genai_async only: seconds one function call may take; a call that takes longer is answered with
+    ``{"error": ...}`` (an async function is cancelled; a sync one is abandoned in its worker thread)."""
+
+
 class GenerateContentConfig(_Base):
     """Optional settings for ``generate_content`` and ``generate_content_stream``."""
+
+    _wire_enums: ClassVar[tuple[str, ...]] = ("response_modalities", "media_resolution")
+    """Fields holding a wire enum: upper-cased when normalised (``"any"`` -> ``"ANY"``)."""
 
     http_options: HttpOptions | None = None
     system_instruction: Any = None
@@ -69,25 +98,29 @@ class GenerateContentConfig(_Base):
     media_resolution: str | None = None
     speech_config: SpeechConfig | str | None = None
     """A ``SpeechConfig``, or a prebuilt voice name."""
-    audio_transcription_config: Any = None
+    audio_transcription_config: AudioTranscriptionConfig | None = None
     thinking_config: ThinkingConfig | None = None
     image_config: ImageConfig | None = None
     enable_enhanced_civic_answers: bool | None = None
     safety_settings: list[SafetySetting] | None = None
-    tools: list[Tool] | None = None
+    tools: list[Tool | Callable[..., Any] | Any] | None = None
+    """``types.Tool`` objects or dicts, Python functions (sync or async; called for the model, see
+    ``automatic_function_calling``) and ``mcp.ClientSession`` objects (their tools are listed and called)."""
     tool_config: ToolConfig | None = None
     cached_content: str | None = None
-    """``cachedContents/{id}`` to use as a prompt prefix."""
+    """``cachedContents/{id}`` (a bare id gets the prefix) to use as a prompt prefix."""
     labels: dict[str, str] | None = None
     service_tier: str | None = None
     """``"standard"``, ``"flex"`` or ``"priority"``."""
     store: bool | None = None
-    automatic_function_calling: Any = None
-    """Accepted for compatibility with the official SDK and ignored: genai_async never calls functions."""
+    automatic_function_calling: AutomaticFunctionCallingConfig | None = None
+    """How Python functions in ``tools`` are called; see ``AutomaticFunctionCallingConfig``."""
     continuation_token: bytes | None = None
     """Resume an answer that stopped with finishReason CONTINUATION (sent at the request's top level)."""
     auto_continue: bool | None = None
     """Follow CONTINUATION automatically and present one answer (default True; False to opt out)."""
+    automatic_continuation: bool | None = None
+    """The official SDK's name for ``auto_continue``; False opts out the same way."""
 
 
 class CountTokensConfig(_Base):
@@ -101,6 +134,9 @@ class CountTokensConfig(_Base):
 
 class EmbedContentConfig(_Base):
     """Optional settings for ``embed_content``."""
+
+    _wire_enums: ClassVar[tuple[str, ...]] = ("task_type",)
+    """Fields holding a wire enum: upper-cased when normalised (``"any"`` -> ``"ANY"``)."""
 
     http_options: HttpOptions | None = None
     task_type: str | None = None

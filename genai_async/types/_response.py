@@ -78,6 +78,10 @@ class GenerateContentResponse(_Base):
     """Vertex AI only."""
     parsed: Any = None
     """The output parsed into ``config.response_schema``; set by the client, never on the wire."""
+    automatic_function_calling_history: list[Content] | None = None
+    """With automatic function calling: the request's contents, then each model turn that called
+    functions and the user turn answering it, oldest first (the final answer is not in it). Set by the
+    client, never on the wire."""
 
     def _first_parts(self) -> list[Part] | None:
         candidates = self.candidates

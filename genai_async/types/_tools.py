@@ -4,7 +4,9 @@ Enum-like fields here are filled by the user, so they are typed ``str``: ``"AUTO
 ``FunctionCallingConfigMode.AUTO`` both type-check.
 """
 
-from typing import Any
+from typing import Any, ClassVar
+
+import msgspec
 
 from ._base import Int64, _Base, _coerce_int64
 
@@ -13,6 +15,9 @@ _SCHEMA_INT64 = ("min_items", "max_items", "min_length", "max_length", "min_prop
 
 class Schema(_Base):
     """An OpenAPI 3.0 subset describing JSON data (``responseSchema``, function ``parameters``)."""
+
+    _wire_enums: ClassVar[tuple[str, ...]] = ("type",)
+    """Fields holding a wire enum: upper-cased when normalised (``"any"`` -> ``"ANY"``)."""
 
     type: str | None = None
     """A ``Type`` value: ``STRING``, ``NUMBER``, ``INTEGER``, ``BOOLEAN``, ``ARRAY``, ``OBJECT``, ``NULL``."""
@@ -52,6 +57,9 @@ class Schema(_Base):
 class FunctionDeclaration(_Base):
     """A function the model may call: its name, purpose and parameter schema."""
 
+    _wire_enums: ClassVar[tuple[str, ...]] = ("behavior",)
+    """Fields holding a wire enum: upper-cased when normalised (``"any"`` -> ``"ANY"``)."""
+
     name: str | None = None
     """Letters, digits, ``_ . : -``; starts with a letter or underscore; at most 128 characters."""
     description: str | None = None
@@ -63,6 +71,20 @@ class FunctionDeclaration(_Base):
     """Plain JSON Schema for the result; use instead of ``response``."""
     behavior: str | None = None
     """Live API only: ``BLOCKING`` or ``NON_BLOCKING``."""
+
+    @classmethod
+    def from_callable(
+        cls, *, client: Any = None, callable: Any, behavior: str | None = None, use_json_schema: bool = False
+    ) -> "FunctionDeclaration":
+        """The declaration of a sync or async Python function: name, docstring, parameters from the
+        signature (the official SDK's shape; ``client`` and ``use_json_schema`` are accepted and ignored).
+
+        Raises ``ConfigurationError`` naming the parameter whose annotation has no Gemini schema.
+        """
+        from .._callables import build_declaration
+
+        decl = build_declaration(callable)  # a fresh object: the cached one is shared
+        return decl if behavior is None else msgspec.structs.replace(decl, behavior=behavior)
 
 
 class Interval(_Base):
@@ -81,6 +103,9 @@ class GoogleSearch(_Base):
 
 class DynamicRetrievalConfig(_Base):
     """When legacy search retrieval runs (1.5-era models)."""
+
+    _wire_enums: ClassVar[tuple[str, ...]] = ("mode",)
+    """Fields holding a wire enum: upper-cased when normalised (``"any"`` -> ``"ANY"``)."""
 
     mode: str | None = None
     """``MODE_DYNAMIC`` or ``MODE_UNSPECIFIED``."""
@@ -119,6 +144,9 @@ class FileSearch(_Base):
 class ComputerUse(_Base):
     """The computer-use tool."""
 
+    _wire_enums: ClassVar[tuple[str, ...]] = ("environment",)
+    """Fields holding a wire enum: upper-cased when normalised (``"any"`` -> ``"ANY"``)."""
+
     environment: str | None = None
     """E.g. ``ENVIRONMENT_BROWSER``."""
     excluded_predefined_functions: list[str] | None = None
@@ -139,6 +167,9 @@ class Tool(_Base):
 
 class FunctionCallingConfig(_Base):
     """Whether and which functions the model may call."""
+
+    _wire_enums: ClassVar[tuple[str, ...]] = ("mode",)
+    """Fields holding a wire enum: upper-cased when normalised (``"any"`` -> ``"ANY"``)."""
 
     mode: str | None = None
     """A ``FunctionCallingConfigMode``: ``AUTO``, ``ANY``, ``NONE`` or ``VALIDATED``."""

@@ -397,17 +397,25 @@ async def test_cancelled_send_message_leaves_history(server: Scripted, client: g
     assert len(chat.get_history()) == 4
 
 
-async def test_break_out_of_stream_leaves_history(server: Scripted, client: genai_async.Client) -> None:
+SHOWN = "Chunked transfer encoding is an HTTP/1.1 mechanism"
+"""The text of the first chunk of stream_text.sse."""
+
+
+def model_text(text: str) -> dict[str, Any]:
+    return {"role": "model", "parts": [{"text": text}]}
+
+
+async def test_stop_generating_keeps_what_was_shown(server: Scripted, client: genai_async.Client) -> None:
     chat = client.chats.create(model=MODEL)
     before = await first_turn(chat, server)
     script(server, lambda: server.reply_stream(events_of("stream_text.sse"), pause=0.01), answer("after"))
     async with chat.send_message_stream("x") as stream:
         async for _ in stream:
             break
-    assert chat.get_history() == before
+    assert wire(chat.get_history()) == [*wire(before), user_text("x"), model_text(SHOWN)]
     assert client.open_connections == 0
     await chat.send_message("next")
-    assert sent_contents(server, 2) == [*wire(before), user_text("next")]
+    assert sent_contents(server, 2) == [*wire(before), user_text("x"), model_text(SHOWN), user_text("next")]
 
 
 async def test_break_in_official_sdk_shape_frees_the_chat(server: Scripted, client: genai_async.Client) -> None:
@@ -417,20 +425,31 @@ async def test_break_in_official_sdk_shape_frees_the_chat(server: Scripted, clie
     async for _ in await chat.send_message_stream("x"):
         break
     gc.collect()  # the dropped stream frees the turn when collected (immediately on CPython)
-    assert chat.get_history() == before
+    assert wire(chat.get_history()) == [*wire(before), user_text("x"), model_text(SHOWN)]
     await chat.send_message("next")
-    assert len(chat.get_history()) == 4
+    assert len(chat.get_history()) == 6
 
 
-async def test_aclose_before_the_end_leaves_history(server: Scripted, client: genai_async.Client) -> None:
+async def test_aclose_after_two_chunks_keeps_them_stitched(server: Scripted, client: genai_async.Client) -> None:
     chat = client.chats.create(model=MODEL)
     before = await first_turn(chat, server)
     script(server, lambda: server.reply_stream(events_of("stream_text.sse"), pause=0.01))
     stream = await chat.send_message_stream("x")
-    await stream.__anext__()
+    first = await stream.__anext__()
+    second = await stream.__anext__()
     await stream.aclose()
     await stream.aclose()
     assert [c async for c in stream] == []
+    shown = (first.text or "") + (second.text or "")
+    assert wire(chat.get_history()) == [*wire(before), user_text("x"), model_text(shown)]
+
+
+async def test_aclose_before_any_chunk_leaves_history(server: Scripted, client: genai_async.Client) -> None:
+    chat = client.chats.create(model=MODEL)
+    before = await first_turn(chat, server)
+    script(server, lambda: server.reply_stream(events_of("stream_text.sse"), pause=0.01))
+    stream = await chat.send_message_stream("x")
+    await stream.aclose()
     assert chat.get_history() == before
 
 
@@ -445,8 +464,9 @@ async def test_abandoned_stream_then_new_send_works(server: Scripted, client: ge
     assert client.open_connections == 0
     response = await chat.send_message("new")
     assert response.text == "fresh"
-    assert sent_contents(server, 1) == [user_text("new")]
-    assert [c.parts[0].text for c in chat.get_history() if c.parts] == ["new", "fresh"]
+    shown = model_text(SHOWN)
+    assert sent_contents(server, 1) == [user_text("abandoned"), shown, user_text("new")]
+    assert [c.parts[0].text for c in chat.get_history() if c.parts] == ["abandoned", SHOWN, "new", "fresh"]
 
 
 # ---------------------------------------------------------------------------- concurrency
@@ -539,3 +559,37 @@ async def test_per_call_config_replaces_the_chat_config(server: Scripted, client
     assert {k: v for k, v in bodies[3].items() if k != "contents"} == chat_wide
     assert server.requests[2]["path"].endswith(":streamGenerateContent")
     assert chat.config == types.GenerateContentConfig(temperature=0.1, system_instruction="Be brief.")
+
+
+# ---------------------------------------------------------------------------- stop generating
+
+
+async def test_stop_generating_keeps_thoughts_and_signature(server: Scripted, client: genai_async.Client) -> None:
+    """Stopped after the first answer chunk (the signed one): one stitched Content, signature on its part."""
+    script(server, lambda: server.reply_stream(events_of("stream_thoughts.sse"), pause=0.01), answer("ok"))
+    chat = client.chats.create(model=MODEL)
+    async with chat.send_message_stream("Why is the sky blue?") as stream:
+        async for chunk in stream:
+            if chunk.text:
+                break
+    user, model = chat.get_history()
+    assert user.role == "user" and model.role == "model"
+    assert model.parts is not None and model.parts[0].thought is True
+    answer_parts = [p for p in model.parts if not p.thought]
+    assert len(answer_parts) == 1 and answer_parts[0].text == chunk.text
+    assert answer_parts[0].thought_signature == base64.b64decode(signature_in("stream_thoughts.sse"))
+    await chat.send_message("go on")
+    replayed = sent_contents(server, 1)[1]["parts"]
+    assert replayed[-1]["thoughtSignature"] == signature_in("stream_thoughts.sse")
+
+
+async def test_exception_in_the_loop_leaves_history(server: Scripted, client: genai_async.Client) -> None:
+    """An exception raised by the caller inside ``async with`` is a failure, not a stop."""
+    chat = client.chats.create(model=MODEL)
+    before = await first_turn(chat, server)
+    script(server, lambda: server.reply_stream(events_of("stream_text.sse"), pause=0.01))
+    with pytest.raises(KeyError):
+        async with chat.send_message_stream("x") as stream:
+            async for _ in stream:
+                raise KeyError("caller bug")
+    assert chat.get_history() == before

@@ -72,6 +72,14 @@ def test_function_calling_exchange_is_kept() -> None:
     assert curate(history) == history
 
 
+def test_function_calling_rounds_go_with_their_exchange() -> None:
+    """A blocked final answer drops the rounds before it too: no call is left without its response."""
+    call = types.Content(role="model", parts=[types.Part(function_call=types.FunctionCall(name="f", args={}))])
+    result = types.Content(role="user", parts=[types.Part.from_function_response(name="f", response={"result": 1})])
+    history = [user("a"), model("A"), user("q"), call, result, call, result, model(None), user("b"), model("B")]
+    assert texts(curate(history)) == ["a", "A", "b", "B"]
+
+
 def test_curate_does_not_touch_its_input() -> None:
     history = [user("a"), model(None)]
     curate(history)

@@ -83,7 +83,7 @@ def test_function_call_parts_group_into_a_model_turn() -> None:
     assert out[0].role == "model"
 
 
-@pytest.mark.parametrize("bad", [object(), 3.5, {"text": "a", "bogus": 1}, [["nested"]], b"\x00\x01"])
+@pytest.mark.parametrize("bad", [object(), 3.5, {"text": "a", "bogus": 1}, [[]], [[3.5]], b"\x00\x01"])
 def test_unsendable_contents_raise_before_sending(bad: object) -> None:
     with pytest.raises(errors.ConfigurationError):
         to_contents(bad if isinstance(bad, list) else [bad])

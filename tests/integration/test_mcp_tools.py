@@ -1,0 +1,95 @@
+"""An ``mcp.ClientSession`` in ``config.tools``, against a real MCP server (the ``mcp`` package's own
+``MCPServer``, connected in memory by ``mcp.Client``) and a scripted model over a real socket."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+import genai_async
+from genai_async import errors
+from tests.conftest import Scripted
+from tests.integration.test_chats import answer, script
+from tests.integration.test_function_calling import calls, get_weather
+
+mcp = pytest.importorskip("mcp")
+mcpserver = pytest.importorskip("mcp.server.mcpserver")
+
+MODEL = "gemini-3.5-flash"
+
+
+def make_server() -> Any:
+    server = mcpserver.MCPServer("calculator")
+
+    @server.tool()
+    def add(a: int, b: int) -> int:
+        """Add two integers."""
+        return a + b
+
+    @server.tool()
+    def divide(a: float, b: float) -> float:
+        """Divide a by b."""
+        if b == 0:
+            raise ValueError("division by zero")
+        return a / b
+
+    return server
+
+
+@pytest.fixture
+async def client(server: Scripted) -> AsyncIterator[genai_async.Client]:
+    c = genai_async.Client(api_key="k", base_url=server.base_url, http_options={"retry_options": {"attempts": 1}})
+    try:
+        yield c
+    finally:
+        await c.aclose()
+
+
+async def test_session_tools_are_declared_and_called(server: Scripted, client: genai_async.Client) -> None:
+    """The MCP client runs inside the test's task: anyio cancel scopes must exit where they entered."""
+    script(server, calls(("add", {"a": 2, "b": 3}), ("divide", {"a": 1, "b": 0})), answer("5, and no division"))
+    async with mcp.Client(make_server()) as connected:
+        r = await client.models.generate_content(
+            model=MODEL, contents="2+3 and 1/0?", config={"tools": [connected.session, get_weather]}
+        )
+    assert r.text == "5, and no division"
+    declared = server.requests[0]["json"]["tools"][0]["functionDeclarations"]
+    assert [d["name"] for d in declared] == ["add", "divide", "get_weather"]
+    add = declared[0]
+    assert add["description"] == "Add two integers."
+    assert add["parametersJsonSchema"]["properties"].keys() == {"a", "b"}
+    assert "$schema" not in add["parametersJsonSchema"]
+    responses = [p["functionResponse"] for p in server.requests[1]["json"]["contents"][2]["parts"]]
+    assert responses[0]["name"] == "add"
+    added = responses[0]["response"]["result"]
+    assert added["content"][0]["text"] == "5"
+    assert responses[1]["name"] == "divide"
+    error = responses[1]["response"]["error"]  # the server reports a raising tool as isError
+    assert error["isError"] is True and "Error executing tool divide" in json.dumps(error)
+
+
+async def test_session_tool_in_a_stream(server: Scripted, client: genai_async.Client) -> None:
+    body = calls(("add", {"a": 40, "b": 2}))
+    script(server, [f"data: {json.dumps(body)}\r\n\r\n".encode()],
+           [f"data: {json.dumps(answer('42'))}\r\n\r\n".encode()])
+    async with mcp.Client(make_server()) as connected:
+        config = {"tools": [connected.session]}
+        async with client.models.generate_content_stream(model=MODEL, contents="40+2", config=config) as stream:
+            texts = [c.text async for c in stream]
+    assert texts[-1] == "42"
+    result = server.requests[1]["json"]["contents"][2]["parts"][0]["functionResponse"]["response"]["result"]
+    assert result["content"][0]["text"] == "42"
+
+
+async def test_name_clash_between_session_and_function(server: Scripted, client: genai_async.Client) -> None:
+    def add(a: int, b: int) -> int:
+        """Local add."""
+        return a + b
+
+    async with mcp.Client(make_server()) as connected:
+        with pytest.raises(errors.ConfigurationError, match="'add' is already defined"):
+            await client.models.generate_content(model=MODEL, contents="x", config={"tools": [connected.session, add]})
+    assert server.requests == []
