@@ -96,9 +96,11 @@ def _require() -> None:
 
 def instrument_client(client: Client) -> None:
     """Make ``client`` trace its model calls (called by ``Client.__init__``: the one seam)."""
+    global _OTEL_CONTEXT
     _require()
-    from opentelemetry import trace
+    from opentelemetry import context, trace
 
+    _OTEL_CONTEXT = context  # (a function-level import per chunk would cost more than the rest)
     tracer = trace.get_tracer("genai_async", __version__, tracer_provider=OPTIONS.tracer_provider)
     capture = OPTIONS.capture_content
     if capture is None:
@@ -114,6 +116,9 @@ def instrument_client(client: Client) -> None:
 
 
 # ------------------------------------------------------------------ one call's span
+
+_OTEL_CONTEXT: Any = None
+"""``opentelemetry.context``, once a client was instrumented."""
 
 _CURRENT: contextvars.ContextVar[_Call | None] = contextvars.ContextVar("genai_async_otel_call", default=None)
 """The traced call running in this task: retry decisions report to it."""
@@ -149,19 +154,15 @@ class _Call:
             self.started = time.monotonic()
         return self.span
 
-    def enter(self) -> tuple[object, contextvars.Token[_Call | None]]:
+    def enter(self) -> tuple[Any, contextvars.Token[_Call | None]]:
         """Make the span the current one (HTTP-level spans nest under it, retries report to it)."""
-        from opentelemetry.context import attach  # (cached by the import system: a dict lookup)
-
         if self.span is None:
             self.begin()
-        return attach(self.context), _CURRENT.set(self)
+        return _OTEL_CONTEXT.attach(self.context), _CURRENT.set(self)
 
-    def leave(self, tokens: tuple[object, contextvars.Token[_Call | None]]) -> None:
-        from opentelemetry.context import detach
-
+    def leave(self, tokens: tuple[Any, contextvars.Token[_Call | None]]) -> None:
         _CURRENT.reset(tokens[1])
-        detach(tokens[0])  # type: ignore[arg-type]
+        _OTEL_CONTEXT.detach(tokens[0])
 
     @contextmanager
     def running(self) -> Iterator[None]:
