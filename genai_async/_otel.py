@@ -130,12 +130,13 @@ class _Call:
     __slots__ = ("tracer", "name", "attributes", "capture", "span", "context", "started", "first_chunk", "ended")
 
     def __init__(self, tracer: Tracer, operation: str, model: str, attributes: dict[str, Any], capture: bool) -> None:
+        model = str(model).removeprefix("models/")
         self.tracer = tracer
         self.name = f"{operation} {model}"
         self.attributes = {
             "gen_ai.operation.name": operation,
             "gen_ai.provider.name": "gcp.gemini",
-            "gen_ai.request.model": model.removeprefix("models/"),
+            "gen_ai.request.model": model,
             **attributes,
         }
         self.capture = capture

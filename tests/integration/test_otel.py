@@ -205,10 +205,11 @@ async def test_chats_and_embeddings_are_traced(spans: Spans, gemini_emulator) ->
         async for _ in chat.send_message_stream("And?"):
             pass
         assert len(chat.get_history()) == 4
-        await client.models.embed_content(model="text-embedding-004", contents=["a", "b"])
+        await client.models.embed_content(model="models/text-embedding-004", contents=["a", "b"])
     names = [s.name for s in spans.finished()]
     assert names == [f"generate_content {MODEL}"] * 2 + ["embeddings text-embedding-004"]
     assert events(spans.finished()[1], "gen_ai.response.first_chunk")
+    assert spans.finished()[2].attributes["gen_ai.request.model"] == "text-embedding-004"
 
 
 async def test_client_flag_without_global_instrument(gemini_emulator, monkeypatch: pytest.MonkeyPatch) -> None:
