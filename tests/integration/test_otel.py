@@ -296,3 +296,29 @@ def test_opentelemetry_is_not_imported_unless_enabled() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+async def test_bad_input_is_an_error_span_and_no_request(spans: Spans, gemini_emulator) -> None:
+    async with make_client(gemini_emulator) as client:
+        with pytest.raises(errors.ConfigurationError, match="temprature"):
+            await client.models.generate_content(model=MODEL, contents="Hi", config={"temprature": 1})
+    span = spans.one()
+    assert span.status.status_code is StatusCode.ERROR
+    assert span.attributes["error.type"] == "genai_async.errors.ConfigurationError"
+    assert gemini_emulator.requests == []
+
+
+async def test_a_streamed_answer_is_recorded_on_opt_in(gemini_emulator) -> None:
+    collected = Spans()
+    genai_async.instrument(tracer_provider=collected.provider, capture_content=True)
+    try:
+        async with make_client(gemini_emulator) as client:
+            stream = await client.models.generate_content_stream(model=MODEL, contents="Hi")
+            async for _ in stream:
+                pass
+    finally:
+        genai_async.instrument(enabled=False)
+    a = dict(collected.one().attributes or {})
+    (out,) = json.loads(a["gen_ai.output.messages"])
+    assert "".join(p["content"] for p in out["parts"] if p["type"] == "text") == stream.response.text
+    assert json.loads(a["gen_ai.input.messages"])[0]["parts"] == [{"type": "text", "content": "Hi"}]
