@@ -7,6 +7,7 @@ one chunk and then stays silent). The "browser" is a plain aiohttp client.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
 import json
 import re
@@ -157,7 +158,7 @@ async def test_upstream_error_mid_stream_is_an_sse_error_event(app: Served, gemi
     assert_released(app.client)
 
 
-@pytest.fixture
+@contextlib.asynccontextmanager
 async def silent_upstream() -> AsyncIterator[tuple[str, asyncio.Event]]:
     """Answers one chunk, then is silent until its client goes away (then ``closed`` is set)."""
     closed = asyncio.Event()
@@ -186,20 +187,36 @@ async def silent_upstream() -> AsyncIterator[tuple[str, asyncio.Event]]:
         await runner.cleanup()
 
 
+async def browser_leaves(monkeypatch: pytest.MonkeyPatch, source: str, tmp_path: Path) -> None:
+    """The browser reads the first event and leaves while the model is silent: the upstream stream
+    is closed, no connection stays checked out or pooled half-read, no task is left behind."""
+    async with silent_upstream() as (url, upstream_closed):
+        async for app in serve(url, monkeypatch, source, tmp_path):
+            before = asyncio.all_tasks()
+            async with aiohttp.ClientSession() as browser:
+                r = await browser.get(app.url + "/stream", params={"prompt": "Hi"})
+                assert await r.content.readuntil(b"\n\n") == b'data: {"text": "Hello"}\n\n'
+                assert app.client.open_connections == 1  # the upstream stream is open, waiting
+                r.close()  # the browser leaves while the model is silent
+                await asyncio.wait_for(upstream_closed.wait(), 10)
+            await app.requests_done()
+            assert_released(app.client, pooled=0)  # closed, not parked in the pool half-read
+            leftover = {t for t in asyncio.all_tasks() - before if not t.done()} - {asyncio.current_task()}
+            assert not leftover, leftover
+
+
 @pytest.mark.parametrize("source", SOURCES)
 async def test_browser_leaving_closes_the_upstream_stream(
-    silent_upstream, monkeypatch: pytest.MonkeyPatch, source: str, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, source: str, tmp_path: Path
 ) -> None:
-    url, upstream_closed = silent_upstream
-    async for app in serve(url, monkeypatch, source, tmp_path):
-        before = asyncio.all_tasks()
-        async with aiohttp.ClientSession() as browser:
-            r = await browser.get(app.url + "/stream", params={"prompt": "Hi"})
-            assert await r.content.readuntil(b"\n\n") == b'data: {"text": "Hello"}\n\n'
-            assert app.client.open_connections == 1  # the upstream stream is open, waiting
-            r.close()  # the browser leaves while the model is silent
-            await asyncio.wait_for(upstream_closed.wait(), 10)
-        await app.requests_done()
-        assert_released(app.client, pooled=0)  # closed, not parked in the pool half-read
-        leftover = {t for t in asyncio.all_tasks() - before if not t.done()} - {asyncio.current_task()}
-        assert not leftover, leftover
+    await browser_leaves(monkeypatch, source, tmp_path)
+
+
+def test_browser_leaving_closes_the_upstream_stream_under_uvloop(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    uvloop = pytest.importorskip("uvloop")
+
+    async def scenario() -> None:
+        assert type(asyncio.get_running_loop()).__module__.startswith("uvloop")
+        await browser_leaves(monkeypatch, "example", tmp_path)
+
+    uvloop.run(scenario())
