@@ -22,6 +22,8 @@ The clients (same request bytes, same headers, a pool big enough for 1,000 strea
 - ``raw_aiohttp_bytes``: aiohttp ``ClientSession.post`` + ``resp.content.iter_any()``, no parsing.
   The floor every ratio is taken against.
 - ``genai_async``: this package, ``Client(max_connections=1000)``.
+- ``genai_async_otel`` (on request only, not in run.py's default table): the same with OpenTelemetry
+  spans on, recorded by the SDK's TracerProvider without an exporter.
 - ``google_genai_aiohttp``: the official SDK's async client on its default async transport (aiohttp
   when it is installed; the child reports what it really used).
 - ``google_genai_httpx``: the official SDK forced onto httpx by passing
@@ -65,6 +67,7 @@ FLOOR = "raw_aiohttp_bytes"
 REQUIRES: dict[str, tuple[str, ...]] = {
     "raw_aiohttp_bytes": ("aiohttp",),
     "genai_async": ("genai_async", "aiohttp", "msgspec"),
+    "genai_async_otel": ("genai_async", "aiohttp", "msgspec", "opentelemetry.sdk"),
     "google_genai_aiohttp": ("google.genai", "aiohttp"),
     "google_genai_httpx": ("google.genai", "httpx"),
     "httpx_sse_json": ("httpx", "httpx_sse"),
@@ -74,6 +77,7 @@ REQUIRES: dict[str, tuple[str, ...]] = {
 IMPORTS: dict[str, str] = {
     "raw_aiohttp_bytes": "import aiohttp",
     "genai_async": "import genai_async",
+    "genai_async_otel": "import genai_async, opentelemetry.sdk.trace",
     "google_genai_aiohttp": "from google import genai",
     "google_genai_httpx": "from google import genai; import httpx",
     "httpx_sse_json": "import httpx, httpx_sse, json",
@@ -200,6 +204,20 @@ class GenaiAsync(Bench):
         await self.client.aclose()
 
 
+class GenaiAsyncOtel(GenaiAsync):
+    """genai_async with OpenTelemetry on (``Client(instrument=True)``), spans recorded by the SDK's
+    TracerProvider with no processor: the cost of tracing itself, without any exporter's."""
+
+    async def open(self, base_url: str) -> None:
+        from opentelemetry.sdk.trace import TracerProvider
+
+        import genai_async
+
+        genai_async.instrument(tracer_provider=TracerProvider())
+        self.client = genai_async.Client(api_key=API_KEY, base_url=base_url, max_connections=MAX_CONNECTIONS)
+        genai_async.instrument(enabled=False)
+
+
 class GoogleGenai(Bench):
     """The official SDK's async client (``client.aio``) on its default async transport."""
 
@@ -286,9 +304,13 @@ class HttpxSseJson(Bench):
         await self.client.aclose()
 
 
+VARIANTS = frozenset({"genai_async_otel"})
+"""Clients measured on request (instructions.py --clients), not in run.py's default peer table."""
+
 CLIENTS: dict[str, type[Bench]] = {
     "raw_aiohttp_bytes": RawAiohttpBytes,
     "genai_async": GenaiAsync,
+    "genai_async_otel": GenaiAsyncOtel,
     "google_genai_aiohttp": GoogleGenai,
     "google_genai_httpx": GoogleGenaiHttpx,
     "httpx_sse_json": HttpxSseJson,

@@ -585,7 +585,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--quick", action="store_true", help="2 rounds and smaller sizes (about 3 minutes)")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS), help="comma-separated, e.g. S1,S3")
-    parser.add_argument("--clients", default=",".join(_clients.CLIENTS), help="comma-separated client names")
+    parser.add_argument(
+        "--clients", default=",".join(c for c in _clients.CLIENTS if c not in _clients.VARIANTS),
+        help="comma-separated client names",
+    )
     parser.add_argument("--rounds", type=int, default=None, help="rounds (default 5, --quick 2)")
     parser.add_argument(
         "--peer-rounds", type=int, default=None, help="rounds that include the peers (default 2, --quick 1)"

@@ -12,9 +12,9 @@ async def main() -> None:
             async for chunk in await chat.send_message_stream(message):
                 print(chunk.text or "", end="", flush=True)
             print()
-        for message in chat.get_history():
-            print(f"role - {message.role}", end=": ")
-            print(message.parts[0].text if message.parts else "")
+        for turn in chat.get_history():
+            print(f"role - {turn.role}", end=": ")
+            print(turn.parts[0].text if turn.parts else "")
 
 
 if __name__ == "__main__":

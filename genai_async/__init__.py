@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from . import errors, types
 from ._client import Client
+from ._otel import instrument
 from ._streaming import ResponseStream
 from ._version import __version__
 from .errors import (
@@ -54,9 +55,10 @@ __all__ = [
     "TransportError",
     "__version__",
     "errors",
+    "instrument",
     "types",
 ]
 
-for _name in ("Client", "ResponseStream"):
+for _name in ("Client", "ResponseStream", "instrument"):
     globals()[_name].__module__ = "genai_async"
 del _name

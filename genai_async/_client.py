@@ -13,6 +13,7 @@ import msgspec
 from ._codec import decode, decoder, encode
 from ._limits import Limiter
 from ._options import DEFAULT_MAX_CONNECTIONS, Settings, logger, resolve, with_overrides
+from ._otel import OPTIONS as _OTEL
 from ._resources.models import Models
 from ._retry import RetryPolicy, retry_message
 from ._transport import Body, Response, Transport
@@ -52,6 +53,9 @@ class Client:
     or ``types.HttpRetryOptions`` tunes them. Optional client-side limits: ``max_connections`` (pool
     size), ``max_in_flight`` (requests and open streams at once), ``requests_per_minute`` and
     ``tokens_per_minute`` (token buckets; tokens estimated as request bytes / 4).
+
+    ``instrument=True`` traces this client's model calls as OpenTelemetry spans (the ``otel``
+    extra); the default follows :func:`genai_async.instrument`.
     """
 
     def __init__(
@@ -70,6 +74,7 @@ class Client:
         requests_per_minute: float | None = None,
         tokens_per_minute: float | None = None,
         vertexai: bool | None = None,
+        instrument: bool | None = None,
     ) -> None:
         if vertexai:
             raise ConfigurationError("genai_async talks to the Gemini API only; Vertex AI is not supported")
@@ -91,6 +96,10 @@ class Client:
             max_in_flight=max_in_flight, requests_per_minute=requests_per_minute, tokens_per_minute=tokens_per_minute
         )
         self.models = Models(self)
+        if instrument or (instrument is None and _OTEL.enabled):  # the OpenTelemetry seam (_otel.py)
+            from ._otel import instrument_client
+
+            instrument_client(self)
 
     # The other resources load their modules on first use: ``import genai_async`` stays lighter.
     @functools.cached_property

@@ -9,7 +9,11 @@ from pathlib import Path
 
 import pytest
 
-EXAMPLES = sorted((Path(__file__).parents[2] / "examples").glob("*.py"))
+PRINTS = {  # what an example must print besides some output
+    "tracing": ['"name": "generate_content gemini-3.5-flash"', '"gen_ai.response.first_chunk"', '"answer-question"'],
+}
+SERVERS = {"web_backend"}  # serves until stopped: tests/integration/test_web_backend.py runs it over a socket
+EXAMPLES = sorted(p for p in (Path(__file__).parents[2] / "examples").glob("*.py") if p.stem not in SERVERS)
 
 
 @pytest.mark.parametrize("script", EXAMPLES, ids=[p.stem for p in EXAMPLES])
@@ -21,5 +25,7 @@ async def test_example_runs_against_emulator(script: Path, gemini_emulator) -> N
     out, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 0, err.decode()
     assert out.strip(), f"{script.name} printed nothing"
+    for text in PRINTS.get(script.stem, ()):
+        assert text in out.decode(), f"{script.name} did not print {text}"
     assert b"example-key" not in out + err
     assert gemini_emulator.requests, "the example never reached the emulator"

@@ -1,0 +1,61 @@
+"""The README's "Differences from the official SDK" stays current: what it says is missing is missing.
+
+When a feature lands, the matching test fails and says to update the list (and this table).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import genai_async
+from genai_async import errors
+
+README = (Path(__file__).parents[2] / "README.md").read_text()
+DIFFERENCES = " ".join(README.split("## Differences from the official SDK", 1)[1].split("\n## ", 1)[0].split())
+"""The section's text with its line breaks folded into spaces."""
+
+NOT_IMPLEMENTED = {  # the README's words -> where the official SDK has it
+    "Live API (`client.aio.live`)": ("", "live"),
+    "batches": ("", "batches"),
+    "tunings": ("", "tunings"),
+    "operations": ("", "operations"),
+    "`generate_images`": ("models", "generate_images"),
+    "`generate_videos`": ("models", "generate_videos"),
+    "`edit_image`": ("models", "edit_image"),
+    "`upscale_image`": ("models", "upscale_image"),
+    "`compute_tokens`": ("models", "compute_tokens"),
+    "`files.register_files`": ("files", "register_files"),
+    "file search stores": ("", "file_search_stores"),
+    "interactions/agents": ("", "interactions"),
+}
+
+
+@pytest.mark.parametrize("words", sorted(NOT_IMPLEMENTED))
+def test_what_the_readme_calls_missing_is_missing(words: str) -> None:
+    assert words in DIFFERENCES, f"README differences no longer mention {words}: update this table"
+    resource, name = NOT_IMPLEMENTED[words]
+    client = genai_async.Client(api_key="k")
+    owner = getattr(client, resource) if resource else client
+    assert not hasattr(owner, name), (
+        f"client.{resource + '.' if resource else ''}{name} exists now: take {words} out of the README's "
+        "'Not implemented' list (Differences from the official SDK) and out of this table"
+    )
+
+
+def test_python_callables_as_tools_are_refused_as_the_readme_says() -> None:
+    assert "`tools=[my_function]` is a `ConfigurationError`" in DIFFERENCES
+
+    def get_weather(city: str) -> str:
+        return city
+
+    client = genai_async.Client(api_key="k")
+    with pytest.raises(errors.ConfigurationError):
+        client.models.generate_content_stream(model="m", contents="x", config={"tools": [get_weather]})
+
+
+def test_vertexai_is_refused_as_the_readme_says() -> None:
+    assert "`vertexai=True`" in DIFFERENCES
+    with pytest.raises(errors.ConfigurationError):
+        genai_async.Client(api_key="k", vertexai=True)
