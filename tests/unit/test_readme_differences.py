@@ -44,15 +44,8 @@ def test_what_the_readme_calls_missing_is_missing(words: str) -> None:
     )
 
 
-def test_python_callables_as_tools_are_refused_as_the_readme_says() -> None:
-    assert "`tools=[my_function]` is a `ConfigurationError`" in DIFFERENCES
-
-    def get_weather(city: str) -> str:
-        return city
-
-    client = genai_async.Client(api_key="k")
-    with pytest.raises(errors.ConfigurationError):
-        client.models.generate_content_stream(model="m", contents="x", config={"tools": [get_weather]})
+def test_function_calling_difference_is_documented() -> None:
+    assert "stops the loop and returns the call to you" in DIFFERENCES
 
 
 def test_vertexai_is_refused_as_the_readme_says() -> None:
