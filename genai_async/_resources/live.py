@@ -34,7 +34,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from .. import _live_protocol as proto
 from .._coerce import model_path
@@ -115,9 +115,11 @@ class AsyncSession:
         self._replay: list[tuple[int, bytes]] = []  # client turns (numbered) the latest handle may not cover
         self._sent_turns = 0  # client turns sent so far (the numbers in _replay)
         self._answered = 0  # client turns sent before the latest turnComplete was read
+        self._covered = 0  # _answered when the latest handle arrived: the turns that handle holds
         self._in_answer = False  # part of an answer was delivered since the last turnComplete
         self._go_away = False
-        self._pending: deque[LiveServerMessage] = deque()  # synthetic messages for receive()
+        self._pending: deque[LiveServerMessage] = deque()  # read early (a drain) or synthetic
+        self._moved = asyncio.Event()  # set when the connection of this generation was replaced (or failed)
 
     def __repr__(self) -> str:
         state = "closed" if self._closed or self._error else "open"
@@ -216,20 +218,55 @@ class AsyncSession:
 
     async def _send(self, frame: bytes, *, replay: bool) -> None:
         self._usable()
-        async with self._lock:
-            if self._go_away and self._can_move():
-                await self._move(self._generation, cut=False)
-            sock, generation = self._usable(), self._generation
-            if replay and self._resumable:
-                self._replay.append((self._sent_turns, frame))
-                self._sent_turns += 1
-            self._in_answer = self._in_answer and not replay  # a new client turn starts a new answer
-            try:
-                await sock.send(frame)
-            except Closed as closed:
-                await self._recover(generation, closed)
-                if not replay or not self._resumable:  # client turns went out again with the replay
-                    await self._usable().send(frame)
+        replay = replay and self._resumable
+        first = True
+        while True:
+            async with self._lock:
+                if self._go_away and self._can_move():
+                    await self._move(self._generation, cut=False)
+                sock, generation = self._usable(), self._generation
+                if first and replay:
+                    self._replay.append((self._sent_turns, frame))
+                    self._sent_turns += 1
+                if first and replay:
+                    self._in_answer = False  # a new client turn starts a new answer
+                first = False
+                try:
+                    await sock.send(frame)
+                    return
+                except Closed as closed:
+                    if not self._resumable:
+                        self._fail(closed.error)
+                    if self._receiving:
+                        moved = self._moved  # the parked receiver reads what is left, then moves
+                    else:
+                        await self._drain(sock)
+                        await self._recover(generation, closed)
+                        if replay:
+                            return  # sent again with the replay
+                        continue
+            await moved.wait()
+            if replay:
+                self._usable()
+                return
+
+    async def _drain(self, sock: Socket) -> None:
+        """Read what the dropped socket still holds (a resumption update may be among it) into
+        ``_pending``, so the move uses the latest handle and nothing is lost."""
+        try:
+            while True:
+                raw = await asyncio.wait_for(sock.receive(), self._settings.connect_timeout)
+                message = proto.decode_message(raw)
+                self._note(message)
+                self._pending.append(message)
+        except (Closed, asyncio.TimeoutError, StreamError):
+            sock.abort()
+
+    def _fail(self, error: GenAIError) -> NoReturn:
+        """End the session with ``error``: every later call raises it."""
+        self._error = error
+        self._moved.set()
+        raise error
 
     # -- receiving -----------------------------------------------------------------------------
 
@@ -240,9 +277,9 @@ class AsyncSession:
         return Turn(self)
 
     async def _next(self) -> LiveServerMessage:
-        if self._pending:
-            return self._pending.popleft()
         while True:
+            if self._pending:
+                return self._pending.popleft()
             sock, generation = self._usable(), self._generation
             if self._receiving:
                 raise ConfigurationError(f"{self._endpoint}: receive() is already running in another task")
@@ -254,16 +291,18 @@ class AsyncSession:
                     raise ConfigurationError(f"{self._endpoint}: the live session was closed while receiving") from None
                 async with self._lock:
                     await self._recover(generation, closed)
-                if self._pending:
-                    return self._pending.popleft()
                 continue
             finally:
                 self._receiving = False
             message = proto.decode_message(raw)
-            await self._track(message)
+            self._note(message)
+            if self._go_away and self._can_move():
+                async with self._lock:
+                    if self._go_away and self._can_move():
+                        await self._move(self._generation, cut=False)
             return message
 
-    async def _track(self, message: LiveServerMessage) -> None:
+    def _note(self, message: LiveServerMessage) -> None:
         """Bookkeeping for resumption: the answer in progress, the latest handle, goAway."""
         content = message.server_content
         if content is not None:
@@ -277,17 +316,15 @@ class AsyncSession:
             # The handle covers the turns answered when it was issued; a turn sent after the
             # latest turnComplete (the update often arrives just after it) is kept for a replay.
             self.resumption_handle = update.new_handle
-            answered = self._answered
+            self._covered = answered = self._answered
             self._replay = [entry for entry in self._replay if entry[0] >= answered]
         if message.go_away is not None and self._resumable:
             self._go_away = True
-        if self._go_away and self._can_move():
-            async with self._lock:
-                if self._go_away and self._can_move():
-                    await self._move(self._generation, cut=False)
 
     def _can_move(self) -> bool:
-        return not self._in_answer and not self._replay and self.resumption_handle is not None
+        """No answer is being delivered and the handle holds every answered turn (turns sent since
+        are replayed on the new connection; their answers on the old one are never read)."""
+        return not self._in_answer and self._covered == self._answered and self.resumption_handle is not None
 
     # -- resumption ----------------------------------------------------------------------------
 
@@ -298,12 +335,10 @@ class AsyncSession:
             return  # another task moved already
         transport_closed = self._client._transport.closed_error(self._endpoint)
         if transport_closed is not None:
-            self._error = transport_closed
-            raise transport_closed
+            self._fail(transport_closed)
         retryable = closed.code in _RETRYABLE or self._go_away  # after goAway any close is the expected one
         if not self._resumable or not retryable or self.resumption_handle is None:
-            self._error = closed.error
-            raise closed.error
+            self._fail(closed.error)
         _log.info("%s: live connection closed (%s); resuming the session", self._endpoint, closed.error)
         await self._move(generation, cut=self._in_answer)
 
@@ -312,40 +347,40 @@ class AsyncSession:
         turns (or end the cut answer with a synthetic interrupted message). Lock held."""
         old = self._sock
         new: Socket | None = None
+        error: GenAIError | None = None
         for _ in range(MAX_RESUME_ATTEMPTS):
             try:
                 new = await self._open(self.resumption_handle)
                 break
             except GenAIError as exc:
-                self._error = exc
+                error = exc
                 if isinstance(exc, APIError) and exc.code < 500:
                     break  # a refused handle or setup: trying again cannot help
+        if old is not None:
+            old.abort()  # goAway: the server closes it anyway; a drop: nothing to say goodbye to
         if new is None:
-            if old is not None:
-                old.abort()
-            assert self._error is not None
-            raise self._error
-        self._error = None
+            assert error is not None
+            self._fail(error)
         self._sock = new
         self._generation = generation + 1
         self.resumptions += 1
         self._go_away = False
-        if old is not None:
-            old.abort()  # goAway: the server closes it anyway; a drop: nothing to say goodbye to
-        if cut:
-            _log.warning("%s: a lost connection cut the answer in progress; it ends as interrupted", self._endpoint)
-            self._replay.clear()
-            self._in_answer = False
-            self._pending.append(
-                LiveServerMessage(server_content=LiveServerContent(interrupted=True, turn_complete=True))
-            )
-            return
+        moved, self._moved = self._moved, asyncio.Event()
         try:
-            for _, frame in self._replay:
-                await new.send(frame)
+            if cut:
+                _log.warning("%s: a lost connection cut the answer in progress; it ends as interrupted", self._endpoint)
+                self._replay.clear()
+                self._in_answer = False
+                self._pending.append(
+                    LiveServerMessage(server_content=LiveServerContent(interrupted=True, turn_complete=True))
+                )
+            else:
+                for _, frame in self._replay:
+                    await new.send(frame)
         except Closed as closed:
-            self._error = closed.error
-            raise closed.error from None
+            self._fail(closed.error)
+        finally:
+            moved.set()
 
 
 class Turn:

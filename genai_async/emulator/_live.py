@@ -90,6 +90,8 @@ class LiveEndpoint:
         self.audio_seconds_per_token = 0.05
         self.sessions = 0
         """Connections that completed setup (tests count resumptions with it)."""
+        self.drops = 0
+        """Connections cut by a scripted drop."""
         self.frames: list[dict[str, Any]] = []
         """Every client message received (camelCase), in order."""
         self._faults: list[LiveFault] = []
@@ -105,10 +107,13 @@ class LiveEndpoint:
         resumption update), then closes ``time_left`` seconds later."""
         self._faults.append(LiveFault("go_away", after_turns=after_turns, time_left=time_left))
 
-    def queue_drop(self, *, after_messages: int = 1) -> None:
-        """The next connection is cut (no close frame) after sending ``after_messages`` messages
-        past ``setupComplete``."""
-        self._faults.append(LiveFault("drop", after_messages=after_messages))
+    def queue_drop(self, *, after_messages: int = 0, after_turns: int = 0) -> None:
+        """The next connection is cut (the TCP connection closes, no WebSocket close frame) after
+        sending ``after_messages`` messages past ``setupComplete``, or after ``after_turns``
+        completed turns (after their resumption update)."""
+        if (after_messages > 0) == (after_turns > 0):
+            raise ValueError("queue_drop needs one of after_messages or after_turns (a positive number)")
+        self._faults.append(LiveFault("drop", after_messages=after_messages, after_turns=after_turns))
 
     def queue_close(self, code: int, reason: str = "", *, after_messages: int = 0) -> None:
         """The next connection closes with ``code``/``reason`` after ``after_messages`` messages."""
@@ -118,7 +123,7 @@ class LiveEndpoint:
         self._faults.clear()
         self._handles.clear()
         self.frames.clear()
-        self.sessions = 0
+        self.sessions = self.drops = 0
 
     async def _shutdown(self, app: web.Application) -> None:
         for ws in list(self._sockets):
@@ -180,7 +185,8 @@ class _Session:
             await self.ws.send_str(data.decode())
         self.sent += 1
         fault = self.fault
-        if fault is not None and fault.kind in ("drop", "close") and self.sent >= fault.after_messages:
+        due = fault is not None and fault.after_messages and self.sent >= fault.after_messages
+        if fault is not None and due and fault.kind in ("drop", "close"):
             self.fault = None
             if fault.kind == "drop":
                 self._drop()
@@ -188,9 +194,11 @@ class _Session:
             raise _Close(fault.code, fault.reason)
 
     def _drop(self) -> None:
+        """Close the TCP connection without a close frame (what was written still arrives)."""
+        self.endpoint.drops += 1
         transport = self.request.transport
         if transport is not None:
-            transport.abort()
+            transport.close()
 
     async def stop(self) -> None:
         for task in (self.closer, self.answer):
@@ -218,8 +226,10 @@ class _Session:
         self._authorize(headers, query)
         self._accept_setup(first["setup"], match.get("version", "v1beta"))
         self.endpoint.sessions += 1
-        self.fault = self.endpoint._take_fault()
         await self.send({"setupComplete": {}})
+        self.fault, self.sent = self.endpoint._take_fault(), 0
+        if self.fault is not None and self.fault.kind == "close" and not self.fault.after_messages:
+            raise _Close(self.fault.code, self.fault.reason)
         while True:
             message = await self._read()
             if message is None:
@@ -403,6 +413,10 @@ class _Session:
             handle = self.endpoint._new_handle(self.state)
             await self.send({"sessionResumptionUpdate": {"newHandle": handle, "resumable": True}})
         fault = self.fault
+        if fault is not None and fault.kind == "drop" and fault.after_turns and self.turns >= fault.after_turns:
+            self.fault = None
+            self._drop()
+            raise _Dropped()
         if fault is not None and fault.kind == "go_away" and self.turns >= fault.after_turns:
             self.fault = None
             await self.send({"goAway": {"timeLeft": f"{fault.time_left:g}s"}})
