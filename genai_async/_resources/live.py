@@ -235,31 +235,35 @@ class AsyncSession:
                     await sock.send(frame)
                     return
                 except Closed as closed:
-                    if not self._resumable:
-                        self._fail(closed.error)
                     if self._receiving:
-                        moved = self._moved  # the parked receiver reads what is left, then moves
+                        moved = self._moved  # the parked receiver reads what is left, then moves or fails
                     else:
-                        await self._drain(sock)
+                        closed = await self._drain(sock, closed)
+                        if not self._resumable:
+                            self._fail(closed.error)
                         await self._recover(generation, closed)
                         if replay:
                             return  # sent again with the replay
                         continue
             await moved.wait()
+            self._usable()
             if replay:
-                self._usable()
                 return
 
-    async def _drain(self, sock: Socket) -> None:
-        """Read what the dropped socket still holds (a resumption update may be among it) into
-        ``_pending``, so the move uses the latest handle and nothing is lost."""
+    async def _drain(self, sock: Socket, closed: Closed) -> Closed:
+        """Read what a socket that failed a write still holds into ``_pending`` (a resumption update
+        may be among it, and the close frame says why it closed); returns the most telling close."""
         try:
             while True:
                 raw = await asyncio.wait_for(sock.receive(), self._settings.connect_timeout)
                 message = proto.decode_message(raw)
                 self._note(message)
                 self._pending.append(message)
-        except (Closed, asyncio.TimeoutError, StreamError):
+        except Closed as read:
+            return read if read.code is not None else closed
+        except (asyncio.TimeoutError, StreamError):
+            return closed
+        finally:
             sock.abort()
 
     def _fail(self, error: GenAIError) -> NoReturn:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import struct
 from collections.abc import AsyncIterator
 from typing import Any
@@ -233,3 +234,225 @@ async def turn_until_handle(session: Any) -> None:
     """Read the resumption update that follows a turnComplete (it belongs to no turn)."""
     while session._pending or session.resumption_handle is None:
         await session._next()
+
+
+# ----------------------------------------------------------------------------- errors and bad input
+
+
+@pytest.mark.parametrize(
+    ("code", "reason", "klass", "http", "status"),
+    [
+        (1007, "Request contains an invalid argument.", errors.ClientError, 400, "INVALID_ARGUMENT"),
+        (1008, "models/x is not found for API version v1beta", errors.ClientError, 404, "NOT_FOUND"),
+        (1008, "API key not valid. Please pass a valid API key.", errors.ClientError, 400, "INVALID_ARGUMENT"),
+        (1008, "Permission denied.", errors.ClientError, 403, "PERMISSION_DENIED"),
+        (1011, "You exceeded your current quota.", errors.ClientError, 429, "RESOURCE_EXHAUSTED"),
+        (1011, "Internal error occurred.", errors.ServerError, 500, "INTERNAL"),
+        (1013, "Try again later.", errors.ServerError, 503, "UNAVAILABLE"),
+    ],
+)
+async def test_close_codes_become_typed_errors(
+    client: genai_async.Client, emu: Emulator, code: int, reason: str, klass: type, http: int, status: str
+) -> None:
+    emu.live.queue_close(code, reason, after_messages=2)
+    async with client.live.connect(model=MODEL) as session:
+        await session.send_client_content(turns="Hello there", turn_complete=True)
+        with pytest.raises(klass) as caught:
+            await turn(session)
+        assert (caught.value.code, caught.value.status, caught.value.close_code) == (http, status, code)
+        assert reason in caught.value.message and f"close code {code}" in str(caught.value)
+        with pytest.raises(klass):  # the session is over: sending raises the same error
+            await session.send_client_content(turns="again", turn_complete=True)
+
+
+async def test_setup_refused_is_a_typed_error_from_connect(client: genai_async.Client) -> None:
+    with pytest.raises(errors.ClientError, match="is not found") as caught:
+        async with client.live.connect(model="gemini-nope-live-x".replace("live", "dead")):
+            pass
+    assert caught.value.code == 404 and caught.value.close_code == 1008
+
+
+async def test_bad_key_closes_with_policy_violation(emu: Emulator) -> None:
+    emu.api_key = "right"
+    async with genai_async.Client(api_key="wrong", base_url=emu.base_url) as client:
+        with pytest.raises(errors.ClientError, match="API key not valid"):
+            async with client.live.connect(model=MODEL):
+                pass
+
+
+async def test_unsupported_generation_field_is_refused(client: genai_async.Client) -> None:
+    with pytest.raises(errors.ClientError, match="stopSequences"):
+        async with client.live.connect(model=MODEL, config={"generation_config": {"stop_sequences": ["x"]}}):
+            pass
+
+
+def test_bad_config_is_refused_before_connecting() -> None:
+    client = genai_async.Client(api_key="k", base_url="http://127.0.0.1:9")
+    with pytest.raises(errors.ConfigurationError, match="did you mean"):
+        client.live.connect(model=MODEL, config={"response_modalitis": ["TEXT"]})
+    with pytest.raises(errors.ConfigurationError, match="not a model name"):
+        client.live.connect(model="bad model")
+
+
+async def test_send_after_close_raises_clear_error(client: genai_async.Client) -> None:
+    async with client.live.connect(model=MODEL) as session:
+        pass
+    with pytest.raises(errors.ConfigurationError, match="closed; open a new one"):
+        await session.send_client_content(turns="late", turn_complete=True)
+    with pytest.raises(errors.ConfigurationError, match="closed"):
+        await session.send_realtime_input(text="late")
+    with pytest.raises(errors.ConfigurationError, match="closed"):
+        session.receive()
+    await session.close()  # idempotent
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{}, {"text": "a", "audio_stream_end": True}, {"audio": b"raw"}, {"audio_stream_end": False}, {"text": 3}],
+)
+async def test_bad_realtime_input_is_refused(client: genai_async.Client, kwargs: dict[str, Any]) -> None:
+    async with client.live.connect(model=MODEL) as session:
+        with pytest.raises(errors.ConfigurationError):
+            await session.send_realtime_input(**kwargs)
+
+
+async def test_oversized_frame_closes_with_message_too_big(client: genai_async.Client) -> None:
+    big = types.Blob(data=b"\x00" * (4 * 1024 * 1024), mime_type="audio/pcm;rate=16000")
+    async with client.live.connect(model=MODEL) as session:
+        with pytest.raises(errors.ClientError) as caught:
+            await session.send_realtime_input(audio=big)
+            await turn(session)
+    assert caught.value.close_code == 1009 and caught.value.code == 413
+
+
+async def test_concurrent_receive_is_refused(client: genai_async.Client) -> None:
+    async with client.live.connect(model=MODEL) as session:
+        first = asyncio.ensure_future(turn(session))
+        await asyncio.sleep(0)  # let it park on the socket (no timing: it parks at once)
+        with pytest.raises(errors.ConfigurationError, match="already running"):
+            await turn(session)
+        await session.send_client_content(turns="hi", turn_complete=True)
+        assert joined(await first)
+
+
+async def test_text_frames_are_read_as_well_as_binary(client: genai_async.Client, emu: Emulator) -> None:
+    emu.live.binary_frames = False
+    async with client.live.connect(model=MODEL) as session:
+        await session.send_client_content(turns="Tell me about Vienna", turn_complete=True)
+        assert "Vienna" in joined(await turn(session))
+
+
+async def test_session_without_resumption_fails_on_drop(client: genai_async.Client, emu: Emulator) -> None:
+    emu.live.queue_drop(after_messages=2)
+    async with client.live.connect(model=MODEL) as session:
+        await session.send_client_content(turns="Hello", turn_complete=True)
+        with pytest.raises(errors.ConnectionError, match="dropped"):
+            await turn(session)
+
+
+async def test_refused_resumption_handle_ends_session_with_its_error(client: genai_async.Client) -> None:
+    config = types.LiveConnectConfig(session_resumption=types.SessionResumptionConfig(handle="bogus"))
+    with pytest.raises(errors.ClientError, match="resumption handle"):
+        async with client.live.connect(model=MODEL, config=config):
+            pass
+
+
+# ----------------------------------------------------------------------------- timeouts and a silent server
+
+
+@contextlib.asynccontextmanager
+async def _silent_server(handler: Any) -> AsyncIterator[str]:
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", handler)
+    runner = web.AppRunner(app, handler_cancellation=True)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        await runner.cleanup()
+
+
+async def test_no_setup_complete_within_the_silence_limit_is_a_timeout() -> None:
+    async def mute(request: web.Request) -> web.StreamResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        async for _ in ws:  # reads setup, never answers
+            pass
+        return ws
+
+    async with _silent_server(mute) as base:
+        async with genai_async.Client(api_key="k", base_url=base, timeout=0.05) as client:
+            with pytest.raises(errors.TimeoutError) as caught:
+                async with client.live.connect(model=MODEL):
+                    pass
+            assert caught.value.limit == "read"
+            assert client.open_connections == 0
+
+
+async def test_upgrade_refused_with_http_error_is_api_error() -> None:
+    async def refuse(request: web.Request) -> web.StreamResponse:
+        return web.json_response({"error": {"code": 403, "message": "nope", "status": "PERMISSION_DENIED"}}, status=403)
+
+    async with _silent_server(refuse) as base:
+        async with genai_async.Client(api_key="k", base_url=base) as client:
+            with pytest.raises(errors.ClientError) as caught:
+                async with client.live.connect(model=MODEL):
+                    pass
+    assert caught.value.code == 403
+
+
+async def test_connect_refused_is_connection_error() -> None:
+    async with genai_async.Client(api_key="k", base_url="http://127.0.0.1:9") as client:
+        with pytest.raises(errors.ConnectionError):
+            async with client.live.connect(model=MODEL):
+                pass
+
+
+# ----------------------------------------------------------------------------- back-pressure
+
+
+async def test_sending_waits_for_the_network_instead_of_buffering(emu: Emulator) -> None:
+    """A peer that stops reading: the sender parks with a bounded amount written."""
+    gate = asyncio.Event()
+
+    async def stalled(request: web.Request) -> web.StreamResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.receive()  # setup
+        await ws.send_str('{"setupComplete": {}}')
+        request.transport.pause_reading()  # type: ignore[union-attr]
+        await gate.wait()
+        return ws
+
+    async with _silent_server(stalled) as base:
+        async with genai_async.Client(api_key="k", base_url=base) as client:
+            async with client.live.connect(model=MODEL) as session:
+                chunk = types.Blob(data=b"\x01" * 32000, mime_type="audio/pcm;rate=16000")
+                sent = 0
+
+                async def produce() -> None:
+                    nonlocal sent
+                    while True:
+                        await session.send_realtime_input(audio=chunk)
+                        sent += 1
+
+                producer = asyncio.ensure_future(produce())
+                for _ in range(2000):  # until the producer is parked on the full socket
+                    await asyncio.sleep(0)
+                    if producer.done():
+                        break
+                stalled_at = sent
+                for _ in range(200):
+                    await asyncio.sleep(0)
+                assert sent == stalled_at and not producer.done()
+                # what was accepted is bounded by socket buffers, not by how long we waited
+                assert sent * 42700 < 64 * 1024 * 1024
+                transport = session._sock._ws._response.connection.transport
+                assert transport.get_write_buffer_size() < 2 * 1024 * 1024
+                producer.cancel()
+                with pytest.raises(asyncio.CancelledError):
+                    await producer
+                gate.set()
