@@ -365,6 +365,10 @@ class AsyncSession:
         if new is None:
             assert error is not None
             self._fail(error)
+        if self._closed:  # close() ran while the new connection was opening
+            new.abort()
+            self._moved.set()
+            raise ConfigurationError(f"{self._endpoint}: the live session was closed while it was resuming")
         self._sock = new
         self._generation = generation + 1
         self.resumptions += 1
