@@ -7,8 +7,8 @@ loop takes client messages while one answer task at a time writes the answer:
 - ``clientContent`` with ``turnComplete`` (or realtime ``text``, or the end of realtime audio:
   ``audioStreamEnd``/``activityEnd``) starts an answer, planned by the REST generator over the whole
   conversation, so answers are deterministic and tool choice follows the same rules;
-- TEXT answers stream as several ``serverContent.modelTurn`` text messages, AUDIO answers as 24 kHz
-  16-bit PCM ``inlineData`` (a deterministic tone per chunk, ``audio_seconds_per_token`` long per
+- (the messages are built in ``_live_answer.py``) TEXT answers stream as several
+  ``serverContent.modelTurn`` text messages, AUDIO answers as 24 kHz 16-bit PCM ``inlineData`` (a deterministic tone per chunk, ``audio_seconds_per_token`` long per
   token) with ``outputTranscription`` when asked; then ``generationComplete``, then ``turnComplete``
   with ``usageMetadata``, then a ``sessionResumptionUpdate`` when the setup asked for resumption;
 - a function call is sent as ``toolCall``; the answer continues after the matching ``toolResponse``;
@@ -26,23 +26,18 @@ import asyncio
 import base64
 import contextlib
 import itertools
-import math
-import sys
-from array import array
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
-from . import _catalogue, _generate, _tokens
+from . import _catalogue, _generate, _live_answer
 from ._wire import BAD_KEY_MESSAGE, DEFAULT_MESSAGES, ApiError, camelize, decode_json, one_line
 
 if TYPE_CHECKING:
     from ._app import Emulator
 
 PATH = "/ws/google.ai.generativelanguage.{version}.GenerativeService.{method}"
-SAMPLE_RATE = 24000
-AUDIO_MIME = f"audio/pcm;rate={SAMPLE_RATE}"
 UNSUPPORTED_CONFIG = ("responseLogprobs", "responseMimeType", "logprobs", "responseSchema", "responseJsonSchema",
                       "stopSequences")
 MAX_FRAME = 4 * 1024 * 1024
@@ -367,21 +362,9 @@ class _Session:
 
     # -- answers -------------------------------------------------------------------------------
 
-    def _request(self) -> dict[str, Any]:
-        config = dict(self.setup.get("generationConfig") or {})
-        config.pop("responseModalities", None)
-        config.pop("speechConfig", None)
-        request: dict[str, Any] = {"contents": self.state.history}
-        for key in ("systemInstruction", "tools"):
-            if key in self.setup:
-                request[key] = self.setup[key]
-        if config:
-            request["generationConfig"] = config
-        return request
-
     async def _answer(self) -> None:
         while True:
-            request = self._request()
+            request = _live_answer.request(self.setup, self.state.history)
             seed = _generate.request_seed(request, self.model["name"], self.emu.seed)
             gen = _generate.generate(request, self.model, seed, lambda file: "a file")
             cand = gen.candidates[0]
@@ -395,17 +378,14 @@ class _Session:
             self.state.history.append({"role": "model", "parts": [{"functionCall": c} for c in calls]})
             self.state.history.append({"role": "user", "parts": [{"functionResponse": r} for r in responses]})
         text = cand.text or ""
-        await self._stream(text)
+        per_token = self.endpoint.audio_seconds_per_token
+        pieces = _live_answer.messages(text, self.emu.chunk_tokens, self.setup, per_token)
+        for index, (message, tokens) in enumerate(pieces):
+            if index:
+                await self._pace(tokens)
+            await self.send(message)
         self.state.history.append({"role": "model", "parts": [{"text": text}]})
-        prompt = sum(gen.prompt.values())
-        audio = self._modality() == "AUDIO"
-        usage = {
-            "promptTokenCount": prompt,
-            "responseTokenCount": cand.tokens,
-            "totalTokenCount": prompt + cand.tokens,
-            "promptTokensDetails": _tokens.details(gen.prompt),
-            "responseTokensDetails": [{"modality": "AUDIO" if audio else "TEXT", "tokenCount": cand.tokens}],
-        }
+        usage = _live_answer.usage(gen, cand.tokens, self.setup)
         await self.send({"serverContent": {"generationComplete": True}})
         await self.send({"serverContent": {"turnComplete": True}, "usageMetadata": usage})
         self.turns += 1
@@ -422,32 +402,6 @@ class _Session:
             await self.send({"goAway": {"timeLeft": f"{fault.time_left:g}s"}})
             self.closer = asyncio.get_running_loop().create_task(self._close_after(fault.time_left))
 
-    def _modality(self) -> str:
-        config = self.setup.get("generationConfig") or {}
-        return str((config.get("responseModalities") or ["TEXT"])[0]).upper()
-
-    async def _stream(self, text: str) -> None:
-        tokens = _tokens.split_tokens(text)
-        size = self.emu.chunk_tokens
-        audio = self._modality() == "AUDIO"
-        transcribe = "outputAudioTranscription" in self.setup
-        for index in range(0, max(len(tokens), 1), size):
-            piece = "".join(tokens[index : index + size])
-            if not piece:
-                break
-            if index:
-                await self._pace(len(tokens[index : index + size]))
-            if audio:
-                count = len(tokens[index : index + size])
-                data = tone(index // size, round(count * self.endpoint.audio_seconds_per_token * SAMPLE_RATE))
-                content: dict[str, Any] = {"modelTurn": {"parts": [{"inlineData": {"mimeType": AUDIO_MIME,
-                                                                                   "data": data}}]}}
-                if transcribe:
-                    content["outputTranscription"] = {"text": piece}
-            else:
-                content = {"modelTurn": {"parts": [{"text": piece}]}}
-            await self.send({"serverContent": content})
-
     async def _pace(self, tokens: int) -> None:
         rate = self.emu.tokens_per_second
         if rate:
@@ -456,31 +410,3 @@ class _Session:
     async def _pause(self, seconds: float) -> None:
         if seconds > 0:
             await asyncio.sleep(seconds)
-
-
-_TONES = (300, 400, 500, 600)
-
-
-def tone(index: int, samples: int) -> str:
-    """Base64 of ``samples`` 16-bit little-endian PCM samples of a sine tone (one of four pitches)."""
-    return _tone(_TONES[index % len(_TONES)], samples)
-
-
-_tone_cache: dict[tuple[int, int], str] = {}
-
-
-def _tone(freq: int, samples: int) -> str:
-    key = (freq, samples)
-    cached = _tone_cache.get(key)
-    if cached is None:
-        period = SAMPLE_RATE // freq
-        wave = array("h", (round(8000 * math.sin(2 * math.pi * i / period)) for i in range(period)))
-        if sys.byteorder == "big":  # pragma: no cover - the wire is little-endian
-            wave.byteswap()
-        raw = (wave.tobytes() * (samples // period + 1))[: samples * 2]
-        if len(_tone_cache) < 256:
-            _tone_cache[key] = cached = base64.b64encode(raw).decode()
-        else:
-            cached = base64.b64encode(raw).decode()
-    return cached
-
