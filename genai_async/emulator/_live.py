@@ -8,14 +8,15 @@ loop takes client messages while one answer task at a time writes the answer:
   ``audioStreamEnd``/``activityEnd``) starts an answer, planned by the REST generator over the whole
   conversation, so answers are deterministic and tool choice follows the same rules;
 - (the messages are built in ``_live_answer.py``) TEXT answers stream as several
-  ``serverContent.modelTurn`` text messages, AUDIO answers as 24 kHz 16-bit PCM ``inlineData`` (a deterministic tone per chunk, ``audio_seconds_per_token`` long per
-  token) with ``outputTranscription`` when asked; then ``generationComplete``, then ``turnComplete``
+  ``serverContent.modelTurn`` text messages, AUDIO answers as 24 kHz 16-bit PCM ``inlineData`` (a
+  deterministic tone per chunk, ``audio_seconds_per_token`` long per token) with
+  ``outputTranscription`` when asked; then ``generationComplete``, then ``turnComplete``
   with ``usageMetadata``, then a ``sessionResumptionUpdate`` when the setup asked for resumption;
 - a function call is sent as ``toolCall``; the answer continues after the matching ``toolResponse``;
 - client content arriving mid-answer cancels it with ``serverContent.interrupted``.
 
 Pace: the emulator's ``time_to_first_chunk`` and ``tokens_per_second``, as for REST streams.
-Scripting (tests): ``emu.live.queue_go_away(after_turns=, time_left=)``, ``queue_drop(after_messages=)``
+Scripting (tests): ``emu.live.queue_go_away(after_turns=, time_left=)``, ``queue_drop(after_messages= | after_turns=)``
 and ``queue_close(code, reason, after_messages=)`` apply to the next connection(s), in order.
 Frames go out binary by default (``emu.live.binary_frames = False`` for text frames).
 """
