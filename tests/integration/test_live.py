@@ -456,3 +456,40 @@ async def test_sending_waits_for_the_network_instead_of_buffering(emu: Emulator)
                 with pytest.raises(asyncio.CancelledError):
                     await producer
                 gate.set()
+
+
+async def wait_for(predicate: Any) -> None:
+    for _ in range(2000):
+        if predicate():
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError("condition not reached")
+
+
+async def test_go_away_whose_connection_closes_before_the_next_turn(client: genai_async.Client, emu: Emulator) -> None:
+    emu.live.queue_go_away(after_turns=1, time_left=0.001)
+    config = types.LiveConnectConfig(session_resumption=types.SessionResumptionConfig())
+    async with client.live.connect(model=MODEL, config=config) as session:
+        await session.send_client_content(turns="I have 4 dogs", turn_complete=True)
+        await turn(session)
+        await wait_for(lambda: emu.live.sessions == 1 and not emu.live._sockets)  # the old one is gone
+        await session.send_client_content(turns="How many paws are in my house?", turn_complete=True)
+        second = await turn(session)
+        assert session.resumptions == 1
+    assert "16 paws" in joined(second)
+    assert sum(1 for m in second if m.server_content and m.server_content.turn_complete) == 1
+
+
+async def test_a_parked_receive_resumes_and_the_session_goes_on(client: genai_async.Client, emu: Emulator) -> None:
+    emu.tokens_per_second = 400.0
+    config = types.LiveConnectConfig(session_resumption=types.SessionResumptionConfig())
+    async with client.live.connect(model=MODEL, config=config) as session:
+        await session.send_client_content(turns="I have 5 dogs", turn_complete=True)
+        await turn(session)
+        await turn_until_handle(session)
+        session._sock.abort()  # noticed by the receive below, which resumes with the handle
+        receiving = asyncio.ensure_future(turn(session))
+        await wait_for(lambda: session.resumptions == 1)
+        await session.send_client_content(turns="How many paws are in my house?", turn_complete=True)
+        answer = joined(await receiving)
+    assert "20 paws" in answer
