@@ -219,8 +219,8 @@ def close_error(code: int | None, reason: str, endpoint: str) -> GenAIError:
     """The error for a socket closed with ``code``/``reason`` while the session was in use."""
     if code is None or code == 1006:
         return ConnectionError(f"{endpoint}: the live connection dropped without a close frame")
-    if code == 1000:
-        return StreamError(f"{endpoint}: the server ended the live session (1000 {reason or 'normal closure'})")
+    if code in (1000, 1005):  # normal closure, or a close frame without a code
+        return StreamError(f"{endpoint}: the server ended the live session ({code} {reason or 'normal closure'})")
     lowered = reason.lower()
     http, status = next(
         ((c, s) for hint, c, s in _REASON_HINTS if hint in lowered), _CLOSE_DEFAULTS.get(code, (500, "UNKNOWN"))

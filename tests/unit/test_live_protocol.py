@@ -166,6 +166,7 @@ def test_bad_server_frame_is_stream_error(frame: bytes) -> None:
         (None, "", errors.ConnectionError, None),
         (1006, "", errors.ConnectionError, None),
         (1000, "", errors.StreamError, None),
+        (1005, "", errors.StreamError, None),
         (1001, "going away", errors.ServerError, 503),
         (1003, "", errors.ClientError, 400),
         (1007, "Request contains an invalid argument.", errors.ClientError, 400),
