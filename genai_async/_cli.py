@@ -1,7 +1,7 @@
 """The ``genai-async`` command line (also ``python -m genai_async``).
 
-Commands: ``demo`` (offline, on the embedded emulator), ``generate``, ``stream``, ``chat`` and
-``emulator``. The real API is used when a key is set (GEMINI_API_KEY or
+Commands: ``demo`` (offline, on the embedded emulator), ``generate``, ``stream``, ``chat``, ``live``
+(a Live API session, ``_cli_live.py``) and ``emulator``. The real API is used when a key is set (GEMINI_API_KEY or
 GOOGLE_API_KEY); ``--emulator`` starts the local one in-process and ``--base-url`` points anywhere.
 Errors are one line on stderr with a non-zero exit code (a traceback only with ``--debug``); the
 key is never printed.
@@ -73,7 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     emu.add_argument("--seed", type=int, default=0)
     emu.add_argument("--debug", action="store_true")
     from ._bench.cli import add_bench_parser
+    from ._cli_live import add_live_parser
 
+    add_live_parser(sub)
     add_bench_parser(sub)
     return parser
 
@@ -280,7 +282,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``genai-async``; returns the process exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    commands = {"generate": cmd_generate, "stream": cmd_stream, "chat": cmd_chat, "demo": cmd_demo}
+    from ._cli_live import cmd_live
+
+    commands = {"generate": cmd_generate, "stream": cmd_stream, "chat": cmd_chat, "demo": cmd_demo, "live": cmd_live}
     try:
         if args.command == "emulator":
             return cmd_emulator(args)

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from ._resources.caches import Caches
     from ._resources.chats import Chats
     from ._resources.files import Files
+    from ._resources.live import Live
 
 T = TypeVar("T")
 _UNSET: Any = object()
@@ -119,6 +120,13 @@ class Client:
         from ._resources.caches import Caches
 
         return Caches(self)
+
+    @functools.cached_property
+    def live(self) -> Live:
+        """Live API sessions over WebSocket: ``async with client.live.connect(model=...) as session``."""
+        from ._resources.live import Live
+
+        return Live(self)
 
     @property
     def aio(self) -> Client:

@@ -56,6 +56,9 @@ class ConfigurationError(GenAIError, ValueError):
 class APIError(GenAIError):
     """Raised when the service answers with an error envelope (HTTP status or in-band)."""
 
+    close_code: int | None = None
+    """The WebSocket close code when a Live session was closed with this error (None for REST)."""
+
     def __init__(
         self,
         code: int,

@@ -21,6 +21,8 @@ from aiohttp import web
 from . import _catalogue, _models
 from ._caches import Caches
 from ._files import Files
+from ._live import PATH as LIVE_PATH
+from ._live import LiveEndpoint
 from ._script import FAULT_KINDS, FILE_STATES, Fault, Script, ScriptedError, ScriptedResponse
 from ._send import Reply, Sender, error_reply, plan, scripted_error, scripted_response, unary
 from ._wire import DEFAULT_MESSAGES, ApiError, bad_key_error, camelize, decode_json, paginate
@@ -119,6 +121,9 @@ class Emulator:
         self._hanging: set[asyncio.Task[Any]] = set()
         self._base_url: str | None = None
         self.app = web.Application(client_max_size=128 * 1024 * 1024)
+        self.live = LiveEndpoint(self)
+        """The Live API WebSocket endpoint: its options and scripting (``emu.live.queue_go_away()``...)."""
+        self.app.router.add_get(LIVE_PATH, self.live.handle)
         self.app.router.add_route("*", "/{tail:.*}", self._handle)
         self.app.on_startup.append(self._on_startup)
         self.app.on_shutdown.append(self._on_shutdown)
@@ -140,6 +145,7 @@ class Emulator:
         self._script.clear()
         self._files.reset()
         self._caches.reset()
+        self.live.reset()
         self._ids.seed(self.seed)
 
     # -- scripting -----------------------------------------------------------------------------

@@ -223,6 +223,10 @@ class UsageMetadata(_Base):
     """E.g. ``"standard"``."""
     traffic_type: str | None = None
     """Vertex AI only."""
+    response_token_count: int | None = None
+    """Live API only: the answer's tokens (the Live counterpart of ``candidates_token_count``)."""
+    response_tokens_details: list[ModalityTokenCount] | None = None
+    """Live API only: ``response_token_count`` by modality."""
 
 
 GenerateContentResponseUsageMetadata = UsageMetadata

@@ -11,7 +11,7 @@ def test_all_is_sorted_and_complete() -> None:
     # "@py_builtins" & co. appear when pytest's assertion rewriting handles the package (it does for
     # packages that ship a pytest plugin, as ours does in some install modes)
     public = {n for n in dir(genai_async) if not n.startswith(("_", "@"))} | {"__version__"}
-    public -= {"emulator", "sse"}  # submodules imported by tests or users, reached by their own path
+    public -= {"emulator", "sse", "live"}  # submodules imported by tests or users, reached by their own path
     assert set(genai_async.__all__) == public
 
 
@@ -24,3 +24,11 @@ def test_exported_classes_show_public_module() -> None:
 
 def test_types_all_sorted() -> None:
     assert types.__all__ == sorted(types.__all__)
+
+
+def test_live_module_names_its_classes() -> None:
+    from genai_async import live
+
+    assert live.__all__ == sorted(live.__all__)
+    for name in live.__all__:
+        assert getattr(live, name).__module__ == "genai_async.live"
