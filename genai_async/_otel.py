@@ -295,7 +295,7 @@ class TracedModels(Models):
         make_request: Callable[[], Awaitable[GenerateContentRequest]],
         *,
         on_complete: Callable[[GenerateContentResponse], Any] | None = None,
-        on_close: Callable[[bool], Any] | None = None,
+        on_close: Callable[[bool, GenerateContentResponse | None], Any] | None = None,
     ) -> ResponseStream:
         inner = super()._stream(model, cfg, make_request, on_complete=on_complete, on_close=on_close)
         call = self._trace_call("generate_content", model, cfg)  # (a chat's turn: its contents are built on open)

@@ -132,6 +132,17 @@ FIELD_ALLOW = {
     "ToolType": {"MEDIA_PROCESSING"},  # Vertex
     "UsageMetadata": {"response_token_count", "response_tokens_details"},  # Live API names
     "VideoMetadata": {"content_layers"},  # Vertex
+    # Live API fields of the newest SDK with no Gemini API documentation (docs §12 lists none of them):
+    # avatars, explicit VAD signals, history/translation configs, interim transcripts, voice activity.
+    "LiveClientMessage": {"context_update"},
+    "LiveClientSetup": {"avatar_config", "explicit_vad_signal", "history_config", "labels"},
+    "LiveConnectConfig": {"avatar_config", "explicit_vad_signal", "history_config", "labels", "translation_config"},
+    "LiveServerContent": {"interaction_status", "interim_input_transcription"},
+    "LiveServerMessage": {"voice_activity", "voice_activity_detection_signal"},
+    "LiveServerSetupComplete": {"voice_consent_signature"},
+    "ProactivityConfig": {"proactive_video"},
+    "RealtimeInputConfig": {"interim_transcript_timestamp_enabled"},
+    "Transcription": {"end_offset", "language_code", "speaker_label", "start_offset", "words"},
     "VoiceConfig": {"replicated_voice_config", "voice"},  # preview voice cloning
 }
 
