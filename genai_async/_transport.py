@@ -42,6 +42,7 @@ from asyncio import current_task, get_running_loop
 from collections.abc import AsyncIterable, Callable, Mapping
 from time import monotonic
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from ._options import Settings, logger, redact_url
 from ._version import __version__
@@ -392,7 +393,9 @@ class Transport:
             self._waits[task] = wait
         try:
             try:
-                resp = await session.request(method, url, data=body, headers=hdrs, timeout=timeout, params=params)
+                resp = await session.request(
+                    method, url, data=body, headers=hdrs, timeout=timeout, params=params, allow_redirects=False
+                )
             except Exception as exc:
                 raise (self.closed_error(endpoint) or translate(exc, endpoint, settings, reading=False)) from exc
             closed = self.closed_error(endpoint)  # aclose() ran while the headers were on their way
@@ -409,6 +412,8 @@ class Transport:
                 raw = await _read_capped(resp, endpoint, settings)
             finally:
                 resp.close()
+            if resp.status < 400:
+                raise redirect_error(resp.status, resp.headers, endpoint=endpoint, settings=settings)
             raise api_error(resp.status, raw, reason=resp.reason, endpoint=endpoint, headers=resp.headers)
         finally:
             if wait is not None:
@@ -441,6 +446,25 @@ async def _read_capped(resp: aiohttp.ClientResponse, endpoint: str, settings: Se
     except Exception as exc:
         raise translate(exc, endpoint, settings, reading=True) from exc
     return bytes(buf)
+
+
+def redirect_error(status: int, headers: Any, *, endpoint: str, settings: Settings) -> APIError:
+    """The error for a 3xx answer: never followed (the Gemini API does not redirect API calls, and a
+    redirect would carry the API key to another host, or over plain http); names the status and the
+    host the server pointed to, not the whole Location (its query may hold a secret)."""
+    location = headers.get("Location") or ""
+    try:
+        host = urlsplit(location).hostname
+    except ValueError:
+        host = None
+    target = f"to host {host!r}" if host else ("with no Location" if not location else "to a relative Location")
+    message = (
+        f"the server at {redact_url(settings.base_url)} answered HTTP {status}, a redirect {target}; "
+        "genai_async never follows redirects (the Gemini API does not redirect API calls, and following one "
+        "would send the API key elsewhere): check base_url or the proxy in between"
+    )
+    kept = {k: v for k, v in headers.items() if k.lower() != "location"}
+    return APIError(status, None, message, endpoint=endpoint, headers=kept)
 
 
 def api_error(
