@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import random
+import traceback
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -231,6 +232,8 @@ class Client:
             return decode(raw or b"{}", type_)
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
             what = type_.__name__
+            del raw  # a traceback formatted with locals must not show the body (a proxy may echo the key)
+            traceback.clear_frames(exc.__traceback__)
             raise StreamError(f"{path}: HTTP {resp.status} but the body is not a valid {what} ({exc})") from exc
 
     @property

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ._retry import RetryPolicy, policy_from
+from ._secrets import Secret
 from .errors import ConfigurationError
 
 logger = logging.getLogger("genai_async")
@@ -100,12 +101,24 @@ def check_base_url(base_url: str, *, allow_insecure_http: bool) -> str:
             "base_url must not carry a query, fragment or credentials "
             f"(got {redact_url(base_url)!r}); pass the key as api_key="
         )
-    if parts.scheme == "http" and not _LOOPBACK.match(parts.hostname) and not allow_insecure_http:
-        raise ConfigurationError(
-            f"refusing to send the API key over plain http to {parts.hostname!r}; use https, "
-            "or pass allow_insecure_http=True if this host is trusted"
-        )
+    if parts.scheme == "http" and not _LOOPBACK.match(parts.hostname):
+        if not allow_insecure_http:
+            raise ConfigurationError(
+                f"refusing to send the API key over plain http to {parts.hostname!r}; use https, "
+                "or pass allow_insecure_http=True if this host is trusted"
+            )
+        if parts.hostname not in _warned_insecure:
+            _warned_insecure.add(parts.hostname)
+            logger.warning(
+                "allow_insecure_http=True: the API key is sent in clear text over plain http to %r; anyone on "
+                "the network path can read it (use https unless this network is trusted)",
+                parts.hostname,
+            )
     return base_url.rstrip("/")
+
+
+_warned_insecure: set[str] = set()
+"""Hosts already warned about (once per process each): a client built per request warns once."""
 
 
 def redact_url(url: str) -> str:
@@ -151,7 +164,7 @@ def resolve(
     chosen = retry_options if retry is unset else retry
     policy = policy_from(None if chosen is unset else chosen)
     return Settings(
-        api_key=key,
+        api_key=Secret(key),
         base_url=base,
         api_version=str(version).strip("/"),
         timeout=read,

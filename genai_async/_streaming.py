@@ -30,6 +30,7 @@ Decisions:
 from __future__ import annotations
 
 import asyncio
+import traceback
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -39,6 +40,7 @@ from ._accumulate import Accumulator
 from ._codec import decode_json, decoder
 from ._options import logger
 from ._retry import retry_message
+from ._secrets import scrub
 from .errors import APIError, ConnectionError, GenAIError, StreamError
 from .sse import SSEDecoder, SSEError
 from .types import GenerateContentResponse
@@ -211,6 +213,10 @@ class ResponseStream:
                 else:
                     self._at_eof()
             except GenAIError as exc:
+                if self._resp is not None:  # (errors of opening were scrubbed by the transport)
+                    scrub(exc, self._resp.settings.api_key)  # a server can echo the key in what it sends
+                    traceback.clear_frames(exc.__traceback__)  # nor may the locals of a formatted traceback
+                    data, one = b"", None  # (this frame's own locals)
                 delay = self._retry_delay(exc)
                 if delay is None:
                     raise self._fail(exc)  # noqa: B904 - the same error, its cause kept

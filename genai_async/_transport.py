@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ._options import Settings, logger, redact_url
+from ._secrets import scrub
 from ._version import __version__
 from .errors import APIError, ConnectionError, GenAIError, StreamError, TimeoutError
 
@@ -414,7 +415,9 @@ class Transport:
                 resp.close()
             if resp.status < 400:
                 raise redirect_error(resp.status, resp.headers, endpoint=endpoint, settings=settings)
-            raise api_error(resp.status, raw, reason=resp.reason, endpoint=endpoint, headers=resp.headers)
+            error = api_error(resp.status, raw, reason=resp.reason, endpoint=endpoint, headers=resp.headers)
+            del raw, resp  # a traceback formatted with locals must not show the body (a proxy may echo the key)
+            raise scrub(error, settings.api_key)
         finally:
             if wait is not None:
                 self._waits.pop(task, None)  # (gone already if the watchdog expired it)
@@ -485,10 +488,17 @@ def api_error(
 def translate(exc: Exception, endpoint: str, settings: Settings, *, reading: bool) -> Exception:
     """The genai_async error for an aiohttp/OS/timeout failure, naming the endpoint and the limit.
 
-    The one place lower-library errors are mapped; callers ``raise translate(...) from exc``.
+    The one place lower-library errors are mapped; callers ``raise translate(...) from exc``. The API
+    key is scrubbed from ``exc`` (aiohttp's request records hold the request headers) and from the result.
     """
+    scrub(exc, settings.api_key)
     if isinstance(exc, GenAIError):
         return exc
+    result = _translate(exc, endpoint, settings, reading=reading)
+    return result if result is exc else scrub(result, settings.api_key)  # type: ignore[return-value]
+
+
+def _translate(exc: Exception, endpoint: str, settings: Settings, *, reading: bool) -> Exception:
     aiohttp = _aiohttp()
     where = f"{endpoint} at {redact_url(settings.base_url)}"
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
