@@ -211,6 +211,11 @@ class _HeaderWait:
         self.target.set_exception(_aiohttp().ServerTimeoutError(f"no response for {self.timeout}s"))
 
 
+def _arrived(target: Any) -> bool:
+    """Whether bytes, the end or an error are waiting in an aiohttp reader (body or protocol)."""
+    return bool(target._buffer) or target.is_eof() or target.exception() is not None
+
+
 _WATCHED_BODY = 1024 * 1024
 """Request bodies up to this size are watched by the transport from the moment they are written;
 bigger or streamed ones (file uploads) keep aiohttp's ``sock_read``, which starts once the body is out."""
@@ -324,31 +329,56 @@ class Transport:
         self._sweep = asyncio.get_running_loop().call_later(deadline - monotonic(), self._check_silence)
 
     def _check_silence(self) -> None:
-        """The watchdog: fail every wait that reached its limit, then sleep until the next one could.
+        """The watchdog: find every wait that reached its limit, then sleep until the next one could.
 
         A response with no read pending is due ``timeout`` from now at the earliest (a read that
-        starts later is due later still), so waking then never misses a deadline.
+        starts later is due later still), so waking then never misses a deadline. Silence counts
+        from the last bytes received: an overdue wait is failed one loop turn later
+        (:meth:`_expire`), and only if nothing arrived meanwhile. A busy loop runs this timer late,
+        in the same turn as the data, the EOF or the reset that came during the lag, before the
+        reading task has seen them (and the transport reports a reset one turn after the read):
+        what is already there wins over the timer.
         """
         self._sweep = None
         now = monotonic()
         due = math.inf
-        for task, wait in list(self._waits.items()):
+        overdue: list[tuple[Any, Any, float]] = []
+        for task, wait in self._waits.items():
             deadline = wait.start + wait.timeout  # infinite while the request is not out yet
             if deadline <= now:
-                del self._waits[task]
-                wait.expire()
+                overdue.append((task, wait, wait.start))
             elif deadline < due:
                 due = deadline
-        for resp in list(self._live):
+        for resp in self._live:
             timeout = resp.settings.timeout
             if timeout:
                 since = resp._waiting
                 if since and since + timeout <= now:
-                    resp._expire(now - since)
+                    overdue.append((None, resp, since))
                 else:
                     due = min(due, (since or now) + timeout)
+        if overdue:
+            get_running_loop().call_soon(self._expire, overdue)
         if due < math.inf:
             self._watch(due)
+
+    def _expire(self, overdue: list[tuple[Any, Any, float]]) -> None:
+        """Fail the overdue waits still waiting, with nothing received since; watch the others again."""
+        now = monotonic()
+        for task, item, since in overdue:
+            if task is not None:  # a header wait
+                if self._waits.get(task) is not item or item.start != since:
+                    continue  # the headers came and the request moved on
+                if _arrived(item.target):
+                    self._watch(now + item.timeout)
+                else:
+                    del self._waits[task]
+                    item.expire()
+            elif item in self._live and item._waiting == since:
+                if _arrived(item._resp.content):
+                    self._watch(now + item.settings.timeout)
+                else:
+                    item._expire(now - since)
 
     async def aclose(self) -> None:
         """Close the pool, ending any response still being read; idempotent."""
