@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import msgspec
 
 from ._accumulate import Accumulator
-from ._codec import decode_json, decoder
+from ._codec import TooDeep, decode_json, decoder, too_deep
 from ._options import logger
 from ._retry import retry_message
 from ._secrets import scrub
@@ -232,8 +232,10 @@ class ResponseStream:
         """One event's data -> the chunk handed to the caller (decoded once, folded into the answer)."""
         try:
             chunk = _decode_chunk(text)  # straight from the event text, no dict
-        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        except (msgspec.DecodeError, msgspec.ValidationError, RecursionError) as exc:
             self._raise_if_error(text)
+            if isinstance(exc, RecursionError):  # msgspec's error for JSON nested too deeply
+                raise self._invalid(text, too_deep()) from None
             raise self._invalid(text, exc) from exc
         if chunk.candidates is None and chunk.usage_metadata is None and chunk.prompt_feedback is None:
             self._raise_if_error(text)  # an in-band {"error": ...} decodes to an empty chunk
@@ -290,6 +292,8 @@ class ResponseStream:
         if pending is not None:  # an event without its blank line: whole JSON is a chunk, anything else was cut
             try:
                 decode_json(pending.data)
+            except TooDeep:
+                pass  # whole, but too deep to decode: reported as an invalid event by _deliver
             except ValueError:
                 raise StreamError(
                     f"{self._endpoint}: the stream ended inside an event (cut JSON after "
