@@ -367,13 +367,14 @@ class Transport:
         now = monotonic()
         for task, item, since in overdue:
             if task is not None:  # a header wait
-                if self._waits.get(task) is not item or item.start != since:
+                wait = self._waits.get(task)
+                if wait is not item or wait.start != since:
                     continue  # the headers came and the request moved on
-                if _arrived(item.target):
-                    self._watch(now + item.timeout)
+                if _arrived(wait.target):
+                    self._watch(now + wait.timeout)
                 else:
                     del self._waits[task]
-                    item.expire()
+                    wait.expire()
             elif item in self._live and item._waiting == since:
                 if _arrived(item._resp.content):
                     self._watch(now + item.settings.timeout)
