@@ -67,6 +67,7 @@ class FakeResponse:
     """What ResponseStream needs of a transport Response: reads, then release() or close()."""
 
     settings = SimpleNamespace(api_key="fuzz-key")  # the stream scrubs the key from errors
+    usage_ticket = None  # no tokens_per_minute limit
 
     def __init__(self, pieces: list[bytes]) -> None:
         self._pieces = pieces

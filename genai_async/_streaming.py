@@ -46,6 +46,7 @@ from .sse import SSEDecoder, SSEError
 from .types import GenerateContentResponse
 
 if TYPE_CHECKING:
+    from ._limits import Ticket
     from ._transport import Response
 
 
@@ -91,7 +92,7 @@ class ResponseStream:
 
     __slots__ = (
         "_acc", "_attempt", "_call", "_closed", "_decoder", "_done", "_endpoint", "_eof", "_events", "_final",
-        "_hop_start", "_hops", "_on_close", "_resp", "__weakref__",
+        "_hop_start", "_hops", "_on_close", "_resp", "_settled", "__weakref__",
     )
 
     def __init__(self, call: StreamCall, *, endpoint: str, on_close: Callable[[bool], Any] | None = None) -> None:
@@ -112,6 +113,7 @@ class ResponseStream:
         self._hops = 0
         self._hop_start = 0  # chunks decoded before the current continuation hop began
         self._on_close = on_close
+        self._settled = 0  # usage already settled against tokens_per_minute by earlier hops
 
     # ------------------------------------------------------------------ opening and closing
 
@@ -316,6 +318,9 @@ class ResponseStream:
                 f"{unfinished} never got a finishReason; the answer is truncated (partial kept on .partial)"
             )
         token = self._acc.continuation()
+        ticket = self._resp.usage_ticket if self._resp is not None else None
+        if ticket is not None:  # tokens_per_minute: this request's estimate becomes its true usage
+            self._settle(ticket)
         if token is not None and self._call.continue_with(token):
             self._next_hop()
             return False
@@ -325,6 +330,14 @@ class ResponseStream:
         self._final = final
         self._close_connection()
         return True
+
+    def _settle(self, ticket: Ticket) -> None:
+        """Settle the current request's token estimate with its usage (hops count their own part)."""
+        usage = self._acc.result().usage_metadata
+        total = getattr(usage, "total_token_count", None)
+        if isinstance(total, int):
+            ticket.settle(max(0, total - self._settled))
+            self._settled = total
 
     def _next_hop(self) -> None:
         if self._hops >= MAX_HOPS:

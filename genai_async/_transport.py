@@ -52,6 +52,8 @@ from .errors import APIError, ConnectionError, GenAIError, StreamError, TimeoutE
 if TYPE_CHECKING:
     import aiohttp
 
+    from ._limits import Ticket
+
 ERROR_BODY_LIMIT = 1024 * 1024
 """Bytes of an error body we read at most (a hostile or broken server cannot exhaust memory)."""
 
@@ -113,7 +115,7 @@ class Response:
     are idempotent and also hand back the client-side concurrency slot the request held.
     """
 
-    __slots__ = ("_resp", "status", "headers", "endpoint", "settings", "_owner", "_on_done", "_waiting")
+    __slots__ = ("_resp", "status", "headers", "endpoint", "settings", "_owner", "_on_done", "_waiting", "usage_ticket")
 
     def __init__(self, resp: aiohttp.ClientResponse, endpoint: str, settings: Settings, owner: Transport) -> None:
         self._resp = resp
@@ -124,6 +126,7 @@ class Response:
         self._owner = owner
         self._on_done: Callable[[], None] | None = None
         self._waiting = 0.0  # monotonic() when the pending read began waiting; 0.0: no read pending
+        self.usage_ticket: Ticket | None = None  # tokens_per_minute: settled with the answer's true usage
         owner._live.add(self)  # (send() saw to it that the watchdog runs by now + timeout)
 
     async def read_chunk(self) -> bytes:
