@@ -62,6 +62,8 @@ def _first_decode(data: str) -> GenerateContentResponse:
 
 _decode_chunk: Callable[[str], GenerateContentResponse] = _first_decode
 _EXCERPT = 120
+MAX_EXTRA = 1024 * 1024
+"""Bytes of lines outside SSE framing a stream may carry before it fails (an error envelope is a few KiB)."""
 MAX_HOPS = 64
 """Continuation hops followed at most for one answer (a server looping on CONTINUATION is an error)."""
 
@@ -102,7 +104,7 @@ class ResponseStream:
         self._call = call
         self._endpoint = endpoint
         self._resp: Response | None = None
-        self._decoder = SSEDecoder()
+        self._decoder = SSEDecoder(max_extra_size=MAX_EXTRA)
         self._events: list[str] = []  # data of the events of the last read not yet delivered, last first
         self._acc = Accumulator()
         self._eof = False
@@ -269,7 +271,7 @@ class ResponseStream:
         resp, self._resp = self._resp, None
         if resp is not None:
             resp.close()
-        self._decoder = SSEDecoder()
+        self._decoder = SSEDecoder(max_extra_size=MAX_EXTRA)
         self._events = []
         self._eof = False
         logger.info(retry_message("POST", self._endpoint, delay, self._attempt, exc))
@@ -305,7 +307,13 @@ class ResponseStream:
 
     def _end(self) -> bool:
         """At the end of the body: raise, go on with a continuation hop (False), or finish (True)."""
-        extra = "\n".join(self._decoder.extra_lines).strip() if self._decoder.extra_lines else ""
+        decoder = self._decoder
+        extra = "\n".join(decoder.extra_lines).strip() if decoder.extra_lines else ""
+        if decoder.extra_dropped:  # more than the kept excerpt: never an error envelope
+            raise StreamError(
+                f"{self._endpoint}: the stream carried {decoder.extra_size} bytes outside SSE framing; "
+                f"they start {extra[:_EXCERPT]!r}"
+            )
         if extra:
             self._raise_if_error(extra)
             raise StreamError(f"{self._endpoint}: the stream carried data outside SSE framing: {extra[:_EXCERPT]!r}")
@@ -349,7 +357,7 @@ class ResponseStream:
         self._hop_start = self._acc.count
         self._attempt = 1  # a hop is a request of its own, with its own attempts (as unary hops are)
         self._acc.next_hop()
-        self._decoder = SSEDecoder()
+        self._decoder = SSEDecoder(max_extra_size=MAX_EXTRA)
         self._eof = False
 
     def _fail(self, exc: GenAIError) -> GenAIError:
