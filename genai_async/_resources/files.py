@@ -27,7 +27,7 @@ import msgspec
 from .. import errors
 from .._coerce import http_options_only
 from .._contents import guess_mime
-from .._options import with_overrides
+from .._options import check_header_value, with_overrides
 from .._pager import Pager, paged
 from .._structs import to_struct
 from ..types import File, FileSource, FileState, ListFilesConfig, ListFilesResponse, UploadFileConfig
@@ -75,7 +75,7 @@ def file_path(value: object, what: str = "name") -> str:
 
 def _mime_of(file: object, cfg: UploadFileConfig) -> str:
     if cfg.mime_type:
-        return cfg.mime_type
+        return check_header_value(cfg.mime_type, "config.mime_type")  # sent as a header of the upload
     name = file if isinstance(file, (str, os.PathLike)) else getattr(file, "name", None)
     mime = guess_mime(name) if isinstance(name, (str, os.PathLike)) else None
     if mime is None:
