@@ -367,6 +367,8 @@ class Transport:
 
     def _expire(self, overdue: list[tuple[Any, Any, float]]) -> None:
         """Fail the overdue waits still waiting, with nothing received since; watch the others again."""
+        if self._closed:
+            return  # aclose() ended every wait already
         now = monotonic()
         for task, item, since in overdue:
             if task is not None:  # a header wait

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+import traceback
 from collections.abc import AsyncIterable, Awaitable
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 from urllib.parse import urlsplit
@@ -29,6 +30,7 @@ from .._coerce import http_options_only
 from .._contents import guess_mime
 from .._options import check_header_value, with_overrides
 from .._pager import Pager, paged
+from .._secrets import scrub
 from .._structs import to_struct
 from ..types import File, FileSource, FileState, ListFilesConfig, ListFilesResponse, UploadFileConfig
 
@@ -120,6 +122,10 @@ class Files:
         source = await open_source(file, label)
         try:
             return await _upload.upload(self._client, settings, source, mime_type=mime, meta=meta, label=label)
+        except errors.GenAIError as exc:  # its messages quote upload headers: a server may echo the key
+            scrub(exc, settings.api_key)
+            traceback.clear_frames(exc.__traceback__)  # (and the locals of the frames it came through)
+            raise
         finally:
             await source.aclose()
 

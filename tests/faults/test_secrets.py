@@ -76,6 +76,7 @@ CASES = {
     "HTML error echoing the key": _http("502 Bad Gateway", f"<p>bad key {KEY}</p>".encode(), content_type="text/html"),
     "unary body that is not a response": _http("200 OK", json.dumps({"candidates": KEY}).encode()),
 }
+UPLOAD_ECHO = _http("200 OK", b"", headers=f"X-Goog-Upload-URL: /upload/s\r\nX-Goog-Upload-Status: {KEY}\r\n")
 STREAM_CASES = {
     "in-band error echoing the key": _http("200 OK", sse({"error": json.loads(ECHO)["error"]}), content_type="text/event-stream"),
     "invalid event echoing the key": _http("200 OK", f"data: {{{KEY}\r\n\r\n".encode(), content_type="text/event-stream"),
@@ -124,6 +125,14 @@ async def test_no_error_of_a_stream_reaches_the_key(case: str) -> None:
         with pytest.raises(errors.GenAIError) as info:
             async for _ in await client.models.generate_content_stream(model=MODEL, contents="hi"):
                 pass
+    assert_key_unreachable(info.value)
+
+
+async def test_an_upload_reply_echoing_the_key_does_not_leak_it() -> None:
+    async with _client(UPLOAD_ECHO) as client:  # (a module constant: this frame's locals are formatted too)
+        with pytest.raises(errors.StreamError) as info:
+            await client.files.upload(file=b"hello", config={"mime_type": "text/plain"})
+    assert "'***'" in str(info.value)
     assert_key_unreachable(info.value)
 
 
