@@ -41,10 +41,10 @@ def scrub_value(value: Any, secret: str) -> Any:
         return scrub_text(value, secret)
     if isinstance(value, Mapping):
         return {scrub_value(k, secret): scrub_value(v, secret) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(scrub_value(v, secret) for v in value) if isinstance(value, list) else tuple(
-            scrub_value(v, secret) for v in value
-        )
+    if isinstance(value, list):
+        return [scrub_value(v, secret) for v in value]
+    if isinstance(value, tuple):
+        return tuple(scrub_value(v, secret) for v in value)
     return value
 
 
