@@ -30,6 +30,7 @@ import os
 import random
 import traceback
 from collections.abc import Coroutine
+from types import SimpleNamespace
 from typing import Any
 
 from _driver import instrumented, main
@@ -64,6 +65,9 @@ TOKENS = [
 
 class FakeResponse:
     """What ResponseStream needs of a transport Response: reads, then release() or close()."""
+
+    settings = SimpleNamespace(api_key="fuzz-key")  # the stream scrubs the key from errors
+    usage_ticket = None  # no tokens_per_minute limit
 
     def __init__(self, pieces: list[bytes]) -> None:
         self._pieces = pieces

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import functools
 import random
+import traceback
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
 
 from ._codec import decode, decoder, encode
-from ._limits import Limiter
+from ._limits import Limiter, settle_usage
 from ._options import DEFAULT_MAX_CONNECTIONS, Settings, logger, resolve, with_overrides
 from ._otel import OPTIONS as _OTEL
 from ._resources.models import Models
@@ -53,7 +54,8 @@ class Client:
     Retries (``retry=``) are on by default; see the README's table. ``False`` turns them off, a dict
     or ``types.HttpRetryOptions`` tunes them. Optional client-side limits: ``max_connections`` (pool
     size), ``max_in_flight`` (requests and open streams at once), ``requests_per_minute`` and
-    ``tokens_per_minute`` (token buckets; tokens estimated as request bytes / 4).
+    ``tokens_per_minute`` (sliding 60 s windows; tokens estimated as request bytes / 4, then
+    replaced by the answer's ``usageMetadata.totalTokenCount``; see :meth:`report_usage`).
 
     ``instrument=True`` traces this client's model calls as OpenTelemetry spans (the ``otel``
     extra); the default follows :func:`genai_async.instrument`.
@@ -214,7 +216,7 @@ class Client:
     ) -> Response:
         """One attempt that first waits for the client-side limits; the slot goes back with the response."""
         limiter = self._limiter
-        await limiter.acquire(len(body) if isinstance(body, (bytes, bytearray)) else 0)
+        ticket = await limiter.acquire(len(body) if isinstance(body, (bytes, bytearray)) else 0)
         try:
             resp = await self._transport.send(
                 method, path, settings=settings, endpoint=endpoint, body=body, headers=headers, stream=stream,
@@ -224,6 +226,7 @@ class Client:
             limiter.release()
             raise
         resp._on_done = limiter.release
+        resp.usage_ticket = ticket
         return resp
 
     async def _call(
@@ -245,10 +248,26 @@ class Client:
             resp = await self._send_again(exc, method, path, settings=settings, endpoint=path, body=data, params=params)
         raw = await resp.read()
         try:
-            return decode(raw or b"{}", type_)
+            result = decode(raw or b"{}", type_)
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
             what = type_.__name__
+            del raw  # a traceback formatted with locals must not show the body (a proxy may echo the key)
+            traceback.clear_frames(exc.__traceback__)
             raise StreamError(f"{path}: HTTP {resp.status} but the body is not a valid {what} ({exc})") from exc
+        if resp.usage_ticket is not None:
+            settle_usage(resp.usage_ticket, getattr(result, "usage_metadata", None))
+        return result
+
+    def report_usage(self, tokens: int | Any) -> None:
+        """Count tokens against ``tokens_per_minute`` that this client did not see: an int, or a
+        response / ``usage_metadata`` whose ``total_token_count`` is used (for instance the usage of
+        another client or process sharing the key's quota). ``generate_content`` and streams settle
+        their own estimate with the answer's true usage already; no-op without ``tokens_per_minute``."""
+        usage = getattr(tokens, "usage_metadata", tokens)
+        count = usage if isinstance(usage, int) else getattr(usage, "total_token_count", None)
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            raise ConfigurationError(f"report_usage() takes a token count or a response with usage, got {tokens!r}")
+        self._limiter.report(count)
 
     @property
     def open_connections(self) -> int:

@@ -185,7 +185,7 @@ def parse_output(text: str | None, config: GenerateContentConfig | None) -> Any:
         return None
     try:
         data = msgspec.json.decode(text)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):  # (RecursionError: JSON nested too deeply)
         return None
     if schema is None or isinstance(schema, (Mapping, msgspec.Struct)):
         return data

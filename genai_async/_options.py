@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ._retry import RetryPolicy, policy_from
+from ._secrets import Secret
 from .errors import ConfigurationError
 
 logger = logging.getLogger("genai_async")
@@ -100,12 +101,63 @@ def check_base_url(base_url: str, *, allow_insecure_http: bool) -> str:
             "base_url must not carry a query, fragment or credentials "
             f"(got {redact_url(base_url)!r}); pass the key as api_key="
         )
-    if parts.scheme == "http" and not _LOOPBACK.match(parts.hostname) and not allow_insecure_http:
-        raise ConfigurationError(
-            f"refusing to send the API key over plain http to {parts.hostname!r}; use https, "
-            "or pass allow_insecure_http=True if this host is trusted"
-        )
+    if parts.scheme == "http" and not _LOOPBACK.match(parts.hostname):
+        if not allow_insecure_http:
+            raise ConfigurationError(
+                f"refusing to send the API key over plain http to {parts.hostname!r}; use https, "
+                "or pass allow_insecure_http=True if this host is trusted"
+            )
+        if parts.hostname not in _warned_insecure:
+            _warned_insecure.add(parts.hostname)
+            logger.warning(
+                "allow_insecure_http=True: the API key is sent in clear text over plain http to %r; anyone on "
+                "the network path can read it (use https unless this network is trusted)",
+                parts.hostname,
+            )
     return base_url.rstrip("/")
+
+
+_warned_insecure: set[str] = set()
+"""Hosts already warned about (once per process each): a client built per request warns once."""
+
+
+_API_VERSION = re.compile(r"v[0-9]+[a-z0-9]*")
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an RFC 9110 token
+
+
+def check_api_version(value: Any) -> str:
+    """A plain version path segment (``v1``, ``v1beta``, ``v1alpha``, ...): anything else (a query,
+    a fragment, ``..``) would reroute the request."""
+    version = value.strip("/") if isinstance(value, str) else None
+    if version is None or not _API_VERSION.fullmatch(version):
+        raise ConfigurationError(
+            f"http_options.api_version must be a plain version such as 'v1beta', 'v1' or 'v1alpha', got {value!r}"
+        )
+    return version
+
+
+def check_header_value(value: Any, what: str) -> str:
+    """A header value as sent: a string without CR, LF or NUL (which would split or end the header).
+    The value itself is not repeated in the message (it may be a credential)."""
+    if not isinstance(value, str):
+        raise ConfigurationError(f"{what} must be a string, got {type(value).__name__}")
+    for bad, name in (("\r", "a carriage return (CR)"), ("\n", "a line feed (LF)"), ("\0", "a NUL character")):
+        if bad in value:
+            raise ConfigurationError(
+                f"{what} contains {name} at position {value.index(bad)}; a header value cannot hold it (remove it)"
+            )
+    return value
+
+
+def check_headers(headers: Any, what: str) -> dict[str, str]:
+    """``http_options.headers`` checked before any request: token names, values as :func:`check_header_value`."""
+    if not isinstance(headers, Mapping):
+        raise ConfigurationError(f"{what} must be a mapping of header names to strings, got {type(headers).__name__}")
+    for name, value in headers.items():
+        if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name):
+            raise ConfigurationError(f"{what}: {name!r} is not a valid HTTP header name")
+        check_header_value(value, f"{what}[{name!r}]")
+    return dict(headers)
 
 
 def redact_url(url: str) -> str:
@@ -138,7 +190,7 @@ def resolve(
         raise ConfigurationError("the API key must be a string without spaces or newlines")
     base = base_url or _get(http_options, "base_url") or os.environ.get("GENAI_ASYNC_BASE_URL")
     base = check_base_url(base or DEFAULT_BASE_URL, allow_insecure_http=allow_insecure_http)
-    version = _get(http_options, "api_version") or DEFAULT_API_VERSION
+    version = check_api_version(_get(http_options, "api_version") or DEFAULT_API_VERSION)
     ms = _seconds_from_ms(_get(http_options, "timeout"), "http_options.timeout")
     read = DEFAULT_TIMEOUT if timeout is unset else _positive(timeout, "timeout")
     if ms is not None and timeout is unset:
@@ -146,14 +198,14 @@ def resolve(
     conn = DEFAULT_CONNECT_TIMEOUT if connect_timeout is unset else _positive(connect_timeout, "connect_timeout")
     if not isinstance(max_connections, int) or max_connections < 1:
         raise ConfigurationError(f"max_connections must be a positive int, got {max_connections!r}")
-    headers = dict(_get(http_options, "headers") or {})
+    headers = check_headers(_get(http_options, "headers") or {}, "http_options.headers")
     retry_options = _get(http_options, "retry_options")
     chosen = retry_options if retry is unset else retry
     policy = policy_from(None if chosen is unset else chosen)
     return Settings(
-        api_key=key,
+        api_key=Secret(key),
         base_url=base,
-        api_version=str(version).strip("/"),
+        api_version=version,
         timeout=read,
         connect_timeout=conn,
         total_timeout=_positive(total_timeout, "total_timeout"),
@@ -175,7 +227,7 @@ def with_overrides(settings: Settings, http_options: Any) -> Settings:
         changes["timeout"] = ms
     version = _get(http_options, "api_version")
     if version:
-        changes["api_version"] = str(version).strip("/")
+        changes["api_version"] = check_api_version(version)
     base = _get(http_options, "base_url")
     if base:
         changes["base_url"] = check_base_url(base, allow_insecure_http=settings.allow_insecure_http)
@@ -184,5 +236,5 @@ def with_overrides(settings: Settings, http_options: Any) -> Settings:
         changes["retry"] = policy_from(retry_options)
     extra = _get(http_options, "headers")
     if extra:
-        changes["headers"] = {**settings.headers, **extra}
+        changes["headers"] = {**settings.headers, **check_headers(extra, "http_options.headers")}
     return dataclasses.replace(settings, **changes) if changes else settings

@@ -30,20 +30,23 @@ Decisions:
 from __future__ import annotations
 
 import asyncio
+import traceback
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any, Protocol
 
 import msgspec
 
 from ._accumulate import Accumulator
-from ._codec import decode_json, decoder
+from ._codec import TooDeep, decode_json, decoder, too_deep
 from ._options import logger
 from ._retry import retry_message
+from ._secrets import scrub
 from .errors import APIError, ConnectionError, GenAIError, StreamError
 from .sse import SSEDecoder, SSEError
 from .types import GenerateContentResponse
 
 if TYPE_CHECKING:
+    from ._limits import Ticket
     from ._transport import Response
 
 
@@ -59,6 +62,8 @@ def _first_decode(data: str) -> GenerateContentResponse:
 
 _decode_chunk: Callable[[str], GenerateContentResponse] = _first_decode
 _EXCERPT = 120
+MAX_EXTRA = 1024 * 1024
+"""Bytes of lines outside SSE framing a stream may carry before it fails (an error envelope is a few KiB)."""
 MAX_HOPS = 64
 """Continuation hops followed at most for one answer (a server looping on CONTINUATION is an error)."""
 
@@ -89,7 +94,7 @@ class ResponseStream:
 
     __slots__ = (
         "_acc", "_attempt", "_call", "_closed", "_decoder", "_done", "_endpoint", "_eof", "_events", "_failed",
-        "_final", "_hop_start", "_hops", "_on_close", "_resp", "__weakref__",
+        "_final", "_hop_start", "_hops", "_on_close", "_resp", "_settled", "__weakref__",
     )
 
     def __init__(
@@ -107,7 +112,7 @@ class ResponseStream:
         self._call = call
         self._endpoint = endpoint
         self._resp: Response | None = None
-        self._decoder = SSEDecoder()
+        self._decoder = SSEDecoder(max_extra_size=MAX_EXTRA)
         self._events: list[str] = []  # data of the events of the last read not yet delivered, last first
         self._acc = Accumulator()
         self._eof = False
@@ -119,6 +124,7 @@ class ResponseStream:
         self._hops = 0
         self._hop_start = 0  # chunks decoded before the current continuation hop began
         self._on_close = on_close
+        self._settled = 0  # usage already settled against tokens_per_minute by earlier hops
 
     # ------------------------------------------------------------------ opening and closing
 
@@ -225,6 +231,10 @@ class ResponseStream:
                 else:
                     self._at_eof()
             except GenAIError as exc:
+                if self._resp is not None:  # (errors of opening were scrubbed by the transport)
+                    scrub(exc, self._resp.settings.api_key)  # a server can echo the key in what it sends
+                    traceback.clear_frames(exc.__traceback__)  # nor may the locals of a formatted traceback
+                    data, one = b"", None  # (this frame's own locals)
                 delay = self._retry_delay(exc)
                 if delay is None:
                     raise self._fail(exc)  # noqa: B904 - the same error, its cause kept
@@ -241,8 +251,10 @@ class ResponseStream:
         """One event's data -> the chunk handed to the caller (decoded once, folded into the answer)."""
         try:
             chunk = _decode_chunk(text)  # straight from the event text, no dict
-        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        except (msgspec.DecodeError, msgspec.ValidationError, RecursionError) as exc:
             self._raise_if_error(text)
+            if isinstance(exc, RecursionError):  # msgspec's error for JSON nested too deeply
+                raise self._invalid(text, too_deep()) from None
             raise self._invalid(text, exc) from exc
         if chunk.candidates is None and chunk.usage_metadata is None and chunk.prompt_feedback is None:
             self._raise_if_error(text)  # an in-band {"error": ...} decodes to an empty chunk
@@ -274,7 +286,7 @@ class ResponseStream:
         resp, self._resp = self._resp, None
         if resp is not None:
             resp.close()
-        self._decoder = SSEDecoder()
+        self._decoder = SSEDecoder(max_extra_size=MAX_EXTRA)
         self._events = []
         self._eof = False
         logger.info(retry_message("POST", self._endpoint, delay, self._attempt, exc))
@@ -299,6 +311,8 @@ class ResponseStream:
         if pending is not None:  # an event without its blank line: whole JSON is a chunk, anything else was cut
             try:
                 decode_json(pending.data)
+            except TooDeep:
+                pass  # whole, but too deep to decode: reported as an invalid event by _deliver
             except ValueError:
                 raise StreamError(
                     f"{self._endpoint}: the stream ended inside an event (cut JSON after "
@@ -308,7 +322,13 @@ class ResponseStream:
 
     def _end(self) -> bool:
         """At the end of the body: raise, go on with a continuation hop (False), or finish (True)."""
-        extra = "\n".join(self._decoder.extra_lines).strip() if self._decoder.extra_lines else ""
+        decoder = self._decoder
+        extra = "\n".join(decoder.extra_lines).strip() if decoder.extra_lines else ""
+        if decoder.extra_dropped:  # more than the kept excerpt: never an error envelope
+            raise StreamError(
+                f"{self._endpoint}: the stream carried {decoder.extra_size} bytes outside SSE framing; "
+                f"they start {extra[:_EXCERPT]!r}"
+            )
         if extra:
             self._raise_if_error(extra)
             raise StreamError(f"{self._endpoint}: the stream carried data outside SSE framing: {extra[:_EXCERPT]!r}")
@@ -321,6 +341,9 @@ class ResponseStream:
                 f"{unfinished} never got a finishReason; the answer is truncated (partial kept on .partial)"
             )
         token = self._acc.continuation()
+        ticket = self._resp.usage_ticket if self._resp is not None else None
+        if ticket is not None:  # tokens_per_minute: this request's estimate becomes its true usage
+            self._settle(ticket)
         if token is not None and self._call.continue_with(token):
             self._next_hop()
             return False
@@ -330,6 +353,14 @@ class ResponseStream:
         self._final = final
         self._close_connection()
         return True
+
+    def _settle(self, ticket: Ticket) -> None:
+        """Settle the current request's token estimate with its usage (hops count their own part)."""
+        usage = self._acc.result().usage_metadata
+        total = getattr(usage, "total_token_count", None)
+        if isinstance(total, int):
+            ticket.settle(max(0, total - self._settled))
+            self._settled = total
 
     def _next_hop(self) -> None:
         if self._hops >= MAX_HOPS:
@@ -341,7 +372,7 @@ class ResponseStream:
         self._hop_start = self._acc.count
         self._attempt = 1  # a hop is a request of its own, with its own attempts (as unary hops are)
         self._acc.next_hop()
-        self._decoder = SSEDecoder()
+        self._decoder = SSEDecoder(max_extra_size=MAX_EXTRA)
         self._eof = False
 
     def _fail(self, exc: GenAIError) -> GenAIError:

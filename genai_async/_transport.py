@@ -42,13 +42,17 @@ from asyncio import current_task, get_running_loop
 from collections.abc import AsyncIterable, Callable, Mapping
 from time import monotonic
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from ._options import Settings, logger, redact_url
+from ._secrets import scrub
 from ._version import __version__
 from .errors import APIError, ConnectionError, GenAIError, StreamError, TimeoutError
 
 if TYPE_CHECKING:
     import aiohttp
+
+    from ._limits import Ticket
 
 ERROR_BODY_LIMIT = 1024 * 1024
 """Bytes of an error body we read at most (a hostile or broken server cannot exhaust memory)."""
@@ -111,7 +115,7 @@ class Response:
     are idempotent and also hand back the client-side concurrency slot the request held.
     """
 
-    __slots__ = ("_resp", "status", "headers", "endpoint", "settings", "_owner", "_on_done", "_waiting")
+    __slots__ = ("_resp", "status", "headers", "endpoint", "settings", "_owner", "_on_done", "_waiting", "usage_ticket")
 
     def __init__(self, resp: aiohttp.ClientResponse, endpoint: str, settings: Settings, owner: Transport) -> None:
         self._resp = resp
@@ -122,6 +126,7 @@ class Response:
         self._owner = owner
         self._on_done: Callable[[], None] | None = None
         self._waiting = 0.0  # monotonic() when the pending read began waiting; 0.0: no read pending
+        self.usage_ticket: Ticket | None = None  # tokens_per_minute: settled with the answer's true usage
         owner._live.add(self)  # (send() saw to it that the watchdog runs by now + timeout)
 
     async def read_chunk(self) -> bytes:
@@ -207,6 +212,11 @@ class _HeaderWait:
     def expire(self) -> None:
         """Fail the pending read the way aiohttp's own ``sock_read`` does."""
         self.target.set_exception(_aiohttp().ServerTimeoutError(f"no response for {self.timeout}s"))
+
+
+def _arrived(target: Any) -> bool:
+    """Whether bytes, the end or an error are waiting in an aiohttp reader (body or protocol)."""
+    return bool(target._buffer) or target.is_eof() or target.exception() is not None
 
 
 _WATCHED_BODY = 1024 * 1024
@@ -322,31 +332,59 @@ class Transport:
         self._sweep = asyncio.get_running_loop().call_later(deadline - monotonic(), self._check_silence)
 
     def _check_silence(self) -> None:
-        """The watchdog: fail every wait that reached its limit, then sleep until the next one could.
+        """The watchdog: find every wait that reached its limit, then sleep until the next one could.
 
         A response with no read pending is due ``timeout`` from now at the earliest (a read that
-        starts later is due later still), so waking then never misses a deadline.
+        starts later is due later still), so waking then never misses a deadline. Silence counts
+        from the last bytes received: an overdue wait is failed one loop turn later
+        (:meth:`_expire`), and only if nothing arrived meanwhile. A busy loop runs this timer late,
+        in the same turn as the data, the EOF or the reset that came during the lag, before the
+        reading task has seen them (and the transport reports a reset one turn after the read):
+        what is already there wins over the timer.
         """
         self._sweep = None
         now = monotonic()
         due = math.inf
-        for task, wait in list(self._waits.items()):
+        overdue: list[tuple[Any, Any, float]] = []
+        for task, wait in self._waits.items():
             deadline = wait.start + wait.timeout  # infinite while the request is not out yet
             if deadline <= now:
-                del self._waits[task]
-                wait.expire()
+                overdue.append((task, wait, wait.start))
             elif deadline < due:
                 due = deadline
-        for resp in list(self._live):
+        for resp in self._live:
             timeout = resp.settings.timeout
             if timeout:
                 since = resp._waiting
                 if since and since + timeout <= now:
-                    resp._expire(now - since)
+                    overdue.append((None, resp, since))
                 else:
                     due = min(due, (since or now) + timeout)
+        if overdue:
+            get_running_loop().call_soon(self._expire, overdue)
         if due < math.inf:
             self._watch(due)
+
+    def _expire(self, overdue: list[tuple[Any, Any, float]]) -> None:
+        """Fail the overdue waits still waiting, with nothing received since; watch the others again."""
+        if self._closed:
+            return  # aclose() ended every wait already
+        now = monotonic()
+        for task, item, since in overdue:
+            if task is not None:  # a header wait
+                wait = self._waits.get(task)
+                if wait is not item or wait.start != since:
+                    continue  # the headers came and the request moved on
+                if _arrived(wait.target):
+                    self._watch(now + wait.timeout)
+                else:
+                    del self._waits[task]
+                    wait.expire()
+            elif item in self._live and item._waiting == since:
+                if _arrived(item._resp.content):
+                    self._watch(now + item.settings.timeout)
+                else:
+                    item._expire(now - since)
 
     async def aclose(self) -> None:
         """Close the pool, ending any response still being read; idempotent."""
@@ -392,7 +430,9 @@ class Transport:
             self._waits[task] = wait
         try:
             try:
-                resp = await session.request(method, url, data=body, headers=hdrs, timeout=timeout, params=params)
+                resp = await session.request(
+                    method, url, data=body, headers=hdrs, timeout=timeout, params=params, allow_redirects=False
+                )
             except Exception as exc:
                 raise (self.closed_error(endpoint) or translate(exc, endpoint, settings, reading=False)) from exc
             closed = self.closed_error(endpoint)  # aclose() ran while the headers were on their way
@@ -409,7 +449,11 @@ class Transport:
                 raw = await _read_capped(resp, endpoint, settings)
             finally:
                 resp.close()
-            raise api_error(resp.status, raw, reason=resp.reason, endpoint=endpoint, headers=resp.headers)
+            if resp.status < 400:
+                raise redirect_error(resp.status, resp.headers, endpoint=endpoint, settings=settings)
+            error = api_error(resp.status, raw, reason=resp.reason, endpoint=endpoint, headers=resp.headers)
+            del raw, resp  # a traceback formatted with locals must not show the body (a proxy may echo the key)
+            raise scrub(error, settings.api_key)
         finally:
             if wait is not None:
                 self._waits.pop(task, None)  # (gone already if the watchdog expired it)
@@ -443,6 +487,25 @@ async def _read_capped(resp: aiohttp.ClientResponse, endpoint: str, settings: Se
     return bytes(buf)
 
 
+def redirect_error(status: int, headers: Any, *, endpoint: str, settings: Settings) -> APIError:
+    """The error for a 3xx answer: never followed (the Gemini API does not redirect API calls, and a
+    redirect would carry the API key to another host, or over plain http); names the status and the
+    host the server pointed to, not the whole Location (its query may hold a secret)."""
+    location = headers.get("Location") or ""
+    try:
+        host = urlsplit(location).hostname
+    except ValueError:
+        host = None
+    target = f"to host {host!r}" if host else ("with no Location" if not location else "to a relative Location")
+    message = (
+        f"the server at {redact_url(settings.base_url)} answered HTTP {status}, a redirect {target}; "
+        "genai_async never follows redirects (the Gemini API does not redirect API calls, and following one "
+        "would send the API key elsewhere): check base_url or the proxy in between"
+    )
+    kept = {k: v for k, v in headers.items() if k.lower() != "location"}
+    return APIError(status, None, message, endpoint=endpoint, headers=kept)
+
+
 def api_error(
     status: int, raw: bytes, *, reason: str | None, endpoint: str, headers: Any = None
 ) -> APIError:
@@ -461,10 +524,17 @@ def api_error(
 def translate(exc: Exception, endpoint: str, settings: Settings, *, reading: bool) -> Exception:
     """The genai_async error for an aiohttp/OS/timeout failure, naming the endpoint and the limit.
 
-    The one place lower-library errors are mapped; callers ``raise translate(...) from exc``.
+    The one place lower-library errors are mapped; callers ``raise translate(...) from exc``. The API
+    key is scrubbed from ``exc`` (aiohttp's request records hold the request headers) and from the result.
     """
+    scrub(exc, settings.api_key)
     if isinstance(exc, GenAIError):
         return exc
+    result = _translate(exc, endpoint, settings, reading=reading)
+    return result if result is exc else scrub(result, settings.api_key)  # type: ignore[return-value]
+
+
+def _translate(exc: Exception, endpoint: str, settings: Settings, *, reading: bool) -> Exception:
     aiohttp = _aiohttp()
     where = f"{endpoint} at {redact_url(settings.base_url)}"
     if isinstance(exc, aiohttp.ConnectionTimeoutError):

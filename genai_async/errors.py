@@ -48,6 +48,19 @@ class GenAIError(Exception):
     attempts: int = 1
     """How many HTTP attempts were made before this error surfaced (retries included)."""
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as data (message args and attributes, ``.partial`` included), not by calling
+        ``__init__`` again with the message alone: errors cross process boundaries
+        (multiprocessing, Ray). The cause chain is not pickled (it may hold lower-library objects)."""
+        return (_restore, (type(self), self.args, dict(vars(self))))
+
+
+def _restore(cls: type[GenAIError], args: tuple[Any, ...], state: dict[str, Any]) -> GenAIError:
+    error = cls.__new__(cls)
+    error.args = args
+    vars(error).update(state)
+    return error
+
 
 class ConfigurationError(GenAIError, ValueError):
     """Raised before any request is sent when an argument, key or config value is unusable."""

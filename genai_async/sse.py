@@ -11,11 +11,17 @@
 #   decodes whole and invalid bytes become U+FFFD the same way for every chunking.
 # - One leading UTF-8 BOM is stripped at stream start, even if it arrives split across reads.
 # - Size cap (max_event_size, bytes): one line (even one that arrives whole), the joined data of the
-#   event being built, and extra_lines in total each raise SSEError past it. The checks look at
+#   event being built each raise SSEError past it, and so do the non-field lines in total past
+#   max_extra_size (default: max_event_size). The checks look at
 #   content, never at how it was chunked, so chunking cannot change the outcome.
 # - Two extras for the Gemini client, beyond the spec: `extra_lines` keeps lines that are not SSE
 #   fields (Gemini may write a raw JSON error after the last event), and `unterminated` exposes the
 #   event left without its blank line at close(). Neither changes which events are dispatched.
+# - Memory is bounded by content, not by line count: `extra_lines` keeps only the first
+#   EXTRA_KEPT bytes / EXTRA_KEPT_LINES lines of such lines (enough for an error envelope, and
+#   for an excerpt in a message); later ones are counted (`extra_dropped`, `extra_size`) and
+#   dropped, so a body of short junk lines (`a:` 10 million times) holds no string per line.
+#   `max_extra_size` caps their total.
 # - `ServerSentEvent.id` is the spec's lastEventId (it persists until the server sends another id),
 #   None when empty; `retry` is the value given in that event's own lines.
 # - Speed: between events (no field of an event pending, only possibly the start of a line), whole
@@ -33,6 +39,10 @@ from __future__ import annotations
 __all__ = ["SSEDecoder", "SSEError", "ServerSentEvent"]
 
 _BOM = b"\xef\xbb\xbf"
+EXTRA_KEPT = 64 * 1024
+"""Bytes of lines outside SSE framing kept in ``extra_lines``; later ones are only counted."""
+EXTRA_KEPT_LINES = 1024
+"""Lines of them kept at most (a short line costs more as a Python string than as bytes)."""
 
 
 def _first_line_end(chunk: bytes) -> int:
@@ -91,7 +101,10 @@ class SSEDecoder:
     - ``extra_lines``: the text of every line that is neither a field the spec knows (data, event,
       id, retry) nor a comment, in order. Gemini can write a pretty-printed JSON error object outside
       SSE framing after the last event; join these lines at end of body and parse them. They do not
-      affect events. Their total size is capped at ``max_event_size`` bytes.
+      affect events. Only the first ``EXTRA_KEPT`` bytes (64 KiB) and ``EXTRA_KEPT_LINES`` lines (1,024)
+      of them are kept; later ones are counted
+      in ``extra_dropped`` (``extra_size`` is the bytes of all of them). Their total size is capped
+      at ``max_extra_size`` bytes (default: ``max_event_size``).
     - ``unterminated``: set by ``close()`` to the event still being built when the stream ended without
       its blank line (a final line with no line end counts as a line here), or None if it had no
       data lines. The spec discards it, so ``close()`` does not return it; the client decides whether
@@ -101,14 +114,15 @@ class SSEDecoder:
     """
 
     __slots__ = (
-        "_max", "_head", "_pending", "_skip_lf", "_data", "_data_size", "_event", "_id", "_last_event_id",
-        "_retry", "_extra_size", "_idle", "extra_lines", "unterminated",
+        "_max", "_max_extra", "_head", "_pending", "_skip_lf", "_data", "_data_size", "_event", "_id",
+        "_last_event_id", "_retry", "extra_size", "extra_dropped", "_idle", "extra_lines", "unterminated",
     )
 
-    def __init__(self, max_event_size: int = 32 * 1024 * 1024) -> None:
+    def __init__(self, max_event_size: int = 32 * 1024 * 1024, *, max_extra_size: int | None = None) -> None:
         if max_event_size < 1:
             raise ValueError(f"max_event_size must be positive, got {max_event_size}")
         self._max = max_event_size
+        self._max_extra = max_event_size if max_extra_size is None else max_extra_size
         self._head: bytes | None = b""  # bytes held until the BOM question is settled; None after
         self._pending = bytearray()  # start of a line whose end has not arrived; never holds CR/LF
         self._skip_lf = False  # the last chunk ended in CR, so an LF opening the next one is its pair
@@ -118,7 +132,8 @@ class SSEDecoder:
         self._id = ""  # the spec's "last event ID buffer"
         self._last_event_id = ""
         self._retry: int | None = None
-        self._extra_size = 0
+        self.extra_size = 0  # bytes of every non-field line (kept or not), line ends not counted
+        self.extra_dropped = 0  # such lines counted but not kept (past EXTRA_KEPT bytes)
         self._idle = True  # nothing buffered, so the shortcuts apply (also before the first byte)
         self.extra_lines: list[str] = []
         self.unterminated: ServerSentEvent | None = None
@@ -327,10 +342,16 @@ class SSEDecoder:
                 pass
 
     def _add_extra_line(self, line: bytes) -> None:
-        self._extra_size += len(line)
-        if self._extra_size > self._max:
-            raise self._too_big("the non-SSE lines (extra_lines)", self._extra_size)
-        self.extra_lines.append(line.decode("utf-8", "replace"))
+        size = self.extra_size = self.extra_size + len(line)
+        if size > self._max_extra:
+            raise SSEError(
+                f"SSE stream: the lines outside SSE framing (extra_lines) total {size} bytes, over "
+                f"max_extra_size={self._max_extra}: this is not an event stream"
+            )
+        if size <= EXTRA_KEPT and len(self.extra_lines) < EXTRA_KEPT_LINES:
+            self.extra_lines.append(line.decode("utf-8", "replace"))
+        else:
+            self.extra_dropped += 1
 
     def _check_line_sizes(self, block: bytes) -> None:
         longest = max(map(len, block.splitlines()))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+import traceback
 from collections.abc import AsyncIterable, Awaitable
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 from urllib.parse import urlsplit
@@ -27,8 +28,9 @@ import msgspec
 from .. import errors
 from .._coerce import http_options_only
 from .._contents import guess_mime
-from .._options import with_overrides
+from .._options import check_header_value, with_overrides
 from .._pager import Pager, paged
+from .._secrets import scrub
 from .._structs import to_struct
 from ..types import File, FileSource, FileState, ListFilesConfig, ListFilesResponse, UploadFileConfig
 
@@ -75,7 +77,7 @@ def file_path(value: object, what: str = "name") -> str:
 
 def _mime_of(file: object, cfg: UploadFileConfig) -> str:
     if cfg.mime_type:
-        return cfg.mime_type
+        return check_header_value(cfg.mime_type, "config.mime_type")  # sent as a header of the upload
     name = file if isinstance(file, (str, os.PathLike)) else getattr(file, "name", None)
     mime = guess_mime(name) if isinstance(name, (str, os.PathLike)) else None
     if mime is None:
@@ -120,6 +122,10 @@ class Files:
         source = await open_source(file, label)
         try:
             return await _upload.upload(self._client, settings, source, mime_type=mime, meta=meta, label=label)
+        except errors.GenAIError as exc:  # its messages quote upload headers: a server may echo the key
+            scrub(exc, settings.api_key)
+            traceback.clear_frames(exc.__traceback__)  # (and the locals of the frames it came through)
+            raise
         finally:
             await source.aclose()
 

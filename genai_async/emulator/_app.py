@@ -84,7 +84,9 @@ class Emulator:
     other key gets 400 API_KEY_INVALID (unset: any non-empty key passes; none at all is a 403);
     ``sse_line_ending`` frames SSE events; ``usage_on_every_chunk=False`` puts usage on the last
     event only; ``models`` replaces the catalogue (Model resources); ``file_processing_delay`` is how
-    long an upload stays PROCESSING.
+    long an upload stays PROCESSING. ``.requests`` keeps the most recent ``max_recorded_requests``
+    requests whose bodies total at most ``max_recorded_bytes`` (None: no bound; the pytest fixture
+    keeps everything for its test), so a long-running emulator does not grow without bound.
     """
 
     def __init__(
@@ -99,6 +101,8 @@ class Emulator:
         usage_on_every_chunk: bool = True,
         models: list[dict[str, Any]] | None = None,
         file_processing_delay: float = 0.0,
+        max_recorded_requests: int | None = 1000,
+        max_recorded_bytes: int | None = 64 * 1024 * 1024,
     ) -> None:
         if chunk_tokens < 1:
             raise ValueError("chunk_tokens must be at least 1")
@@ -112,7 +116,15 @@ class Emulator:
         self.sse_line_ending = sse_line_ending
         self.usage_on_every_chunk = usage_on_every_chunk
         self.models: list[dict[str, Any]] = models if models is not None else _catalogue.default_models()
+        bounds = (("max_recorded_requests", max_recorded_requests), ("max_recorded_bytes", max_recorded_bytes))
+        for name, bound in bounds:
+            if bound is not None and (not isinstance(bound, int) or bound < 0):
+                raise ValueError(f"{name} must be a non-negative int or None, got {bound!r}")
+        self.max_recorded_requests = max_recorded_requests
+        self.max_recorded_bytes = max_recorded_bytes
         self.requests: list[RecordedRequest] = []
+        """The most recent requests, oldest first (bounded: see the class docstring)."""
+        self._recorded_bytes = 0
         self._script = Script()
         self._ids = random.Random(seed)
         self._files = Files(self._new_id, file_processing_delay, self._script.file_states)
@@ -139,9 +151,24 @@ class Emulator:
     def base_url(self, value: str | None) -> None:
         self._base_url = value
 
+    def _record(self, recorded: RecordedRequest) -> None:
+        requests = self.requests
+        requests.append(recorded)
+        self._recorded_bytes += len(recorded.body)
+        most, budget = self.max_recorded_requests, self.max_recorded_bytes
+        drop = 0  # the oldest ones, removed at once (a list: it compares and slices as before)
+        while drop < len(requests) and (
+            (most is not None and len(requests) - drop > most) or (budget is not None and self._recorded_bytes > budget)
+        ):
+            self._recorded_bytes -= len(requests[drop].body)
+            drop += 1
+        if drop:
+            del requests[:drop]
+
     def reset(self) -> None:
         """Forget recorded requests, scripted actions, files, uploads and caches."""
         self.requests.clear()
+        self._recorded_bytes = 0
         self._script.clear()
         self._files.reset()
         self._caches.reset()
@@ -225,7 +252,7 @@ class Emulator:
             parsed = decode_json(raw) if raw and "json" in headers.get("content-type", "json") else None
         except ApiError:
             parsed = None
-        self.requests.append(RecordedRequest(request.method, request.path, query, headers, parsed, raw))
+        self._record(RecordedRequest(request.method, request.path, query, headers, parsed, raw))
         fault: Fault | None = None
         try:
             endpoint, params = self._route(request.method, request.path, query)

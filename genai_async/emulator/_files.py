@@ -127,6 +127,13 @@ class Files:
                     f"Invalid X-Goog-Upload-Offset {offset!r}: {upload.size} bytes were received so far.",
                     headers={**status, **received},
                 )
+            if upload.declared is not None and upload.size + len(data) > upload.declared:
+                raise ApiError(  # as the service does; the bytes are not kept
+                    400,
+                    f"The upload grew past its declared size: {upload.declared} bytes were declared "
+                    f"(X-Goog-Upload-Header-Content-Length), {upload.size + len(data)} would have been received.",
+                    headers={**status, **received},
+                )
             upload.received += data
             upload.size = len(upload.received)
         if "finalize" not in commands:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
+import logging
 import sys
 from collections.abc import AsyncIterator
 from typing import Any
@@ -11,6 +13,8 @@ from typing import Any
 from aiohttp import web
 
 from ._app import Emulator
+
+logger = logging.getLogger("genai_async.emulator")
 
 # Handlers end promptly on shutdown (see Emulator._on_shutdown); this only bounds a stuck one.
 _SHUTDOWN_TIMEOUT = 2.0
@@ -32,10 +36,27 @@ async def running(host: str = "127.0.0.1", port: int = 0, **emulator_kwargs: Any
         bound_host, bound_port = runner.addresses[0][:2]
         shown = f"[{bound_host}]" if ":" in str(bound_host) else str(bound_host)
         emulator.base_url = f"http://{shown}:{bound_port}"
+        _warn_if_exposed(host)
         yield emulator
     finally:
         emulator.base_url = None
         await runner.cleanup()
+
+
+def _warn_if_exposed(host: str) -> None:
+    """A logging warning (not stdout) when the emulator listens beyond this machine: clients send it
+    their API key in clear text, and it serves anyone who can reach it."""
+    try:
+        loopback = ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if not loopback:
+        logger.warning(
+            "the Gemini emulator listens on %r, reachable from other machines: it has no authentication and "
+            "clients send it their API key in clear text over plain http; bind it to 127.0.0.1 unless "
+            "that is what you want",
+            host,
+        )
 
 
 async def _serve_forever(host: str, port: int, emulator_kwargs: dict[str, Any]) -> None:

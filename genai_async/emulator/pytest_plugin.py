@@ -31,7 +31,10 @@ _MISSING = (
 
 def _options(request: pytest.FixtureRequest) -> dict[str, Any]:
     marker = request.node.get_closest_marker("gemini_emulator")
-    return dict(marker.kwargs) if marker is not None else {}
+    options = dict(marker.kwargs) if marker is not None else {}
+    options.setdefault("max_recorded_requests", None)  # one test's requests: keep them all
+    options.setdefault("max_recorded_bytes", None)
+    return options
 
 
 def _async_fixtures() -> object:

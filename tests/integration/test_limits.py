@@ -9,7 +9,6 @@ from aiohttp import web
 
 import genai_async
 from genai_async import errors
-from genai_async._limits import TokenBucket
 from tests.conftest import Scripted, fixture_json
 from tests.integration.test_stream import events_of
 
@@ -59,28 +58,71 @@ async def test_waiting_for_a_slot_is_cancellable(server: Scripted) -> None:
         assert (await client.models.generate_content(model=MODEL, contents="x")).text  # the slot came back
 
 
-async def test_requests_per_minute_spaces_requests(server: Scripted) -> None:
+class FakeClock:
+    """Injected into a client's windows: ``sleep`` advances the clock instead of waiting."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def _fake_windows(client: genai_async.Client) -> FakeClock:
+    clock = FakeClock()
+    for window in (client._limiter._requests, client._limiter._tokens):
+        if window is not None:
+            window._clock, window._sleep = clock, clock.sleep
+    return clock
+
+
+async def test_requests_per_minute_holds_in_every_window(server: Scripted) -> None:
     server.reply_json(fixture_json("generate_text.json"))
-    async with genai_async.Client(api_key="k", base_url=server.base_url, requests_per_minute=600) as client:
-        client._limiter._requests._tokens = 0  # type: ignore[union-attr]  # start empty: 10 per second
-        loop = asyncio.get_running_loop()
-        start = loop.time()
-        for _ in range(3):
+    async with genai_async.Client(api_key="k", base_url=server.base_url, requests_per_minute=2) as client:
+        clock = _fake_windows(client)
+        for _ in range(5):
             await client.models.generate_content(model=MODEL, contents="x")
-        assert loop.time() - start >= 0.25
+    assert len(server.requests) == 5 and clock.slept == [60.0, 60.0]  # 2, then 2 a minute later, then 1
 
 
-def test_token_bucket_arithmetic() -> None:
-    now = [0.0]
-    bucket = TokenBucket(60, clock=lambda: now[0])
-    assert bucket.wait_time(60) == 0
-    bucket._tokens = 0
-    assert bucket.wait_time(1) == pytest.approx(1.0)
-    now[0] = 30
-    assert bucket.wait_time(30) == 0
-    assert bucket.wait_time(1000) == pytest.approx(30)  # never more than one minute's worth is asked
-    with pytest.raises(errors.ConfigurationError):
-        TokenBucket(0)
+async def test_tokens_per_minute_counts_the_true_usage_of_answers(server: Scripted) -> None:
+    server.reply_json(fixture_json("generate_text.json"))  # usageMetadata.totalTokenCount: 77
+    async with genai_async.Client(api_key="k", base_url=server.base_url, tokens_per_minute=80) as client:
+        clock = _fake_windows(client)
+        tokens = client._limiter._tokens
+        assert tokens is not None
+        await client.models.generate_content(model=MODEL, contents="x")  # estimated 13 (54 bytes / 4)
+        assert tokens.used == 77  # the estimate became the true count
+        await client.models.generate_content(model=MODEL, contents="x")  # 77 + 13 > 80: waits a minute
+        assert clock.slept == [60.0] and tokens.used == 77
+        server.reply_stream(events_of("stream_text.sse"))  # final totalTokenCount: 143
+        async for _ in await client.models.generate_content_stream(model=MODEL, contents="x"):
+            pass
+        assert clock.slept == [60.0, 60.0] and tokens.used == 143
+        client.report_usage(5)
+        assert tokens.used == 148
+        response = await _usage_of(client, server)  # waits until the stream's minute is over
+        assert clock.slept == [60.0, 60.0, 60.0] and tokens.used == 77
+        client.report_usage(response)  # (counted twice here on purpose: usage from "elsewhere")
+        assert tokens.used == 154
+        with pytest.raises(errors.ConfigurationError):
+            client.report_usage("lots")
+
+
+async def _usage_of(client: genai_async.Client, server: Scripted) -> object:
+    server.reply_json(fixture_json("generate_text.json"))
+    return await client.models.generate_content(model=MODEL, contents="x")
+
+
+def test_report_usage_without_a_token_limit_is_a_no_op() -> None:
+    client = genai_async.Client(api_key="k")
+    client.report_usage(10)
+    assert client._limiter._tokens is None
 
 
 async def test_aclose_ends_open_streams_with_a_clear_error(server: Scripted) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import genai_async.sse
-from genai_async.sse import ServerSentEvent, SSEDecoder, SSEError
+from genai_async.sse import EXTRA_KEPT, ServerSentEvent, SSEDecoder, SSEError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 BOM = b"\xef\xbb\xbf"
@@ -572,3 +572,47 @@ def test_server_sent_event_defaults_equality_and_repr() -> None:
 
 def test_module_exports_exactly_the_decoder_api() -> None:
     assert genai_async.sse.__all__ == ["SSEDecoder", "SSEError", "ServerSentEvent"]
+
+
+# --- memory bound on lines outside SSE framing (issue 15, item 7) -------------------------------------
+
+
+def _held_after_feeding(body: bytes, read: int = 64 * 1024) -> tuple[SSEDecoder, int]:
+    """Bytes the decoder still holds (tracemalloc) after taking ``body`` in reads of ``read`` bytes."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        decoder = SSEDecoder()
+        before = tracemalloc.get_traced_memory()[0]
+        for i in range(0, len(body), read):
+            decoder.feed(body[i : i + read])
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    return decoder, held
+
+
+@pytest.mark.parametrize("line", [b"ab\n", b"a:\n", b"x: y\r\n", b'  "k": 1,\n'])
+def test_junk_lines_cost_a_bounded_amount_of_memory(line: bytes) -> None:
+    count = (4 * 1024 * 1024) // len(line)
+    decoder, held = _held_after_feeding(line * count)
+    assert held < 256 * 1024  # was over 16 MiB for 4 MiB of "ab\n"
+    kept = sum(map(len, decoder.extra_lines))
+    assert kept <= EXTRA_KEPT and decoder.extra_dropped == count - len(decoder.extra_lines)
+    assert decoder.extra_size == count * len(line.rstrip(b"\r\n"))
+
+
+def test_a_raw_error_envelope_still_fits_in_the_kept_lines() -> None:
+    envelope = json.dumps({"error": {"code": 500, "message": "m" * 2000, "status": "INTERNAL"}}, indent=2)
+    decoder = SSEDecoder()
+    decoder.feed(b'data: {"a":1}\r\n\r\n' + envelope.encode() + b"\n")
+    assert decoder.extra_dropped == 0 and json.loads("\n".join(decoder.extra_lines))["error"]["code"] == 500
+
+
+def test_max_extra_size_caps_the_junk_lines_on_their_own() -> None:
+    decoder = SSEDecoder(max_extra_size=1000)
+    decoder.feed(b"data: ok\n\n")
+    with pytest.raises(SSEError, match="max_extra_size=1000"):
+        decoder.feed(b"a:\n" * 600)
+    assert len(decoder.extra_lines) <= 600
