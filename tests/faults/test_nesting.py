@@ -1,7 +1,8 @@
 """Deeply nested JSON is a typed error everywhere, never a bare RecursionError (issue 15, item 4).
 
-About 2,000 levels of nesting (a 4 KB body) go past the interpreter's recursion limit, where
-msgspec raises RecursionError. Each place the client decodes JSON from the server gets such a body
+About 2,000 levels of nesting (a 4 KB body) go past the interpreter's default recursion limit,
+where msgspec raises RecursionError. The bodies here nest 20,000 levels so they stay past the limit
+when another test's import raised it (IPython sets 3,000). Each place the client decodes JSON from the server gets such a body
 over a real socket and must raise the documented error, with a short message and the stream's
 ``.partial`` where chunks came first.
 """
@@ -16,7 +17,7 @@ from genai_async import errors
 
 from .conftest import MODEL, FaultServer, Step, collect, new_client, no_leaks, text_events
 
-DEEP = "[" * 2000 + "]" * 2000  # 4,000 bytes
+DEEP = "[" * 20_000 + "]" * 20_000  # 40,000 bytes
 GOOD = text_events(["one "], finish=None)[0]
 
 
