@@ -35,6 +35,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import functools
+import io
 import math
 import platform
 import threading
@@ -211,7 +212,13 @@ class _HeaderWait:
 
 _WATCHED_BODY = 1024 * 1024
 """Request bodies up to this size are watched by the transport from the moment they are written;
-bigger or streamed ones (file uploads) keep aiohttp's ``sock_read``, which starts once the body is out."""
+bigger or streamed ones (file uploads) keep aiohttp's ``sock_read``, which starts once the body is out.
+
+It is also aiohttp's limit for raw bytes: a bigger ``bytes`` body (a request with an inline image)
+makes aiohttp warn ``ResourceWarning: Sending a large body directly with raw bytes might lock the
+event loop`` (a failed call under ``-W error``). Such a body goes out as an ``io.BytesIO`` (which
+shares the bytes' buffer: no copy), which aiohttp writes 64 KiB at a time, yielding to the loop
+between pieces. A new one per attempt, so a retry sends the whole body again."""
 
 
 @functools.cache
@@ -390,9 +397,10 @@ class Transport:
             wait = _HeaderWait(self, settings.timeout)
             task = current_task()
             self._waits[task] = wait
+        data: Any = body if watched or type(body) is not bytes else io.BytesIO(body)  # see _WATCHED_BODY
         try:
             try:
-                resp = await session.request(method, url, data=body, headers=hdrs, timeout=timeout, params=params)
+                resp = await session.request(method, url, data=data, headers=hdrs, timeout=timeout, params=params)
             except Exception as exc:
                 raise (self.closed_error(endpoint) or translate(exc, endpoint, settings, reading=False)) from exc
             closed = self.closed_error(endpoint)  # aclose() ran while the headers were on their way
