@@ -231,6 +231,8 @@ class Client:
             return decode(raw or b"{}", type_)
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
             what = type_.__name__
+            if "UTF-8" in str(exc):  # as in streams (_streaming._UTF8_ERRORS): never U+FFFD silently
+                what = f"{what}: it is invalid UTF-8 (the service sends UTF-8: the bytes were corrupted on the way)"
             raise StreamError(f"{path}: HTTP {resp.status} but the body is not a valid {what} ({exc})") from exc
 
     @property

@@ -59,6 +59,10 @@ def _first_decode(data: str) -> GenerateContentResponse:
 
 _decode_chunk: Callable[[str], GenerateContentResponse] = _first_decode
 _EXCERPT = 120
+_UTF8_ERRORS = "surrogateescape"
+"""Invalid UTF-8 is kept as lone surrogates, which msgspec refuses to decode, so exactly the event
+holding it fails (a StreamError, as on a unary call) after every good event before it; "replace"
+would silently put U+FFFD into the answer."""
 MAX_HOPS = 64
 """Continuation hops followed at most for one answer (a server looping on CONTINUATION is an error)."""
 
@@ -99,7 +103,7 @@ class ResponseStream:
         self._call = call
         self._endpoint = endpoint
         self._resp: Response | None = None
-        self._decoder = SSEDecoder()
+        self._decoder = SSEDecoder(errors=_UTF8_ERRORS)
         self._events: list[str] = []  # data of the events of the last read not yet delivered, last first
         self._acc = Accumulator()
         self._eof = False
@@ -229,6 +233,8 @@ class ResponseStream:
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
             self._raise_if_error(text)
             raise self._invalid(text, exc) from exc
+        except UnicodeEncodeError as exc:  # lone surrogates: bytes that were not UTF-8 (_UTF8_ERRORS)
+            raise self._not_utf8(exc) from exc
         if chunk.candidates is None and chunk.usage_metadata is None and chunk.prompt_feedback is None:
             self._raise_if_error(text)  # an in-band {"error": ...} decodes to an empty chunk
         self._acc.add(chunk)
@@ -246,6 +252,12 @@ class ResponseStream:
             f"data starts {data[:_EXCERPT]!r}"
         )
 
+    def _not_utf8(self, exc: UnicodeEncodeError) -> StreamError:
+        return StreamError(
+            f"{self._endpoint}: event {self._acc.count + 1} is invalid UTF-8 (the service sends UTF-8: the "
+            f"bytes were corrupted on the way, e.g. by a proxy); {exc.reason} at character {exc.start}"
+        )
+
     def _retry_delay(self, exc: GenAIError) -> float | None:
         """Whether to try again: only before the first chunk of the request (the first, or the current
         continuation hop) was decoded, so output is never replayed, under the one attempt budget that
@@ -259,7 +271,7 @@ class ResponseStream:
         resp, self._resp = self._resp, None
         if resp is not None:
             resp.close()
-        self._decoder = SSEDecoder()
+        self._decoder = SSEDecoder(errors=_UTF8_ERRORS)
         self._events = []
         self._eof = False
         logger.info(retry_message("POST", self._endpoint, delay, self._attempt, exc))
@@ -284,6 +296,8 @@ class ResponseStream:
         if pending is not None:  # an event without its blank line: whole JSON is a chunk, anything else was cut
             try:
                 decode_json(pending.data)
+            except UnicodeEncodeError as exc:
+                raise self._not_utf8(exc) from exc
             except ValueError:
                 raise StreamError(
                     f"{self._endpoint}: the stream ended inside an event (cut JSON after "
@@ -326,7 +340,7 @@ class ResponseStream:
         self._hop_start = self._acc.count
         self._attempt = 1  # a hop is a request of its own, with its own attempts (as unary hops are)
         self._acc.next_hop()
-        self._decoder = SSEDecoder()
+        self._decoder = SSEDecoder(errors=_UTF8_ERRORS)
         self._eof = False
 
     def _fail(self, exc: GenAIError) -> GenAIError:

@@ -572,3 +572,18 @@ def test_server_sent_event_defaults_equality_and_repr() -> None:
 
 def test_module_exports_exactly_the_decoder_api() -> None:
     assert genai_async.sse.__all__ == ["SSEDecoder", "SSEError", "ServerSentEvent"]
+
+
+@pytest.mark.parametrize("cut", range(0, 40, 3))
+def test_surrogateescape_keeps_invalid_bytes_for_the_consumer(cut: int) -> None:
+    """The Gemini client decodes with errors="surrogateescape": invalid bytes survive as lone
+    surrogates, so it can reject exactly the event that holds them (whatever the chunking)."""
+    stream = b"data: ok\r\n\r\ndata: a\xffb\r\n\r\n"
+    for decoder_data in (SSEDecoder(errors="surrogateescape").feed_data,):
+        got = decoder_data(stream[:cut]) + decoder_data(stream[cut:])
+        assert got == ["ok", "a\udcffb"]
+
+
+def test_errors_must_be_a_codec_error_handler() -> None:
+    with pytest.raises(LookupError):
+        SSEDecoder(errors="no-such-handler")
