@@ -255,6 +255,7 @@ class Transport:
         self._sweep: asyncio.TimerHandle | None = None  # the silence watchdog, armed while anything waits
         self._sweep_at = 0.0
         self._loading: asyncio.Future[None] | None = None  # the off-loop import of aiohttp, in progress
+        self._pool_full_logged = False  # a request waited for a pooled connection (logged once)
 
     @property
     def closed(self) -> bool:
@@ -355,6 +356,19 @@ class Transport:
         if due < math.inf:
             self._watch(due)
 
+    def _log_if_pool_full(self, session: aiohttp.ClientSession, endpoint: str) -> None:
+        """Log (once per client) that a request must wait for a pooled connection: a saturated pool
+        otherwise looks like a slow service."""
+        conn = session.connector
+        limit = getattr(conn, "limit", 0)
+        if limit and len(getattr(conn, "_acquired", ())) >= limit:
+            self._pool_full_logged = True
+            logger.warning(
+                "all %d pooled connections are in use: %s (and later requests) wait for a free one; "
+                "raise Client(max_connections=...) if this is not intended (logged once per client)",
+                limit, endpoint,
+            )
+
     async def aclose(self) -> None:
         """Close the pool, ending any response still being read; idempotent."""
         self._closed = True
@@ -397,6 +411,8 @@ class Transport:
             wait = _HeaderWait(self, settings.timeout)
             task = current_task()
             self._waits[task] = wait
+        if not self._pool_full_logged:
+            self._log_if_pool_full(session, endpoint)
         data: Any = body if watched or type(body) is not bytes else io.BytesIO(body)  # see _WATCHED_BODY
         try:
             try:
