@@ -50,9 +50,11 @@ class Client:
 
     Retries (``retry=``) are on by default; see the README's table. ``False`` (or ``0``) turns them
     off, a dict or ``types.HttpRetryOptions`` tunes them; anything else is a ConfigurationError.
-    ``http_options`` is checked like a config dict (unknown keys suggest the closest one). Optional client-side limits: ``max_connections`` (pool
-    size), ``max_in_flight`` (requests and open streams at once), ``requests_per_minute`` and
-    ``tokens_per_minute`` (token buckets; tokens estimated as request bytes / 4).
+    ``http_options`` is checked like a config dict (unknown keys suggest the closest one).
+
+    Optional client-side limits: ``max_connections`` (pool size), ``max_in_flight`` (requests and
+    open streams at once), ``requests_per_minute`` and ``tokens_per_minute`` (token buckets; tokens
+    estimated as request bytes / 4).
     """
 
     def __init__(
