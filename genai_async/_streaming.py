@@ -171,10 +171,41 @@ class ResponseStream:
 
     @property
     def response(self) -> GenerateContentResponse:
-        """The stitched response: final once the stream ended, the partial answer before that."""
+        """The stitched response: final once the stream ended, the partial answer before that.
+
+        Raises GenAIError while no chunk has arrived (read before iterating, it would otherwise be
+        silently empty)."""
         if self._final is not None:
             return self._final
+        if self._acc.count == 0:
+            raise GenAIError(
+                f"{self._endpoint}: stream.response has no chunk yet ({self._state()}); iterate the stream "
+                "first (async for chunk in stream: ...), then read stream.response"
+            )
         return self._acc.result()
+
+    def _state(self) -> str:
+        n = self._acc.count
+        chunks = f"{n} chunk{'' if n == 1 else 's'}"
+        if self._done:
+            return f"finished, {chunks}"
+        if self._closed:
+            return f"closed before the end, {chunks}"
+        if self._resp is None and n == 0:
+            return "not started"
+        return f"open, {chunks} so far"
+
+    def __repr__(self) -> str:
+        return f"<genai_async.ResponseStream {self._endpoint}: {self._state()}>"
+
+    def _repr_markdown_(self) -> str:
+        """Notebook display: the stream's state, then the answer so far."""
+        head = f"*stream {self._endpoint}: {self._state()}*"
+        if self._acc.count == 0:
+            return head
+        from ._display import response_markdown
+
+        return f"{head}\n\n{response_markdown(self.response)}"
 
     @property
     def chunk_count(self) -> int:

@@ -104,6 +104,12 @@ class GenerateContentResponse(_Base, gc=True, dict=True):
     def parse_error(self, value: ParseError | None) -> None:
         self.__dict__["_parse_error"] = value
 
+    def _repr_markdown_(self) -> str:
+        """Notebook display: the answer as Markdown, thoughts collapsed, images shown, usage in one line."""
+        from .._display import response_markdown  # only in notebooks
+
+        return response_markdown(self)
+
     def _first_parts(self) -> list[Part] | None:
         candidates = self.candidates
         if not candidates:
