@@ -26,10 +26,10 @@ async def test_stream_response_before_iteration_is_a_clear_error(server: Scripte
     server.reply_stream(events_of("stream_text.sse"))
     stream = client.models.generate_content_stream(model=MODEL, contents="x")
     with pytest.raises(errors.GenAIError, match=r"stream.response .* iterate"):
-        stream.response
+        _ = stream.response
     async with stream:
         with pytest.raises(errors.GenAIError, match="no chunk"):
-            stream.response  # open, but nothing read yet
+            _ = stream.response  # open, but nothing read yet
         async for _ in stream:
             break
         assert stream.response.text  # the partial answer once a chunk arrived
