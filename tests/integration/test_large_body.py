@@ -78,3 +78,36 @@ async def test_large_inline_image_against_the_emulator(stream: bool) -> None:
             r = await client.models.generate_content(model=MODEL, contents=_image())
         assert r.text
         assert emu.requests[-1].json["contents"][0]["parts"][1]["inlineData"]["mimeType"] == "image/png"
+
+
+async def test_cancelled_while_sending_a_large_body_releases_the_connection() -> None:
+    import asyncio
+
+    from aiohttp import web
+
+    arrived = asyncio.Event()
+    never = asyncio.Event()
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        arrived.set()  # headers are in; the body is never read, so the client's send stalls
+        await never.wait()
+        return web.Response()
+
+    app = web.Application(client_max_size=64 * 1024 * 1024)
+    app.router.add_post("/{tail:.*}", handler)
+    runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=0.5)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        async with genai_async.Client(api_key="k", base_url=f"http://127.0.0.1:{port}", retry=False) as client:
+            task = asyncio.create_task(client.models.generate_content(model=MODEL, contents=_image()))
+            await asyncio.wait_for(arrived.wait(), 10)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            assert not client._transport._live
+            assert client.open_connections == 0  # the half-sent request's connection was closed, not pooled
+    finally:
+        await runner.cleanup()
