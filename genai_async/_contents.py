@@ -203,7 +203,7 @@ def has_paths(contents: Any) -> bool:
     return any(isinstance(item, pathlib.PurePath) for item in items)
 
 
-async def load_paths(contents: Any) -> Any:
+async def load_paths(contents: Any, path: str = "contents") -> Any:
     """Replace ``pathlib.Path`` items of ``contents`` by inline parts, reading files in a worker
     thread so a large file never blocks the event loop."""
     if not has_paths(contents):
@@ -213,7 +213,7 @@ async def load_paths(contents: Any) -> Any:
     items = contents if isinstance(contents, (list, tuple)) else [contents]
     many = isinstance(contents, (list, tuple))
     loaded = [
-        await anyio.to_thread.run_sync(_read_inline, pathlib.Path(item), f"contents[{i}]" if many else "contents")
+        await anyio.to_thread.run_sync(_read_inline, pathlib.Path(item), f"{path}[{i}]" if many else path)
         if isinstance(item, pathlib.PurePath)
         else item
         for i, item in enumerate(items)

@@ -52,8 +52,12 @@ async def _upload_str(client: genai_async.Client, path: pathlib.Path) -> Any:
     return await client.files.upload(file=str(path))
 
 
+async def _cache(client: genai_async.Client, path: pathlib.Path) -> Any:
+    return await client.caches.create(model=MODEL, config={"contents": [path]})
+
+
 CALLS: list[Callable[[genai_async.Client, pathlib.Path], Awaitable[Any]]] = [
-    _generate, _stream, _count, _embed, _chat, _chat_stream, _upload_path, _upload_str,
+    _generate, _stream, _count, _embed, _chat, _chat_stream, _cache, _upload_path, _upload_str,
 ]
 
 
@@ -66,6 +70,8 @@ async def test_missing_file_is_one_clear_error(
     with pytest.raises(errors.ConfigurationError, match=r"cannot read the file .*: no such file") as info:
         await call(client, path)
     assert str(path) in str(info.value)
+    if call is _cache:
+        assert "config.contents[0]" in str(info.value)
     assert isinstance(info.value.__cause__, FileNotFoundError)
     assert server.requests == []
 
