@@ -51,11 +51,14 @@ class Client:
     deadline for unary calls. ``http_options={"timeout": ms}`` is in milliseconds, like the
     official SDK, and sets the silence limit.
 
-    Retries (``retry=``) are on by default; see the README's table. ``False`` turns them off, a dict
-    or ``types.HttpRetryOptions`` tunes them. Optional client-side limits: ``max_connections`` (pool
-    size), ``max_in_flight`` (requests and open streams at once), ``requests_per_minute`` and
-    ``tokens_per_minute`` (sliding 60 s windows; tokens estimated as request bytes / 4, then
-    replaced by the answer's ``usageMetadata.totalTokenCount``; see :meth:`report_usage`).
+    Retries (``retry=``) are on by default; see the README's table. ``False`` (or ``0``) turns them
+    off, a dict or ``types.HttpRetryOptions`` tunes them; anything else is a ConfigurationError.
+    ``http_options`` is checked like a config dict (unknown keys suggest the closest one).
+
+    Optional client-side limits: ``max_connections`` (pool size), ``max_in_flight`` (requests and
+    open streams at once), ``requests_per_minute`` and ``tokens_per_minute`` (sliding 60 s windows;
+    tokens estimated as request bytes / 4, then replaced by the answer's
+    ``usageMetadata.totalTokenCount``; see :meth:`report_usage`).
 
     ``instrument=True`` traces this client's model calls as OpenTelemetry spans (the ``otel``
     extra); the default follows :func:`genai_async.instrument`.
@@ -251,6 +254,8 @@ class Client:
             result = decode(raw or b"{}", type_)
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
             what = type_.__name__
+            if "UTF-8" in str(exc):  # as in streams (_streaming._UTF8_ERRORS): never U+FFFD silently
+                what = f"{what}: it is invalid UTF-8 (the service sends UTF-8: the bytes were corrupted on the way)"
             del raw  # a traceback formatted with locals must not show the body (a proxy may echo the key)
             traceback.clear_frames(exc.__traceback__)
             raise StreamError(f"{path}: HTTP {resp.status} but the body is not a valid {what} ({exc})") from exc

@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 import functools
 import re
+import typing
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,7 +20,7 @@ import msgspec
 
 from ._contents import to_content, to_contents
 from ._structs import to_struct
-from .errors import ConfigurationError
+from .errors import ConfigurationError, ParseError
 from .types import (
     GenerateContentConfig,
     GenerateContentRequest,
@@ -158,9 +159,8 @@ def schema_fields(schema: Any) -> dict[str, Any]:
         return {"response_schema": schema}
     if hasattr(schema, "model_json_schema"):
         return {"response_json_schema": schema.model_json_schema()}
-    adapter = _pydantic_adapter(schema)
-    if adapter is not None:  # list[Model], Model | None, dict[str, Model]...
-        return {"response_json_schema": adapter.json_schema()}
+    if _holds_pydantic(schema):  # list[Model], Model | None...: pydantic writes the schema
+        return {"response_json_schema": _pydantic_adapter(schema).json_schema()}
     try:
         return {"response_json_schema": msgspec.json.schema(schema)}
     except TypeError as exc:
@@ -170,37 +170,66 @@ def schema_fields(schema: Any) -> dict[str, Any]:
         ) from exc
 
 
-def parse_output(text: str | None, config: GenerateContentConfig | None) -> Any:
-    """``response.parsed``: JSON output decoded, then converted to ``response_schema`` when it is a type."""
-    if text is None or config is None:
-        return None
+def parse_output(text: str | None, config: GenerateContentConfig | None) -> tuple[Any, ParseError | None]:
+    """``(response.parsed, response.parse_error)``: JSON output decoded, then converted to
+    ``response_schema`` when it is a type; enum output (``text/x.enum``) as a member.
+
+    Never raises, like the official SDK (which leaves ``parsed=None``): output that does not parse
+    is still an answer that was generated and billed, so the response keeps its text and usage and
+    the reason goes on ``parse_error`` (kind ``no_output``, ``invalid_json`` or ``schema_mismatch``).
+    """
+    if config is None:
+        return None, None
     mime = (config.response_mime_type or "").lower()
     schema = config.response_schema
-    if mime == "text/x.enum" and isinstance(schema, type) and issubclass(schema, enum.Enum):
-        try:
-            return schema(text.strip())
-        except ValueError:
-            return None
-    if mime != "application/json":
-        return None
+    is_enum = mime == "text/x.enum" and isinstance(schema, type) and issubclass(schema, enum.Enum)
+    if not is_enum and mime != "application/json":
+        return None, None
+    if text is None:
+        return None, ParseError(
+            f"no {mime} output to parse: the answer has no text (see finish_reason)", kind="no_output", text=None
+        )
+    if is_enum:
+        return _convert(text, schema, lambda: schema(text.strip()))
     try:
         data = msgspec.json.decode(text)
-    except (msgspec.DecodeError, RecursionError):  # (RecursionError: JSON nested too deeply)
-        return None
+    except (msgspec.DecodeError, RecursionError) as exc:  # (RecursionError: nested too deeply)
+        error = ParseError(
+            f"the output is not JSON ({exc}); it starts {text[:80]!r}", kind="invalid_json", text=text
+        )
+        error.__cause__ = exc
+        return None, error
     if schema is None or isinstance(schema, (Mapping, msgspec.Struct)):
-        return data
+        return data, None
     if hasattr(schema, "model_validate"):
-        return schema.model_validate(data)
-    adapter = _pydantic_adapter(schema)
-    if adapter is not None:
-        try:
-            return adapter.validate_python(data)
-        except ValueError:  # pydantic's ValidationError
-            return None
+        return _convert(text, schema, lambda: schema.model_validate(data))
+    if _holds_pydantic(schema):
+        return _convert(text, schema, lambda: _pydantic_adapter(schema).validate_python(data))
+    return _convert(text, schema, lambda: msgspec.convert(data, schema, strict=False))
+
+
+def _holds_pydantic(schema: Any) -> bool:
+    """True for a generic type (``list[Model]``, ``Model | None``) with a pydantic model inside."""
+    return any(hasattr(arg, "model_validate") or _holds_pydantic(arg) for arg in typing.get_args(schema))
+
+
+@functools.lru_cache(maxsize=64)
+def _pydantic_adapter(schema: Any) -> Any:
+    import pydantic  # the user's own schema holds pydantic models, so it is installed
+
+    return pydantic.TypeAdapter(schema)
+
+
+def _convert(text: str, schema: Any, convert: Any) -> tuple[Any, ParseError | None]:
     try:
-        return msgspec.convert(data, schema, strict=False)
-    except (msgspec.ValidationError, TypeError):
-        return None
+        return convert(), None
+    except Exception as exc:  # a user's validator may raise anything: the answer must survive it
+        name = getattr(schema, "__name__", None) or repr(schema)
+        error = ParseError(
+            f"the output does not fit config.response_schema {name}: {exc}", kind="schema_mismatch", text=text
+        )
+        error.__cause__ = exc
+        return None, error
 
 
 def http_options_only(config: Any, path: str) -> Any:
@@ -214,19 +243,3 @@ def http_options_only(config: Any, path: str) -> Any:
         return config.get("http_options", config.get("httpOptions"))
     return getattr(config, "http_options", None)
 
-
-def _pydantic_adapter(schema: Any) -> Any:
-    """A pydantic ``TypeAdapter`` for a type built from pydantic models (``list[Model]``), else None.
-
-    pydantic is never imported here unless the type mentions a model (so it is already loaded)."""
-    if not _mentions_model(schema):
-        return None
-    import pydantic
-
-    return pydantic.TypeAdapter(schema)
-
-
-def _mentions_model(tp: Any) -> bool:
-    if isinstance(tp, type) and hasattr(tp, "model_json_schema"):
-        return True
-    return any(_mentions_model(arg) for arg in getattr(tp, "__args__", ()) if arg is not Ellipsis)

@@ -154,14 +154,46 @@ _EXTRA_MIME = {".webp": "image/webp", ".heic": "image/heic", ".heif": "image/hei
                ".flac": "audio/flac", ".aac": "audio/aac", ".jsonl": "application/jsonl", ".py": "text/x-python"}
 
 
-def _read_inline(path: pathlib.Path) -> Part:
-    size = path.stat().st_size
+def file_error(path: os.PathLike[str] | str, exc: OSError, where: str) -> ConfigurationError:
+    """The one error for a path that cannot be read (missing, a directory, no permission), the same
+    for contents and for ``files.upload``; the OSError is its ``__cause__``."""
+    if isinstance(exc, FileNotFoundError):
+        reason = "no such file (check the path; a relative one starts at the current directory)"
+    elif isinstance(exc, IsADirectoryError):
+        reason = "it is a directory; pass a file"
+    else:
+        reason = exc.strerror or str(exc)
+    error = ConfigurationError(f"cannot read the file {os.fspath(path)!r} ({where}): {reason}")
+    error.__cause__ = exc
+    return error
+
+
+def check_file(path: os.PathLike[str] | str, where: str) -> int:
+    """The size of the regular file at ``path`` (blocking: call it in a worker thread); a missing
+    file or a directory is :func:`file_error`."""
+    import errno
+    import stat
+
+    try:
+        st = os.stat(path)
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), os.fspath(path))
+    except OSError as exc:
+        raise file_error(path, exc, where) from exc
+    return st.st_size
+
+
+def _read_inline(path: pathlib.Path, where: str) -> Part:
+    size = check_file(path, where)
     if size > INLINE_LIMIT:
         raise ConfigurationError(
             f"{path} is {size / 1e6:.1f} MB, over the {INLINE_LIMIT // (1024 * 1024)} MB inline limit; "
             "upload it first: file = await client.files.upload(file=path), then pass `file` in contents"
         )
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:  # unreadable, or gone since check_file
+        raise file_error(path, exc, where) from exc
     mime = guess_mime(path) or sniff_mime(data)
     if mime is None:
         raise ConfigurationError(
@@ -178,7 +210,7 @@ def has_paths(contents: Any) -> bool:
     return any(isinstance(item, pathlib.PurePath) for item in items)
 
 
-async def load_paths(contents: Any) -> Any:
+async def load_paths(contents: Any, path: str = "contents") -> Any:
     """Replace ``pathlib.Path`` items of ``contents`` by inline parts, reading files in a worker
     thread so a large file never blocks the event loop."""
     if not has_paths(contents):
@@ -186,8 +218,11 @@ async def load_paths(contents: Any) -> Any:
     import anyio.to_thread
 
     items = contents if isinstance(contents, (list, tuple)) else [contents]
+    many = isinstance(contents, (list, tuple))
     loaded = [
-        await anyio.to_thread.run_sync(_read_inline, pathlib.Path(item)) if isinstance(item, pathlib.PurePath) else item
-        for item in items
+        await anyio.to_thread.run_sync(_read_inline, pathlib.Path(item), f"{path}[{i}]" if many else path)
+        if isinstance(item, pathlib.PurePath)
+        else item
+        for i, item in enumerate(items)
     ]
     return loaded if isinstance(contents, (list, tuple)) else loaded[0]

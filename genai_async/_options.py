@@ -17,7 +17,9 @@ from urllib.parse import urlsplit
 
 from ._retry import RetryPolicy, policy_from
 from ._secrets import Secret
+from ._structs import to_struct
 from .errors import ConfigurationError
+from .types import HttpOptions
 
 logger = logging.getLogger("genai_async")
 
@@ -78,7 +80,50 @@ def _seconds_from_ms(value: Any, what: str) -> float | None:
         return None
     if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
         raise ConfigurationError(f"{what} must be a positive number of milliseconds, got {value!r}")
+    if value < 1000:  # {"timeout": 5} is 5 ms: almost always seconds meant in the SDK's ms field
+        import warnings
+
+        warnings.warn(
+            f"{what}={value!r} is in milliseconds (the official SDK's unit): {value / 1000:g} s. "
+            f"If you meant seconds, pass timeout={value!r} to the Client (seconds) or "
+            f"http_options={{'timeout': {value * 1000!r}}}",
+            UserWarning,
+            stacklevel=4,
+        )
     return float(value) / 1000.0
+
+
+_UNSUPPORTED = {
+    "client_args": "genai_async owns its aiohttp session; use max_connections=, timeout=, connect_timeout=",
+    "async_client_args": "genai_async owns its aiohttp session; use max_connections=, timeout=, connect_timeout=",
+    "httpx_client": "genai_async does not use httpx",
+    "httpx_async_client": "genai_async does not use httpx",
+    "aiohttp_client": "genai_async owns its aiohttp session",
+    "extra_body": "extra request fields are not sent",
+    "base_url_resource_scope": "it is a Vertex AI setting",
+}
+"""Official-SDK ``HttpOptions`` fields genai_async has no equivalent for, and why."""
+
+
+def check_http_options(http_options: Any, path: str = "http_options") -> HttpOptions | None:
+    """``http_options`` (a dict in either key spelling, ``types.HttpOptions``, or the official SDK's
+    ``HttpOptions``) as a checked :class:`types.HttpOptions`: an unknown key is a ConfigurationError
+    with the closest valid one, as for config dicts."""
+    if http_options is None or isinstance(http_options, HttpOptions) and path != "http_options":
+        return http_options  # None, or a config's own http_options, already checked by to_struct
+    if not isinstance(http_options, (Mapping, HttpOptions)):
+        dump = getattr(http_options, "model_dump", None)  # the official SDK's pydantic HttpOptions
+        if not callable(dump):
+            raise ConfigurationError(
+                f"{path} must be a dict or types.HttpOptions, got {type(http_options).__name__} {http_options!r:.60}"
+            )
+        http_options = dump(exclude_none=True)
+    if isinstance(http_options, Mapping):
+        for key in http_options:
+            snake = re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), str(key))
+            if snake in _UNSUPPORTED and http_options[key] is not None:
+                raise ConfigurationError(f"{path}.{snake} is not supported by genai_async: {_UNSUPPORTED[snake]}")
+    return to_struct(http_options, HttpOptions, path)
 
 
 def _positive(value: Any, what: str) -> float | None:
@@ -188,6 +233,7 @@ def resolve(
         )
     if not isinstance(key, str) or any(c.isspace() for c in key):
         raise ConfigurationError("the API key must be a string without spaces or newlines")
+    http_options = check_http_options(http_options)
     base = base_url or _get(http_options, "base_url") or os.environ.get("GENAI_ASYNC_BASE_URL")
     base = check_base_url(base or DEFAULT_BASE_URL, allow_insecure_http=allow_insecure_http)
     version = check_api_version(_get(http_options, "api_version") or DEFAULT_API_VERSION)
@@ -201,7 +247,8 @@ def resolve(
     headers = check_headers(_get(http_options, "headers") or {}, "http_options.headers")
     retry_options = _get(http_options, "retry_options")
     chosen = retry_options if retry is unset else retry
-    policy = policy_from(None if chosen is unset else chosen)
+    what = "retry" if retry is not unset else "http_options.retry_options"
+    policy = policy_from(None if chosen is unset else chosen, what)
     return Settings(
         api_key=Secret(key),
         base_url=base,
@@ -221,6 +268,7 @@ def with_overrides(settings: Settings, http_options: Any) -> Settings:
     base_url and retry_options (``{"attempts": 1}`` or False turns retries off for the request)."""
     if http_options is None:
         return settings
+    http_options = check_http_options(http_options, "config.http_options")
     changes: dict[str, Any] = {}
     ms = _seconds_from_ms(_get(http_options, "timeout"), "http_options.timeout")
     if ms is not None:
@@ -233,7 +281,7 @@ def with_overrides(settings: Settings, http_options: Any) -> Settings:
         changes["base_url"] = check_base_url(base, allow_insecure_http=settings.allow_insecure_http)
     retry_options = _get(http_options, "retry_options")
     if retry_options is not None:
-        changes["retry"] = policy_from(retry_options)
+        changes["retry"] = policy_from(retry_options, "config.http_options.retry_options")
     extra = _get(http_options, "headers")
     if extra:
         changes["headers"] = {**settings.headers, **check_headers(extra, "http_options.headers")}

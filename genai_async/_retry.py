@@ -105,31 +105,65 @@ def get_option(options: Any, name: str) -> Any:
     return getattr(options, name, None)
 
 
-def policy_from(value: Any) -> RetryPolicy | None:
+_KEYS = ("attempts", "initial_delay", "max_delay", "exp_base", "jitter", "http_status_codes")
+"""The official SDK's ``HttpRetryOptions`` fields: the keys a retry dict may use (either spelling)."""
+
+
+def policy_from(value: Any, what: str = "retry") -> RetryPolicy | None:
     """``retry=`` argument or ``http_options.retry_options`` -> a policy (None = no retries).
 
-    Accepts True/None (defaults), False, a :class:`RetryPolicy`, or the official SDK's
+    Accepts True/None (defaults), False or 0 (off), a :class:`RetryPolicy`, or the official SDK's
     ``HttpRetryOptions`` (or its dict form: attempts, initial_delay, max_delay, exp_base, jitter,
-    http_status_codes).
+    http_status_codes; ``attempts`` counts the first try, so 0 or 1 is off). Anything else, an
+    unknown key included, is a ConfigurationError (``retry="yes"`` or ``{"max_retries": 0}`` must
+    not silently mean the default five attempts).
     """
     if value is None or value is True:
         return RetryPolicy()
-    if value is False:
+    if value is False or (type(value) is int and value == 0):
         return None
     if isinstance(value, RetryPolicy):
         return value
+    if isinstance(value, (int, float)):
+        raise ConfigurationError(
+            f"{what}={value!r} is ambiguous: pass {what}=False (or 0) to turn retries off, or "
+            f"{what}={{'attempts': N}} for N attempts in all, the first one included"
+        )
+    if isinstance(value, Mapping):
+        _check_keys(value, what)
+    elif not any(hasattr(value, name) for name in _KEYS):  # an HttpRetryOptions of ours or the SDK's
+        raise ConfigurationError(
+            f"{what}={value!r:.60} is not a retry setting: pass True or False, a dict such as "
+            "{'attempts': 3, 'initial_delay': 1.0}, types.HttpRetryOptions(...) or a RetryPolicy"
+        )
     fields: dict[str, Any] = {}
-    for name in ("attempts", "initial_delay", "max_delay", "exp_base", "jitter"):
+    for name in _KEYS[:-1]:
         v = get_option(value, name)
         if v is not None:
             if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0:
-                raise ConfigurationError(f"retry_options.{name} must be a non-negative number, got {v!r}")
+                raise ConfigurationError(f"{what}.{name} must be a non-negative number, got {v!r}")
             fields[name] = int(v) if name == "attempts" else float(v)
     codes = get_option(value, "http_status_codes")
     if codes is not None:
-        fields["statuses"] = frozenset(int(c) for c in codes)
+        if not isinstance(codes, (list, tuple, set, frozenset)) or not all(
+            type(c) is int and 100 <= c <= 599 for c in codes
+        ):
+            raise ConfigurationError(f"{what}.http_status_codes must be a list of HTTP status ints, got {codes!r}")
+        fields["statuses"] = frozenset(codes)
     policy = RetryPolicy(**fields)
     return policy if policy.attempts > 1 else None
+
+
+def _check_keys(options: Mapping[Any, Any], what: str) -> None:
+    from ._structs import unknown_key
+
+    spellings = {name: name for name in _KEYS}
+    for name in _KEYS:
+        head, *rest = name.split("_")
+        spellings[head + "".join(p.title() for p in rest)] = name
+    for key in options:
+        if key not in spellings:
+            raise unknown_key(key, what, _KEYS, "retry options")
 
 
 def retry_message(method: str, endpoint: str, delay: float, attempt: int, exc: GenAIError) -> str:

@@ -64,6 +64,10 @@ _decode_chunk: Callable[[str], GenerateContentResponse] = _first_decode
 _EXCERPT = 120
 MAX_EXTRA = 1024 * 1024
 """Bytes of lines outside SSE framing a stream may carry before it fails (an error envelope is a few KiB)."""
+_UTF8_ERRORS = "surrogateescape"
+"""Invalid UTF-8 is kept as lone surrogates, which msgspec refuses to decode, so exactly the event
+holding it fails (a StreamError, as on a unary call) after every good event before it; "replace"
+would silently put U+FFFD into the answer."""
 MAX_HOPS = 64
 """Continuation hops followed at most for one answer (a server looping on CONTINUATION is an error)."""
 
@@ -112,7 +116,7 @@ class ResponseStream:
         self._call = call
         self._endpoint = endpoint
         self._resp: Response | None = None
-        self._decoder = SSEDecoder(max_extra_size=MAX_EXTRA)
+        self._decoder = SSEDecoder(max_extra_size=MAX_EXTRA, errors=_UTF8_ERRORS)
         self._events: list[str] = []  # data of the events of the last read not yet delivered, last first
         self._acc = Accumulator()
         self._eof = False
@@ -187,10 +191,41 @@ class ResponseStream:
 
     @property
     def response(self) -> GenerateContentResponse:
-        """The stitched response: final once the stream ended, the partial answer before that."""
+        """The stitched response: final once the stream ended, the partial answer before that.
+
+        Raises GenAIError while no chunk has arrived (read before iterating, it would otherwise be
+        silently empty)."""
         if self._final is not None:
             return self._final
+        if self._acc.count == 0:
+            raise GenAIError(
+                f"{self._endpoint}: stream.response has no chunk yet ({self._state()}); iterate the stream "
+                "first (async for chunk in stream: ...), then read stream.response"
+            )
         return self._acc.result()
+
+    def _state(self) -> str:
+        n = self._acc.count
+        chunks = f"{n} chunk{'' if n == 1 else 's'}"
+        if self._done:
+            return f"finished, {chunks}"
+        if self._closed:
+            return f"closed before the end, {chunks}"
+        if self._resp is None and n == 0:
+            return "not started"
+        return f"open, {chunks} so far"
+
+    def __repr__(self) -> str:
+        return f"<genai_async.ResponseStream {self._endpoint}: {self._state()}>"
+
+    def _repr_markdown_(self) -> str:
+        """Notebook display: the stream's state, then the answer so far."""
+        head = f"*stream {self._endpoint}: {self._state()}*"
+        if self._acc.count == 0:
+            return head
+        from ._display import response_markdown
+
+        return f"{head}\n\n{response_markdown(self.response)}"
 
     @property
     def chunk_count(self) -> int:
@@ -256,6 +291,8 @@ class ResponseStream:
             if isinstance(exc, RecursionError):  # msgspec's error for JSON nested too deeply
                 raise self._invalid(text, too_deep()) from None
             raise self._invalid(text, exc) from exc
+        except UnicodeEncodeError as exc:  # lone surrogates: bytes that were not UTF-8 (_UTF8_ERRORS)
+            raise self._not_utf8(exc) from exc
         if chunk.candidates is None and chunk.usage_metadata is None and chunk.prompt_feedback is None:
             self._raise_if_error(text)  # an in-band {"error": ...} decodes to an empty chunk
         self._acc.add(chunk)
@@ -273,6 +310,12 @@ class ResponseStream:
             f"data starts {data[:_EXCERPT]!r}"
         )
 
+    def _not_utf8(self, exc: UnicodeEncodeError) -> StreamError:
+        return StreamError(
+            f"{self._endpoint}: event {self._acc.count + 1} is invalid UTF-8 (the service sends UTF-8: the "
+            f"bytes were corrupted on the way, e.g. by a proxy); {exc.reason} at character {exc.start}"
+        )
+
     def _retry_delay(self, exc: GenAIError) -> float | None:
         """Whether to try again: only before the first chunk of the request (the first, or the current
         continuation hop) was decoded, so output is never replayed, under the one attempt budget that
@@ -287,6 +330,7 @@ class ResponseStream:
         if resp is not None:
             resp.close()
         self._decoder = SSEDecoder(max_extra_size=MAX_EXTRA)
+        self._decoder = SSEDecoder(errors=_UTF8_ERRORS)
         self._events = []
         self._eof = False
         logger.info(retry_message("POST", self._endpoint, delay, self._attempt, exc))
@@ -311,8 +355,7 @@ class ResponseStream:
         if pending is not None:  # an event without its blank line: whole JSON is a chunk, anything else was cut
             try:
                 decode_json(pending.data)
-            except TooDeep:
-                pass  # whole, but too deep to decode: reported as an invalid event by _deliver
+        self._decoder = SSEDecoder(max_extra_size=MAX_EXTRA, errors=_UTF8_ERRORS)
             except ValueError:
                 raise StreamError(
                     f"{self._endpoint}: the stream ended inside an event (cut JSON after "
@@ -372,7 +415,7 @@ class ResponseStream:
         self._hop_start = self._acc.count
         self._attempt = 1  # a hop is a request of its own, with its own attempts (as unary hops are)
         self._acc.next_hop()
-        self._decoder = SSEDecoder(max_extra_size=MAX_EXTRA)
+        self._decoder = SSEDecoder(max_extra_size=MAX_EXTRA, errors=_UTF8_ERRORS)
         self._eof = False
 
     def _fail(self, exc: GenAIError) -> GenAIError:

@@ -66,11 +66,59 @@ def _unknown(cls: type, key: object, path: str, names: tuple[str, ...]) -> Confi
             f"{path}.{_snake(str(key))} is only supported by Vertex AI; the Gemini API refuses it "
             "(as the official SDK does): remove it"
         )
+    return unknown_key(key, path, names, cls.__name__)
+
+
+def unknown_key(key: object, path: str, names: tuple[str, ...], what: str) -> ConfigurationError:
+    """The error for an unknown key of ``what`` at ``path``: the closest valid key, else all of them."""
     import difflib  # only on this error path
 
     close = difflib.get_close_matches(str(key), names, n=1)
     hint = f"; did you mean {close[0]!r}?" if close else f"; valid keys: {', '.join(names)}"
-    return ConfigurationError(f"{path}: unknown key {key!r} for {cls.__name__}{hint}")
+    return ConfigurationError(f"{path}: unknown key {key!r} for {what}{hint}")
+
+
+@functools.cache
+def _enum_fields() -> dict[type, dict[str, type[enum.Enum]]]:
+    """Request fields typed ``str`` (so a plain string type-checks) whose values come from an enum:
+    checked before sending, so ``thinking_level="lowest"`` is a ConfigurationError, not a 400."""
+    from . import types as t
+
+    generation: dict[str, type[enum.Enum]] = {"media_resolution": t.MediaResolution, "response_modalities": t.Modality}
+    return {
+        t.ThinkingConfig: {"thinking_level": t.ThinkingLevel},
+        t.SafetySetting: {"category": t.HarmCategory, "threshold": t.HarmBlockThreshold},
+        t.GenerateContentConfig: generation,
+        t.GenerationConfig: generation,
+        t.FunctionCallingConfig: {"mode": t.FunctionCallingConfigMode},
+        t.EmbedContentConfig: {"task_type": t.TaskType},
+    }
+
+
+@functools.cache
+def _members(enum_cls: type[enum.Enum]) -> tuple[str, ...]:
+    return tuple(str(m.value) for m in enum_cls)  # declared members only, not values met on the wire
+
+
+def _enum_value(value: Any, enum_cls: type[enum.Enum], path: str) -> Any:
+    """A known member's value (any case) upper-cased; an enum member as is (the way to send a value
+    newer than this library); anything else a ConfigurationError naming the valid values."""
+    if isinstance(value, (list, tuple)):
+        return [_enum_value(v, enum_cls, f"{path}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, enum.Enum):
+        return value.value
+    known = _members(enum_cls)
+    upper = value.strip().upper() if isinstance(value, str) else None
+    if upper in known:
+        return upper
+    import difflib  # only on this error path
+
+    close = difflib.get_close_matches(str(upper), known, n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    raise ConfigurationError(
+        f"{path}={value!r} is not a {enum_cls.__name__}: {hint}valid values: {', '.join(known)} "
+        f"(a value newer than this library goes through as types.{enum_cls.__name__}('NEW_VALUE'))"
+    )
 
 
 def to_struct(value: Any, cls: type[S], path: str = "config") -> S:
@@ -137,9 +185,12 @@ def _norm_type(value: Any, tp: type, path: str) -> Any:
                 raise _unknown(tp, key, path, names)
             if v is not None:
                 kwargs[f.name] = _norm(v, f.type, f"{path}.{f.name}")
-        for name in getattr(tp, "_wire_enums", ()):
-            if name in kwargs:
-                kwargs[name] = _upper(kwargs[name])
+        enums = _enum_fields().get(tp) or {}
+        for name in dict.fromkeys((*getattr(tp, "_wire_enums", ()), *enums)):
+            if name in kwargs:  # wire enums upper-cased; the ones with a known enum checked too
+                enum_cls = enums.get(name)
+                value = kwargs[name]
+                kwargs[name] = _upper(value) if enum_cls is None else _enum_value(value, enum_cls, f"{path}.{name}")
         return tp(**kwargs)
     if issubclass(tp, enum.Enum):
         if isinstance(value, enum.Enum):

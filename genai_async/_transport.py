@@ -35,6 +35,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import functools
+import io
 import math
 import platform
 import threading
@@ -221,7 +222,13 @@ def _arrived(target: Any) -> bool:
 
 _WATCHED_BODY = 1024 * 1024
 """Request bodies up to this size are watched by the transport from the moment they are written;
-bigger or streamed ones (file uploads) keep aiohttp's ``sock_read``, which starts once the body is out."""
+bigger or streamed ones (file uploads) keep aiohttp's ``sock_read``, which starts once the body is out.
+
+It is also aiohttp's limit for raw bytes: a bigger ``bytes`` body (a request with an inline image)
+makes aiohttp warn ``ResourceWarning: Sending a large body directly with raw bytes might lock the
+event loop`` (a failed call under ``-W error``). Such a body goes out as an ``io.BytesIO`` (which
+shares the bytes' buffer: no copy), which aiohttp writes 64 KiB at a time, yielding to the loop
+between pieces. A new one per attempt, so a retry sends the whole body again."""
 
 
 @functools.cache
@@ -258,6 +265,7 @@ class Transport:
         self._sweep: asyncio.TimerHandle | None = None  # the silence watchdog, armed while anything waits
         self._sweep_at = 0.0
         self._loading: asyncio.Future[None] | None = None  # the off-loop import of aiohttp, in progress
+        self._pool_full_logged = False  # a request waited for a pooled connection (logged once)
 
     @property
     def closed(self) -> bool:
@@ -386,6 +394,19 @@ class Transport:
                 else:
                     item._expire(now - since)
 
+    def _log_if_pool_full(self, session: aiohttp.ClientSession, endpoint: str) -> None:
+        """Log (once per client) that a request must wait for a pooled connection: a saturated pool
+        otherwise looks like a slow service."""
+        conn = session.connector
+        limit = getattr(conn, "limit", 0)
+        if limit and len(getattr(conn, "_acquired", ())) >= limit:
+            self._pool_full_logged = True
+            logger.warning(
+                "all %d pooled connections are in use: %s (and later requests) wait for a free one; "
+                "raise Client(max_connections=...) if this is not intended (logged once per client)",
+                limit, endpoint,
+            )
+
     async def aclose(self) -> None:
         """Close the pool, ending any response still being read; idempotent."""
         self._closed = True
@@ -428,10 +449,13 @@ class Transport:
             wait = _HeaderWait(self, settings.timeout)
             task = current_task()
             self._waits[task] = wait
+        if not self._pool_full_logged:
+            self._log_if_pool_full(session, endpoint)
+        data: Any = body if watched or type(body) is not bytes else io.BytesIO(body)  # see _WATCHED_BODY
         try:
             try:
                 resp = await session.request(
-                    method, url, data=body, headers=hdrs, timeout=timeout, params=params, allow_redirects=False
+                    method, url, data=data, headers=hdrs, timeout=timeout, params=params, allow_redirects=False
                 )
             except Exception as exc:
                 raise (self.closed_error(endpoint) or translate(exc, endpoint, settings, reading=False)) from exc

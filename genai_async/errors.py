@@ -8,6 +8,8 @@ The tree::
     │   ├── ClientError             4xx: fix the request, retrying will not help
     │   └── ServerError             5xx: the service failed; often worth a retry
     ├── StreamError                 a 200 stream broke its contract (truncated, cut JSON, mixed ids)
+    ├── ParseError (ValueError)     never raised by a call: ``response.parse_error`` when structured
+    │                               output did not parse into ``response_schema`` (``parsed`` is None)
     └── TransportError              no usable HTTP exchange happened
         ├── ConnectionError (builtins.ConnectionError)   connect, reset or disconnect
         └── TimeoutError (builtins.TimeoutError)         a time limit fired; ``.limit`` says which
@@ -33,6 +35,7 @@ __all__ = [
     "ConfigurationError",
     "ConnectionError",
     "GenAIError",
+    "ParseError",
     "ServerError",
     "StreamError",
     "TimeoutError",
@@ -146,6 +149,20 @@ class StreamError(GenAIError):
     def __init__(self, message: str, *, partial: GenerateContentResponse | None = None) -> None:
         self.message = message
         self.partial = partial
+        super().__init__(message)
+
+
+class ParseError(GenAIError, ValueError):
+    """Stored on ``response.parse_error`` (never raised by a call) when structured output did not parse.
+
+    ``kind`` is ``"no_output"`` (the answer has no text), ``"invalid_json"`` (text that is not JSON)
+    or ``"schema_mismatch"`` (JSON, or an enum value, that does not fit ``response_schema``; the
+    validator's own error is ``__cause__``). ``text`` is the output as received."""
+
+    def __init__(self, message: str, *, kind: str, text: str | None) -> None:
+        self.message = message
+        self.kind = kind
+        self.text = text
         super().__init__(message)
 
 

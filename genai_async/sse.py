@@ -7,8 +7,11 @@
 # - Bytes are split into lines on b"\r", b"\n" and b"\r\n" *before* decoding, so U+2028, U+2029 and
 #   NEL inside JSON never end a line. A CR that ends one read ends the line at once (no waiting), and
 #   an LF opening the next read is then swallowed: CR+LF split across reads is one line end.
-# - Only complete lines are decoded (UTF-8, errors="replace"), so a character split across reads
-#   decodes whole and invalid bytes become U+FFFD the same way for every chunking.
+# - Only complete lines are decoded (UTF-8, errors="replace" as the spec says), so a character split
+#   across reads decodes whole and invalid bytes become U+FFFD the same way for every chunking.
+#   `errors=` picks another codec error handler: the Gemini client uses "surrogateescape", which
+#   keeps each invalid byte as a lone surrogate so it can reject exactly the event holding it
+#   ("strict" would raise for a whole read, before the good events in it were delivered).
 # - One leading UTF-8 BOM is stripped at stream start, even if it arrives split across reads.
 # - Size cap (max_event_size, bytes): one line (even one that arrives whole), the joined data of the
 #   event being built each raise SSEError past it, and so do the non-field lines in total past
@@ -35,6 +38,8 @@
 """Incremental Server-Sent Events decoder: feed it bytes, get ``ServerSentEvent`` objects back."""
 
 from __future__ import annotations
+
+import codecs
 
 __all__ = ["SSEDecoder", "SSEError", "ServerSentEvent"]
 
@@ -111,16 +116,22 @@ class SSEDecoder:
       its data is a complete chunk or a cut one.
 
     Raises SSEError when a line or an event grows beyond ``max_event_size``; discard the decoder then.
+    ``errors`` is the codec error handler for bytes that are not UTF-8 ("replace", the spec's U+FFFD,
+    by default; see the design notes at the top of the module).
     """
 
     __slots__ = (
         "_max", "_max_extra", "_head", "_pending", "_skip_lf", "_data", "_data_size", "_event", "_id",
-        "_last_event_id", "_retry", "extra_size", "extra_dropped", "_idle", "extra_lines", "unterminated",
+        "_last_event_id", "_retry", "extra_size", "extra_dropped", "_idle", "_errors", "extra_lines", "unterminated",
     )
 
-    def __init__(self, max_event_size: int = 32 * 1024 * 1024, *, max_extra_size: int | None = None) -> None:
+    def __init__(
+        self, max_event_size: int = 32 * 1024 * 1024, *, max_extra_size: int | None = None, errors: str = "replace"
+    ) -> None:
         if max_event_size < 1:
             raise ValueError(f"max_event_size must be positive, got {max_event_size}")
+        codecs.lookup_error(errors)  # an unknown handler fails here (LookupError), not at the first byte
+        self._errors = errors
         self._max = max_event_size
         self._max_extra = max_event_size if max_extra_size is None else max_extra_size
         self._head: bytes | None = b""  # bytes held until the BOM question is settled; None after
@@ -159,7 +170,7 @@ class SSEDecoder:
             body = chunk[6:-4]
             if 13 not in body and 10 not in body:
                 self._head = None  # a read that starts with "data: " settles the BOM question
-                return body.decode("utf-8", "replace")
+                return body.decode("utf-8", self._errors)
         return None
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
@@ -209,7 +220,7 @@ class SSEDecoder:
         data: list[str] = []
         if cut >= 4 and cut <= self._max and chunk[:6] == b"data: ":
             # Decoding the whole run at once equals decoding each value: it is cut only at ASCII bytes.
-            pieces = chunk[6 : cut - 4].decode("utf-8", "replace").split("\r\n\r\ndata: ")
+            pieces = chunk[6 : cut - 4].decode("utf-8", self._errors).split("\r\n\r\ndata: ")
             rest = "".join(pieces) if len(pieces) > 1 else pieces[0]
             if "\r" not in rest and "\n" not in rest:  # every CR and LF was in a separator
                 data = pieces
@@ -297,7 +308,7 @@ class SSEDecoder:
                 if data:  # built inline: this runs once per event on the hot path
                     raw = data[0] if len(data) == 1 else b"\n".join(data)
                     events.append(
-                        ServerSentEvent(self._event or "message", raw.decode("utf-8", "replace"), self._id or None,
+                        ServerSentEvent(self._event or "message", raw.decode("utf-8", self._errors), self._id or None,
                                         self._retry)
                     )
                     data.clear()
@@ -319,10 +330,10 @@ class SSEDecoder:
                     raise self._too_big("the data of one event", size - 1)
                 data.append(value)
             elif name == b"event":
-                self._event = value.decode("utf-8", "replace")
+                self._event = value.decode("utf-8", self._errors)
             elif name == b"id":
                 if b"\0" not in value:
-                    self._id = value.decode("utf-8", "replace")
+                    self._id = value.decode("utf-8", self._errors)
             elif name == b"retry":
                 self._set_retry(value)
             else:
@@ -331,7 +342,7 @@ class SSEDecoder:
         return events
 
     def _build(self) -> ServerSentEvent:
-        data = b"\n".join(self._data).decode("utf-8", "replace")
+        data = b"\n".join(self._data).decode("utf-8", self._errors)
         return ServerSentEvent(self._event or "message", data, self._id or None, self._retry)
 
     def _set_retry(self, value: bytes) -> None:
@@ -349,7 +360,7 @@ class SSEDecoder:
                 f"max_extra_size={self._max_extra}: this is not an event stream"
             )
         if size <= EXTRA_KEPT and len(self.extra_lines) < EXTRA_KEPT_LINES:
-            self.extra_lines.append(line.decode("utf-8", "replace"))
+            self.extra_lines.append(line.decode("utf-8", self._errors))
         else:
             self.extra_dropped += 1
 

@@ -96,7 +96,7 @@ class Scripted:
 @pytest.fixture
 async def server() -> AsyncIterator[Scripted]:
     scripted = Scripted()
-    app = web.Application()
+    app = web.Application(client_max_size=64 * 1024 * 1024)  # large request bodies (inline images)
     app.router.add_route("*", "/{tail:.*}", scripted.dispatch)
     runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=0.5)
     await runner.setup()

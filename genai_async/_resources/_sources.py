@@ -22,6 +22,7 @@ import anyio
 import anyio.to_thread
 
 from .. import errors
+from .._contents import file_error
 
 _PIECE = 1024 * 1024
 IN_MEMORY_LIMIT = 8 * 1024 * 1024
@@ -107,7 +108,7 @@ async def _open_path(path: str | bytes, label: str) -> Source:
     try:
         fh = await anyio.to_thread.run_sync(open, path, "rb")
     except OSError as exc:
-        raise errors.ConfigurationError(f"cannot read {label}: {exc.strerror or exc}") from exc
+        raise file_error(os.fsdecode(path), exc, "file") from exc
     source = _FileSource(fh, 0, 0, owned=True, label=label)
     try:
         st = await anyio.to_thread.run_sync(os.fstat, fh.fileno())

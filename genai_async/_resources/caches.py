@@ -58,7 +58,8 @@ class Caches:
         """
         name = model_path(model)
         cfg, ttl, expire_time = _split_expiry(config, CreateCachedContentConfig)
-        contents = None if cfg.contents is None else to_contents(await load_paths(cfg.contents), "config.contents")
+        where = "config.contents"
+        contents = None if cfg.contents is None else to_contents(await load_paths(cfg.contents, where), where)
         system = cfg.system_instruction
         body = _CreateCachedContentRequest(
             model=name,

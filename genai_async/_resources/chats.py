@@ -124,6 +124,12 @@ class Chat:
     def __repr__(self) -> str:
         return f"<genai_async.Chat model={self._model!r} history={len(self._history)} contents>"
 
+    def _repr_markdown_(self) -> str:
+        """Notebook display: the comprehensive history, one block per turn."""
+        from .._display import history_markdown
+
+        return history_markdown(self._model, self._history)
+
     def get_history(self, curated: bool = False) -> list[Content]:
         """The conversation so far, oldest first; ``curated=True`` gives what the next request sends.
 

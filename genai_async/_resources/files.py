@@ -27,7 +27,7 @@ import msgspec
 
 from .. import errors
 from .._coerce import http_options_only
-from .._contents import guess_mime
+from .._contents import check_file, guess_mime
 from .._options import check_header_value, with_overrides
 from .._pager import Pager, paged
 from .._secrets import scrub
@@ -112,6 +112,10 @@ class Files:
         Use ``wait_until_active`` before putting a video or large document in a prompt.
         """
         cfg = to_struct(config, UploadFileConfig, "config") or UploadFileConfig()
+        if isinstance(file, (str, os.PathLike)):  # a missing file or a directory says so, not "no MIME type"
+            import anyio.to_thread
+
+            await anyio.to_thread.run_sync(check_file, file, "file")
         mime = _mime_of(file, cfg)
         meta = File(name=file_path(cfg.name, "config.name") if cfg.name else None, display_name=cfg.display_name)
         settings = with_overrides(self._client._settings, cfg.http_options)

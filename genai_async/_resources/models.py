@@ -50,9 +50,10 @@ P = TypeVar("P")
 
 
 def finalize(response: GenerateContentResponse, config: GenerateContentConfig | None) -> None:
-    """Fill ``response.parsed`` when the config asked for JSON / enum output."""
+    """Fill ``response.parsed`` (and ``parse_error``) when the config asked for JSON / enum output;
+    never raises, so a chat still stores the turn and a stream still ends cleanly."""
     if config is not None and config.response_mime_type:
-        response.parsed = parse_output(response.text, config)
+        response.parsed, response.parse_error = parse_output(response.text, config)
 
 
 def _follow(cfg: GenerateContentConfig | None) -> bool:

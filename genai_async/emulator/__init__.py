@@ -8,11 +8,22 @@
 The emulator is wire-level only: it never imports the genai_async client, so the client and the
 official SDK are tested against the same bytes. Responses are deterministic for a given request and
 ``seed``. The pytest plugin in :mod:`genai_async.emulator.pytest_plugin` provides a
-``gemini_emulator`` fixture.
+``gemini_emulator`` fixture. From synchronous code or a notebook, ``with in_thread() as emu:`` serves
+it from a thread of its own.
 """
 
 from ._app import Emulator, RecordedRequest
 from ._script import ENDPOINTS, FAULT_KINDS
 from ._server import running, serve
+from ._thread import ThreadedEmulator, in_thread
 
-__all__ = ["ENDPOINTS", "FAULT_KINDS", "Emulator", "RecordedRequest", "running", "serve"]
+__all__ = [
+    "ENDPOINTS",
+    "FAULT_KINDS",
+    "Emulator",
+    "RecordedRequest",
+    "ThreadedEmulator",
+    "in_thread",
+    "running",
+    "serve",
+]

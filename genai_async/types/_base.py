@@ -27,11 +27,13 @@ The REST surface is the proto3 JSON mapping (docs/gemini-rest.md §0). What we d
   value is sent back exactly as received.
 """
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
     Int64 = int
 else:
     Int64 = int | str
@@ -42,6 +44,37 @@ class _Base(msgspec.Struct, kw_only=True, omit_defaults=True, rename="camel", re
 
     ``gc=False`` (msgspec's perf tip): wire data is a tree and never forms reference cycles, so the
     cycle collector need not track the thousands of Structs a stream decodes."""
+
+    def __repr__(self) -> str:
+        from ._repr import pretty  # only when printed
+
+        return pretty(self)
+
+    # The official SDK's pydantic methods (types/_dump.py says what each gives).
+    def model_dump(self, *, mode: str = "python", exclude_none: bool = False, by_alias: bool = False) -> dict[str, Any]:
+        """This object as a dict with snake_case keys (``by_alias=True``: camelCase), like pydantic's."""
+        from ._dump import dump
+
+        result: dict[str, Any] = dump(self, mode=mode, exclude_none=exclude_none, by_alias=by_alias)
+        return result
+
+    def model_dump_json(self, *, indent: int | None = None, exclude_none: bool = False, by_alias: bool = False) -> str:
+        """``model_dump(mode="json")`` as a JSON string."""
+        import json
+
+        data = self.model_dump(mode="json", exclude_none=exclude_none, by_alias=by_alias)
+        return json.dumps(data, indent=indent, ensure_ascii=False)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """JSON-ready dict without unset fields (the official SDK's ``to_json_dict``)."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+    @classmethod
+    def model_validate(cls, obj: Any) -> "Self":
+        """Build from a dict (snake_case or camelCase keys) or an instance; unknown keys are errors."""
+        from ._dump import validate
+
+        return validate(cls, obj)  # type: ignore[no-any-return]
 
 
 def _coerce_int64(struct: _Base, names: tuple[str, ...]) -> None:

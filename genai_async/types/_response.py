@@ -7,6 +7,7 @@ parts, allocate nothing when one part matches (the part's own string is returned
 
 from typing import Any
 
+from ..errors import ParseError
 from ._base import _Base
 from ._content import Content, FunctionCall, Part
 from ._enums import BlockReason, FinishReason
@@ -62,8 +63,13 @@ class ModelStatus(_Base):
     message: str | None = None
 
 
-class GenerateContentResponse(_Base):
-    """A ``generate_content`` result, or one event of ``generate_content_stream``."""
+class GenerateContentResponse(_Base, gc=True, dict=True):
+    """A ``generate_content`` result, or one event of ``generate_content_stream``.
+
+    ``parsed`` and ``parse_error`` are set by the client, not read from the wire, and kept outside
+    the Struct's fields (in its ``__dict__``, hence ``dict=True``): encoding a response never
+    writes them, so ``msgspec.json.encode(response)`` works whatever ``parsed`` holds.
+    """
 
     candidates: list[Candidate] | None = None
     """Absent when the prompt was blocked (see ``prompt_feedback``)."""
@@ -76,12 +82,37 @@ class GenerateContentResponse(_Base):
     model_status: ModelStatus | None = None
     create_time: str | None = None
     """Vertex AI only."""
-    parsed: Any = None
-    """The output parsed into ``config.response_schema``; set by the client, never on the wire."""
     automatic_function_calling_history: list[Content] | None = None
     """With automatic function calling: the request's contents, then each model turn that called
     functions and the user turn answering it, oldest first (the final answer is not in it). Set by the
     client, never on the wire."""
+
+    @property
+    def parsed(self) -> Any:
+        """The output parsed into ``config.response_schema`` (JSON / enum output), else None.
+
+        None also when the output did not parse; ``parse_error`` then says why."""
+        return self.__dict__.get("_parsed")
+
+    @parsed.setter
+    def parsed(self, value: Any) -> None:
+        self.__dict__["_parsed"] = value
+
+    @property
+    def parse_error(self) -> ParseError | None:
+        """Why ``parsed`` is None although structured output was asked for (no text, not JSON, or
+        JSON that does not fit the schema); None when it parsed or none was asked for."""
+        return self.__dict__.get("_parse_error")
+
+    @parse_error.setter
+    def parse_error(self, value: ParseError | None) -> None:
+        self.__dict__["_parse_error"] = value
+
+    def _repr_markdown_(self) -> str:
+        """Notebook display: the answer as Markdown, thoughts collapsed, images shown, usage in one line."""
+        from .._display import response_markdown  # only in notebooks
+
+        return response_markdown(self)
 
     def _first_parts(self) -> list[Part] | None:
         candidates = self.candidates

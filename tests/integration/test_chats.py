@@ -237,7 +237,9 @@ async def test_stream_response_and_chunk_count(server: Scripted, client: genai_a
     script(server, events_of("stream_text.sse"))
     chat = client.chats.create(model=MODEL)
     stream = chat.send_message_stream("x")
-    assert stream.chunk_count == 0 and stream.response.text is None
+    assert stream.chunk_count == 0
+    with pytest.raises(genai_async.GenAIError, match="iterate the stream first"):
+        _ = stream.response  # before iterating: a clear error, not a silently empty response
     chunks = [c async for c in stream]
     assert stream.chunk_count == len(chunks) == 9
     assert stream.response.text == fixture_text("stream_text.sse")

@@ -321,8 +321,11 @@ async def test_mime_type_guessed_from_the_name(server: Scripted, client: genai_a
 
 @pytest.mark.parametrize("file", [b"data", io.BytesIO(b"data"), "notes.unknownext"])
 async def test_missing_mime_type_fails_before_any_request(
-    server: Scripted, client: genai_async.Client, file: Any
+    server: Scripted, client: genai_async.Client, file: Any, tmp_path: Any
 ) -> None:
+    if isinstance(file, str):  # an existing file whose name says nothing (a missing one: test_file_errors.py)
+        file = tmp_path / file
+        file.write_bytes(b"data")
     with pytest.raises(errors.ConfigurationError, match="mime_type"):
         await client.files.upload(file=file)
     assert server.requests == []

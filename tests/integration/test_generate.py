@@ -158,7 +158,7 @@ async def test_per_request_timeout_override(server: Scripted, client: genai_asyn
         return web.json_response(fixture_json("generate_text.json"))
 
     server.handler = handler
-    with pytest.raises(errors.TimeoutError) as info:
+    with pytest.raises(errors.TimeoutError) as info, pytest.warns(UserWarning, match="milliseconds"):
         await client.models.generate_content(
             model=MODEL, contents="x", config={"http_options": {"timeout": 200}}
         )

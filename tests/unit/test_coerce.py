@@ -217,7 +217,7 @@ class Movie(TypedDict):
 )
 def test_parsed_output(schema: object, text: str, expected: object) -> None:
     cfg = generate_config({"response_mime_type": "application/json", "response_schema": schema})
-    assert parse_output(text, cfg) == expected
+    assert parse_output(text, cfg) == (expected, None)
 
 
 def test_python_type_schema_is_sent_as_json_schema() -> None:

@@ -616,3 +616,16 @@ def test_max_extra_size_caps_the_junk_lines_on_their_own() -> None:
     with pytest.raises(SSEError, match="max_extra_size=1000"):
         decoder.feed(b"a:\n" * 600)
     assert len(decoder.extra_lines) <= 600
+@pytest.mark.parametrize("cut", range(0, 40, 3))
+def test_surrogateescape_keeps_invalid_bytes_for_the_consumer(cut: int) -> None:
+    """The Gemini client decodes with errors="surrogateescape": invalid bytes survive as lone
+    surrogates, so it can reject exactly the event that holds them (whatever the chunking)."""
+    stream = b"data: ok\r\n\r\ndata: a\xffb\r\n\r\n"
+    for decoder_data in (SSEDecoder(errors="surrogateescape").feed_data,):
+        got = decoder_data(stream[:cut]) + decoder_data(stream[cut:])
+        assert got == ["ok", "a\udcffb"]
+
+
+def test_errors_must_be_a_codec_error_handler() -> None:
+    with pytest.raises(LookupError):
+        SSEDecoder(errors="no-such-handler")
