@@ -329,8 +329,7 @@ class ResponseStream:
         resp, self._resp = self._resp, None
         if resp is not None:
             resp.close()
-        self._decoder = SSEDecoder(max_extra_size=MAX_EXTRA)
-        self._decoder = SSEDecoder(errors=_UTF8_ERRORS)
+        self._decoder = SSEDecoder(max_extra_size=MAX_EXTRA, errors=_UTF8_ERRORS)
         self._events = []
         self._eof = False
         logger.info(retry_message("POST", self._endpoint, delay, self._attempt, exc))
@@ -355,7 +354,10 @@ class ResponseStream:
         if pending is not None:  # an event without its blank line: whole JSON is a chunk, anything else was cut
             try:
                 decode_json(pending.data)
-        self._decoder = SSEDecoder(max_extra_size=MAX_EXTRA, errors=_UTF8_ERRORS)
+            except TooDeep:
+                pass  # whole, but too deep to decode: reported as an invalid event by _deliver
+            except UnicodeEncodeError as exc:
+                raise self._not_utf8(exc) from exc
             except ValueError:
                 raise StreamError(
                     f"{self._endpoint}: the stream ended inside an event (cut JSON after "
