@@ -85,5 +85,6 @@ def test_deep_json_in_structured_output_is_no_parse() -> None:
     from genai_async._coerce import parse_output
 
     cfg = types.GenerateContentConfig(response_mime_type="application/json")
-    assert parse_output(DEEP, cfg) is None
-    assert parse_output(json.dumps([[[1]]]), cfg) == [[[1]]]
+    parsed, error = parse_output(DEEP, cfg)
+    assert parsed is None and error is not None and error.kind == "invalid_json"
+    assert parse_output(json.dumps([[[1]]]), cfg) == ([[[1]]], None)

@@ -29,7 +29,7 @@ RETRY = [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "37
 
 def _fields(exc: BaseException) -> dict[str, Any]:
     names = ("code", "status", "message", "details", "endpoint", "headers", "retry_delay", "limit", "seconds",
-             "attempts", "request_sent", "partial")
+             "attempts", "request_sent", "partial", "kind", "text")
     return {"type": type(exc), "str": str(exc), "args": exc.args} | {n: getattr(exc, n, None) for n in names}
 
 
@@ -50,6 +50,7 @@ def _built() -> list[errors.GenAIError]:
         errors.StreamError("cut", partial=PARTIAL),
         errors.TransportError("no exchange", request_sent=False),
         refused, timeout,
+        errors.ParseError("the output is not JSON", kind="invalid_json", text="{oops"),
     ]
     for i, exc in enumerate(built):
         exc.attempts = i + 1
