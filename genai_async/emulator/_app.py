@@ -56,6 +56,43 @@ _COMMON_HEADERS = {
 }
 _ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 _log = logging.getLogger("genai_async.emulator")
+_NO_DEFAULT: Any = object()
+# Model-method bodies above this size are handled in a worker thread (see Emulator._handle).
+_OFFLOAD_BYTES = 256 * 1024
+
+
+class _Body:
+    """A request body, parsed at most once (strict JSON, then the lenient fallback)."""
+
+    def __init__(self, raw: bytes, headers: dict[str, str]) -> None:
+        self.raw = raw
+        self._value: Any = None
+        self._error: ApiError | None = None
+        self._parsed = False
+        self._is_json = bool(raw.strip()) and "json" in headers.get("content-type", "json")
+
+    def json(self, empty: Any = _NO_DEFAULT) -> Any:
+        """The parsed body; an empty body is ``empty`` when given, else the service's 400."""
+        if not self.raw.strip() and empty is not _NO_DEFAULT:
+            return empty
+        if not self._parsed:
+            self._parsed = True
+            try:
+                self._value = decode_json(self.raw)
+            except ApiError as err:
+                self._error = err
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+    def logged(self) -> Any:
+        """What ``RecordedRequest.json`` shows: the parsed JSON body, or None."""
+        if not self._is_json:
+            return None
+        try:
+            return self.json()
+        except ApiError:
+            return None
 
 
 @dataclass(frozen=True)
@@ -215,11 +252,8 @@ class Emulator:
         raw = await request.read()
         headers = {k.lower(): v for k, v in request.headers.items()}
         query = dict(request.query)
-        try:
-            parsed = decode_json(raw) if raw and "json" in headers.get("content-type", "json") else None
-        except ApiError:
-            parsed = None
-        self.requests.append(RecordedRequest(request.method, request.path, query, headers, parsed, raw))
+        body = _Body(raw, headers)
+        self.requests.append(RecordedRequest(request.method, request.path, query, headers, body.logged(), raw))
         fault: Fault | None = None
         try:
             endpoint, params = self._route(request.method, request.path, query)
@@ -231,12 +265,17 @@ class Emulator:
             else:
                 fault = action
                 self._authorize(endpoint, headers, query)
-                reply = self._dispatch(endpoint, params, request, raw, headers, query)
+                args = (endpoint, params, f"{request.scheme}://{request.host}", body, headers, query)
+                if endpoint in _MODEL_METHODS and len(raw) > _OFFLOAD_BYTES:
+                    # A long prompt's parsing and counting run in a worker thread so the event loop
+                    # keeps answering other requests meanwhile.
+                    reply = await asyncio.to_thread(self._dispatch_safely, *args)
+                else:
+                    reply = self._dispatch(*args)
         except ApiError as err:
             reply = error_reply(err)
         except Exception as exc:  # an emulator bug: answer like the service's 500, and say what broke
-            _log.exception("emulator failed on %s %s", request.method, request.path)
-            reply = error_reply(ApiError(500, f"Emulator internal error: {type(exc).__name__}: {exc}"))
+            reply = self._internal_error(request, exc)
         reply.headers = {**_COMMON_HEADERS, **reply.headers}
         actions = plan(
             reply,
@@ -246,6 +285,18 @@ class Emulator:
             line_end=self.sse_line_ending.encode(),
         )
         return await Sender(self._closing, self._hanging).send(request, reply, actions)
+
+    @staticmethod
+    def _internal_error(request: web.Request, exc: Exception) -> Reply:
+        _log.error("emulator failed on %s %s", request.method, request.path, exc_info=exc)
+        return error_reply(ApiError(500, f"Emulator internal error: {type(exc).__name__}: {exc}"))
+
+    def _dispatch_safely(self, *args: Any) -> Reply:
+        """:meth:`_dispatch` for a worker thread: service errors come back as replies."""
+        try:
+            return self._dispatch(*args)
+        except ApiError as err:
+            return error_reply(err)
 
     def _route(self, method: str, path: str, query: dict[str, str]) -> tuple[str, dict[str, str]]:
         for verb, pattern, name in _ROUTES:
@@ -277,17 +328,15 @@ class Emulator:
         self,
         endpoint: str,
         params: dict[str, str],
-        request: web.Request,
-        raw: bytes,
+        base: str,
+        body: _Body,
         headers: dict[str, str],
         query: dict[str, str],
     ) -> Reply:
-        base = f"{request.scheme}://{request.host}"
         if endpoint == "upload":
-            body = camelize(decode_json(raw)) if raw.strip() else {}
-            return self._files.start(headers, body, base, params["version"])
+            return self._files.start(headers, camelize(body.json({})), base, params["version"])
         if endpoint == "upload.chunk":
-            return self._files.chunk(query["upload_id"], headers, raw)
+            return self._files.chunk(query["upload_id"], headers, body.raw)
         if endpoint == "models.list":
             return unary(paginate([dict(m) for m in self.models], query, "models", default=50, maximum=1000))
         if endpoint == "models.get":
@@ -302,25 +351,25 @@ class Emulator:
             }
             return handlers[endpoint]()
         if endpoint.startswith("cachedContents."):
-            return self._cache_endpoint(endpoint, params.get("id", ""), raw, query)
+            return self._cache_endpoint(endpoint, params.get("id", ""), body, query)
         model = _models.find(self.models, params["id"], params["version"], endpoint)
-        body = decode_json(raw)
+        request = body.json()
         if endpoint == "countTokens":
-            return _models.count_tokens(model, body, self._caches)
+            return _models.count_tokens(model, request, self._caches)
         if endpoint in ("embedContent", "batchEmbedContents"):
-            return _models.embed(endpoint, model, body)
+            return _models.embed(endpoint, model, request)
         settings = _models.Settings(self.seed, self.chunk_tokens, self.usage_on_every_chunk)
         sse = query.get("alt") == "sse"
-        return _models.generate(endpoint, model, body, sse, settings, self._caches, self._files.describe)
+        return _models.generate(endpoint, model, request, sse, settings, self._caches, self._files.describe)
 
-    def _cache_endpoint(self, endpoint: str, cache_id: str, raw: bytes, query: dict[str, str]) -> Reply:
+    def _cache_endpoint(self, endpoint: str, cache_id: str, raw: _Body, query: dict[str, str]) -> Reply:
         if endpoint == "cachedContents.list":
             return self._caches.list(query)
         if endpoint == "cachedContents.get":
             return self._caches.get(cache_id)
         if endpoint == "cachedContents.delete":
             return self._caches.delete(cache_id)
-        body = camelize(decode_json(raw)) if raw.strip() else {}
+        body = camelize(raw.json({}))
         if not isinstance(body, dict):
             raise ApiError(400, "Invalid JSON payload received. Expected an object.")
         return self._caches.create(body) if endpoint == "cachedContents.create" else self._caches.patch(cache_id, body)

@@ -105,6 +105,7 @@ def build_prompt(request: dict[str, Any], describe_file: Callable[[dict[str, Any
                 response = part["functionResponse"]
                 name = str(response.get("name", "function"))
                 prompt.function_results.append((name, response.get("response", {})))
+    prompt.hints = _text.hints(prompt.latest_text)
     return prompt
 
 
@@ -122,11 +123,6 @@ def _thinking_tokens(config: dict[str, Any], model: dict[str, Any], rng: random.
 
 def _truncate(text: str, limit: int) -> str:
     return "".join(_tokens.split_tokens(text)[:limit])
-
-
-def _hints(prompt: _text.Prompt) -> Hints:
-    text = prompt.latest_text
-    return Hints(_text.proper_nouns(text), _text.numbers(text), text.lower(), _text.keyword(text))
 
 
 def _answer_text(request: dict[str, Any], prompt: _text.Prompt, rng: random.Random, hints: Hints) -> str:
@@ -155,8 +151,8 @@ def _candidate(
     include = bool((config.get("thinkingConfig") or {}).get("includeThoughts"))
     hidden = _thinking_tokens(config, model, rng)
     cand = Candidate(index=index)
-    hints = _hints(prompt)
-    cand.calls = [_tools.call(d, rng, hints) for d in _tools.choose(request, prompt.latest_text)]
+    hints = prompt.hints
+    cand.calls = [_tools.call(d, rng, hints) for d in _tools.choose(request, hints.text)]
     if hidden and include:
         if cand.calls:
             cand.thoughts = [_text.tool_thought(c["name"], c.get("args", {})) for c in cand.calls[:1]]
