@@ -19,11 +19,13 @@ from typing import Any
 from aiohttp import web
 
 from . import _catalogue, _models
+from ._body import Body
 from ._caches import Caches
 from ._files import Files
+from ._proto import check_message
 from ._script import FAULT_KINDS, FILE_STATES, Fault, Script, ScriptedError, ScriptedResponse
 from ._send import Reply, Sender, error_reply, plan, scripted_error, scripted_response, unary
-from ._wire import DEFAULT_MESSAGES, ApiError, bad_key_error, camelize, decode_json, paginate
+from ._wire import DEFAULT_MESSAGES, ApiError, bad_key_error, camelize, paginate
 
 _VERSION = r"/(?P<version>v1beta|v1|v1alpha)"
 _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
@@ -56,43 +58,9 @@ _COMMON_HEADERS = {
 }
 _ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 _log = logging.getLogger("genai_async.emulator")
-_NO_DEFAULT: Any = object()
+MAX_BODY_BYTES = 128 * 1024 * 1024
 # Model-method bodies above this size are handled in a worker thread (see Emulator._handle).
 _OFFLOAD_BYTES = 256 * 1024
-
-
-class _Body:
-    """A request body, parsed at most once (strict JSON, then the lenient fallback)."""
-
-    def __init__(self, raw: bytes, headers: dict[str, str]) -> None:
-        self.raw = raw
-        self._value: Any = None
-        self._error: ApiError | None = None
-        self._parsed = False
-        self._is_json = bool(raw.strip()) and "json" in headers.get("content-type", "json")
-
-    def json(self, empty: Any = _NO_DEFAULT) -> Any:
-        """The parsed body; an empty body is ``empty`` when given, else the service's 400."""
-        if not self.raw.strip() and empty is not _NO_DEFAULT:
-            return empty
-        if not self._parsed:
-            self._parsed = True
-            try:
-                self._value = decode_json(self.raw)
-            except ApiError as err:
-                self._error = err
-        if self._error is not None:
-            raise self._error
-        return self._value
-
-    def logged(self) -> Any:
-        """What ``RecordedRequest.json`` shows: the parsed JSON body, or None."""
-        if not self._is_json:
-            return None
-        try:
-            return self.json()
-        except ApiError:
-            return None
 
 
 @dataclass(frozen=True)
@@ -120,6 +88,12 @@ class Emulator:
     ``sse_line_ending`` frames SSE events; ``usage_on_every_chunk=False`` puts usage on the last
     event only; ``models`` replaces the catalogue (Model resources); ``file_processing_delay`` is how
     long an upload stays PROCESSING.
+
+    ``strict`` (default True) applies the checks the service makes and older emulators skipped
+    (gemini-rest.md §13.4): unknown names and wrong-typed or invalid enum values anywhere in the
+    request, empty parts, function-call turn order and part counts, Gemini 3 thought signatures
+    on replayed calls, the model's input token limit, response modalities, the minimum cache
+    size. ``strict=False`` accepts those requests, as before.
     """
 
     def __init__(
@@ -134,6 +108,7 @@ class Emulator:
         usage_on_every_chunk: bool = True,
         models: list[dict[str, Any]] | None = None,
         file_processing_delay: float = 0.0,
+        strict: bool = True,
     ) -> None:
         if chunk_tokens < 1:
             raise ValueError("chunk_tokens must be at least 1")
@@ -152,13 +127,23 @@ class Emulator:
         self._ids = random.Random(seed)
         self._files = Files(self._new_id, file_processing_delay, self._script.file_states)
         self._caches = Caches(self._new_id, self.models)
+        self.strict = strict
         self._closing = asyncio.Event()
         self._hanging: set[asyncio.Task[Any]] = set()
         self._base_url: str | None = None
-        self.app = web.Application(client_max_size=128 * 1024 * 1024)
+        self.app = web.Application(client_max_size=MAX_BODY_BYTES)
         self.app.router.add_route("*", "/{tail:.*}", self._handle)
         self.app.on_startup.append(self._on_startup)
         self.app.on_shutdown.append(self._on_shutdown)
+
+    @property
+    def strict(self) -> bool:
+        """Whether the service's full request checks apply (see the class docstring)."""
+        return self._strict
+
+    @strict.setter
+    def strict(self, value: bool) -> None:
+        self._strict = self._caches.strict = bool(value)
 
     @property
     def base_url(self) -> str:
@@ -249,10 +234,18 @@ class Emulator:
             task.cancel()
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
-        raw = await request.read()
+        try:
+            raw = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            # The service answers its usual envelope, not aiohttp's text/plain 413.
+            error = ApiError(400, f"Request payload size exceeds the limit: {MAX_BODY_BYTES} bytes.")
+            reply = error_reply(error)
+            reply.headers = {**_COMMON_HEADERS, "Connection": "close"}
+            actions = plan(reply, None, first_delay=0.0, tokens_per_second=None, line_end=b"\r\n")
+            return await Sender(self._closing, self._hanging).send(request, reply, actions)
         headers = {k.lower(): v for k, v in request.headers.items()}
         query = dict(request.query)
-        body = _Body(raw, headers)
+        body = Body(raw, headers)
         self.requests.append(RecordedRequest(request.method, request.path, query, headers, body.logged(), raw))
         fault: Fault | None = None
         try:
@@ -308,7 +301,7 @@ class Emulator:
                 return ("upload.chunk" if "upload_id" in query else "upload"), params
             if name == "model-method":
                 if params["method"] not in _MODEL_METHODS:
-                    raise ApiError(501, f"The emulator does not implement {params['method']}.")
+                    raise ApiError(404, f"Method not found: {method} {path}")
                 return params["method"], params
             return name, params
         raise ApiError(404, f"Method not found: {method} {path}")
@@ -329,7 +322,7 @@ class Emulator:
         endpoint: str,
         params: dict[str, str],
         base: str,
-        body: _Body,
+        body: Body,
         headers: dict[str, str],
         query: dict[str, str],
     ) -> Reply:
@@ -355,21 +348,24 @@ class Emulator:
         model = _models.find(self.models, params["id"], params["version"], endpoint)
         request = body.json()
         if endpoint == "countTokens":
-            return _models.count_tokens(model, request, self._caches)
+            return _models.count_tokens(model, request, self._caches, self.strict)
         if endpoint in ("embedContent", "batchEmbedContents"):
             return _models.embed(endpoint, model, request)
-        settings = _models.Settings(self.seed, self.chunk_tokens, self.usage_on_every_chunk)
+        settings = _models.Settings(self.seed, self.chunk_tokens, self.usage_on_every_chunk, self.strict)
         sse = query.get("alt") == "sse"
         return _models.generate(endpoint, model, request, sse, settings, self._caches, self._files.describe)
 
-    def _cache_endpoint(self, endpoint: str, cache_id: str, raw: _Body, query: dict[str, str]) -> Reply:
+    def _cache_endpoint(self, endpoint: str, cache_id: str, raw: Body, query: dict[str, str]) -> Reply:
         if endpoint == "cachedContents.list":
             return self._caches.list(query)
         if endpoint == "cachedContents.get":
             return self._caches.get(cache_id)
         if endpoint == "cachedContents.delete":
             return self._caches.delete(cache_id)
-        body = camelize(raw.json({}))
+        sent = raw.json({})
+        if self.strict and endpoint == "cachedContents.create":
+            check_message(sent, "CachedContent")
+        body = camelize(sent)
         if not isinstance(body, dict):
             raise ApiError(400, "Invalid JSON payload received. Expected an object.")
         return self._caches.create(body) if endpoint == "cachedContents.create" else self._caches.patch(cache_id, body)

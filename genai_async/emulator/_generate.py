@@ -199,15 +199,19 @@ def generate(
     seed: bytes,
     describe_file: Callable[[dict[str, Any]], str],
     cached: dict[str, int] | None = None,
+    tally: dict[str, int] | None = None,
 ) -> Generation:
-    """Plan every candidate of one request; ``request`` is camelized and already validated."""
+    """Plan every candidate of one request; ``request`` is camelized and already validated.
+
+    ``tally`` is the prompt's token count by modality when the caller already has it.
+    """
     prompt = build_prompt(request, describe_file)
     count = int((request.get("generationConfig") or {}).get("candidateCount") or 1)
     candidates = [_candidate(i, request, model, prompt, seed) for i in range(count)]
     response_id = base64.urlsafe_b64encode(derive(seed, "response-id", 17)).decode().rstrip("=")
     return Generation(
         candidates=candidates,
-        prompt=_tokens.count_request(request),
+        prompt=tally if tally is not None else _tokens.count_request(request),
         cached=cached or {},
         response_id=response_id,
         model_version=str(model["name"]).removeprefix("models/"),

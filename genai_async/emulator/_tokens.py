@@ -1,6 +1,6 @@
 """The emulator's tokenizer: one deterministic rule shared by countTokens, usage and streaming.
 
-A token is a word (a long word counts one token per 8 characters, as subword tokenizers split
+A token is a word (a long word counts one token per 12 characters, as subword tokenizers split
 rare words) or a punctuation mark, together with the whitespace in front of it, so
 ``"".join(split_tokens(text)) == text`` and cutting at a token boundary never splits a short word.
 Media parts cost a flat 258 tokens (the service's price of one image); structured parts
@@ -14,9 +14,9 @@ import re
 from typing import Any
 
 MEDIA_TOKENS = 258
-_TOKEN = re.compile(r"\s*(?:\w{1,8}|[^\w\s])|\s+", re.UNICODE)
+_TOKEN = re.compile(r"\s*(?:\w{1,12}|[^\w\s])|\s+", re.UNICODE)
 # The same count without capturing the whitespace: the one pass a long prompt pays for.
-_PIECE = re.compile(r"\w{1,8}|[^\w\s]", re.UNICODE)
+_PIECE = re.compile(r"\w{1,12}|[^\w\s]", re.UNICODE)
 _SPACE = re.compile(r"\s")
 _SLICE = 64 * 1024
 
