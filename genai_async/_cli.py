@@ -71,6 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     emu.add_argument("--time-to-first-chunk", type=float, default=0.0, help="seconds before the first chunk")
     emu.add_argument("--tokens-per-second", type=float, help="output pace (default: as fast as possible)")
     emu.add_argument("--seed", type=int, default=0)
+    emu.add_argument("--api-key", help="accept only this key (others get the service's 400 API_KEY_INVALID)")
+    emu.add_argument("--lenient", action="store_true", help="skip the service's stricter request checks")
     emu.add_argument("--debug", action="store_true")
     from ._bench.cli import add_bench_parser
 
@@ -268,7 +270,7 @@ def cmd_emulator(args: argparse.Namespace) -> int:
     from .emulator import serve
 
     serve(args.host, args.port, seed=args.seed, time_to_first_chunk=args.time_to_first_chunk,
-          tokens_per_second=args.tokens_per_second)
+          tokens_per_second=args.tokens_per_second, api_key=args.api_key, strict=not args.lenient)
     return 0
 
 

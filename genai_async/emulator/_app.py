@@ -21,6 +21,7 @@ from aiohttp import web
 from . import _catalogue, _models
 from ._body import Body
 from ._caches import Caches
+from ._cors import cors_headers, preflight_headers
 from ._files import Files
 from ._proto import check_message
 from ._script import FAULT_KINDS, FILE_STATES, Fault, Script, ScriptedError, ScriptedResponse
@@ -234,19 +235,22 @@ class Emulator:
             task.cancel()
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        cors = cors_headers(request.headers)
         try:
             raw = await request.read()
         except web.HTTPRequestEntityTooLarge:
             # The service answers its usual envelope, not aiohttp's text/plain 413.
             error = ApiError(400, f"Request payload size exceeds the limit: {MAX_BODY_BYTES} bytes.")
             reply = error_reply(error)
-            reply.headers = {**_COMMON_HEADERS, "Connection": "close"}
+            reply.headers = {**_COMMON_HEADERS, **cors, "Connection": "close"}
             actions = plan(reply, None, first_delay=0.0, tokens_per_second=None, line_end=b"\r\n")
             return await Sender(self._closing, self._hanging).send(request, reply, actions)
         headers = {k.lower(): v for k, v in request.headers.items()}
         query = dict(request.query)
         body = Body(raw, headers)
         self.requests.append(RecordedRequest(request.method, request.path, query, headers, body.logged(), raw))
+        if request.method == "OPTIONS" and "access-control-request-method" in headers:
+            return web.Response(status=200, headers={**_COMMON_HEADERS, **preflight_headers(request.headers)})
         fault: Fault | None = None
         try:
             endpoint, params = self._route(request.method, request.path, query)
@@ -269,7 +273,7 @@ class Emulator:
             reply = error_reply(err)
         except Exception as exc:  # an emulator bug: answer like the service's 500, and say what broke
             reply = self._internal_error(request, exc)
-        reply.headers = {**_COMMON_HEADERS, **reply.headers}
+        reply.headers = {**_COMMON_HEADERS, **cors, **reply.headers}
         actions = plan(
             reply,
             fault,
