@@ -22,7 +22,7 @@ from typing import Any
 
 import msgspec
 
-from . import _text, _tokens, _tools
+from . import _server_tools, _text, _tokens, _tools
 from ._schema import Hints, enum_values, instance
 from ._validate import thinking_level
 from ._wire import ApiError
@@ -43,6 +43,11 @@ class Candidate:
     finish_reason: str = "STOP"
     finish_message: str | None = None
     tokens: int = 0
+    tool_parts: list[dict[str, Any]] = field(default_factory=list)
+    """Server-side tool parts (code and its result), before the answer text."""
+    metadata: dict[str, Any] = field(default_factory=dict)
+    """groundingMetadata / urlContextMetadata, sent with the candidate's final event."""
+    tool_tokens: int = 0
 
 
 @dataclass
@@ -172,7 +177,11 @@ def _candidate(
         cand.finish_message = FUNCTION_CALL_MESSAGE
         cand.tokens = sum(_tokens.count_text(json.dumps(c, separators=(",", ":"))) for c in cand.calls)
         return cand
+    server = _server_tools.enabled(request)
+    tools = _server_tools.before_answer(server, prompt)
     text = _answer_text(request, prompt, rng, hints)
+    if tools.lead and not text.lstrip().startswith(("{", "[")):
+        text = f"{tools.lead} {text}"
     cuts = [text.find(s) for s in prompt.stop_sequences if s and s in text]
     if cuts:
         text = text[: min(cuts)]
@@ -180,6 +189,12 @@ def _candidate(
     if _tokens.count_text(text) > budget:
         text, cand.finish_reason = _truncate(text, budget), "MAX_TOKENS"
     cand.text, cand.tokens = text, _tokens.count_text(text)
+    cand.tool_parts, cand.metadata, cand.tool_tokens = tools.parts, tools.metadata, tools.prompt_tokens
+    cand.tokens += sum(_tokens.count_text(json.dumps(p, separators=(",", ":"))) for p in tools.parts)
+    if server & {"googleSearch", "googleSearchRetrieval"}:
+        grounding = _server_tools.grounding(prompt, text)
+        cand.metadata = {"groundingMetadata": grounding, **cand.metadata}
+        cand.tool_tokens += _server_tools.SEARCH_RESULT_TOKENS * len(grounding["groundingChunks"])
     return cand
 
 
@@ -220,10 +235,11 @@ def generate(
 
 def usage(gen: Generation, thoughts: int, candidates: int | None) -> dict[str, Any]:
     prompt = sum(gen.prompt.values())
+    tool_use = sum(c.tool_tokens for c in gen.candidates)
     out: dict[str, Any] = {"promptTokenCount": prompt}
     if candidates:
         out["candidatesTokenCount"] = candidates
-    out["totalTokenCount"] = prompt + (candidates or 0) + thoughts
+    out["totalTokenCount"] = prompt + (candidates or 0) + thoughts + tool_use
     if gen.cached:
         out["cachedContentTokenCount"] = sum(gen.cached.values())
     if _tokens.details(gen.prompt):
@@ -232,6 +248,8 @@ def usage(gen: Generation, thoughts: int, candidates: int | None) -> dict[str, A
         out["cacheTokensDetails"] = _tokens.details(gen.cached)
     if thoughts:
         out["thoughtsTokenCount"] = thoughts
+    if tool_use:
+        out["toolUsePromptTokenCount"] = tool_use
     out["serviceTier"] = "standard"
     return out
 
@@ -242,6 +260,7 @@ def _answer_parts(cand: Candidate, text: str | None) -> list[dict[str, Any]]:
         parts.append(
             {"functionCall": call, **({"thoughtSignature": cand.signature} if i == 0 and cand.signature else {})}
         )
+    parts += cand.tool_parts
     if text:
         parts.append({"text": text, **({"thoughtSignature": cand.signature} if cand.signature else {})})
     return parts
@@ -255,6 +274,8 @@ def _candidate_json(cand: Candidate, parts: list[dict[str, Any]], final: bool) -
     out["index"] = cand.index
     if final and cand.finish_message:
         out["finishMessage"] = cand.finish_message
+    if final:
+        out.update(cand.metadata)
     return out
 
 
@@ -280,6 +301,7 @@ def _segments(cand: Candidate, chunk_tokens: int) -> list[tuple[list[dict[str, A
         done = round(cand.thought_tokens * (i + 1) / len(cand.thoughts))
         segments.append(([{"text": thought, "thought": True}], 0, done))
     pieces = _tokens.split_tokens(cand.text or "")
+    segments += [([part], 0, cand.thought_tokens) for part in cand.tool_parts]
     first = True
     for call in cand.calls:
         single = Candidate(index=cand.index, calls=[call], signature=cand.signature if first else None)
