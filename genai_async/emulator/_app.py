@@ -14,6 +14,7 @@ import random
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -24,6 +25,7 @@ from ._caches import Caches
 from ._cors import cors_headers, preflight_headers
 from ._files import Files
 from ._proto import check_message
+from ._record import Recorder, Replayer
 from ._script import FAULT_KINDS, FILE_STATES, Fault, Script, ScriptedError, ScriptedResponse
 from ._send import Reply, Sender, error_reply, plan, scripted_error, scripted_response, unary
 from ._wire import DEFAULT_MESSAGES, ApiError, bad_key_error, camelize, paginate
@@ -95,6 +97,11 @@ class Emulator:
     request, empty parts, function-call turn order and part counts, Gemini 3 thought signatures
     on replayed calls, the model's input token limit, response modalities, the minimum cache
     size. ``strict=False`` accepts those requests, as before.
+
+    ``record=DIR`` with ``upstream=URL`` proxies every request to ``URL`` and records each exchange
+    in ``DIR`` (keys never written); ``replay=DIR`` serves those recordings with their timing,
+    without any upstream (see :mod:`genai_async.emulator._record`). Both bypass generation and
+    the scripting queue.
     """
 
     def __init__(
@@ -110,11 +117,20 @@ class Emulator:
         models: list[dict[str, Any]] | None = None,
         file_processing_delay: float = 0.0,
         strict: bool = True,
+        record: str | Path | None = None,
+        upstream: str | None = None,
+        replay: str | Path | None = None,
     ) -> None:
         if chunk_tokens < 1:
             raise ValueError("chunk_tokens must be at least 1")
         if tokens_per_second is not None and tokens_per_second <= 0:
             raise ValueError("tokens_per_second must be positive (or None for no pacing)")
+        if (record is None) != (upstream is None):
+            raise ValueError("record= and upstream= go together: record=DIR saves what upstream=URL answers")
+        if record is not None and replay is not None:
+            raise ValueError("record= and replay= exclude each other")
+        self._recorder = Recorder(record, upstream) if record is not None and upstream is not None else None
+        self._replayer = Replayer(replay) if replay is not None else None
         self.seed = seed
         self.time_to_first_chunk = time_to_first_chunk
         self.tokens_per_second = tokens_per_second
@@ -136,6 +152,7 @@ class Emulator:
         self.app.router.add_route("*", "/{tail:.*}", self._handle)
         self.app.on_startup.append(self._on_startup)
         self.app.on_shutdown.append(self._on_shutdown)
+        self.app.on_cleanup.append(self._on_cleanup)
 
     @property
     def strict(self) -> bool:
@@ -226,6 +243,10 @@ class Emulator:
     async def _on_startup(self, app: web.Application) -> None:
         self._closing = asyncio.Event()
 
+    async def _on_cleanup(self, app: web.Application) -> None:
+        if self._recorder is not None:
+            await self._recorder.aclose()
+
     async def _on_shutdown(self, app: web.Application) -> None:
         # Pauses and hangs wait on this event and end at once; whatever is still hanging after one
         # loop turn is cancelled so the runner never waits out its shutdown timeout.
@@ -251,6 +272,10 @@ class Emulator:
         self.requests.append(RecordedRequest(request.method, request.path, query, headers, body.logged(), raw))
         if request.method == "OPTIONS" and "access-control-request-method" in headers:
             return web.Response(status=200, headers={**_COMMON_HEADERS, **preflight_headers(request.headers)})
+        if self._recorder is not None:
+            return await self._recorder.handle(request, raw)
+        if self._replayer is not None:
+            return await self._replay(request, raw, query)
         fault: Fault | None = None
         try:
             endpoint, params = self._route(request.method, request.path, query)
@@ -281,6 +306,18 @@ class Emulator:
             tokens_per_second=self.tokens_per_second if reply.paced else None,
             line_end=self.sse_line_ending.encode(),
         )
+        return await Sender(self._closing, self._hanging).send(request, reply, actions)
+
+    async def _replay(self, request: web.Request, raw: bytes, query: dict[str, str]) -> web.StreamResponse:
+        assert self._replayer is not None
+        try:
+            recording = self._replayer.find(request.method, request.path, query, raw)
+        except ApiError as err:
+            reply = error_reply(err)
+            reply.headers = {**_COMMON_HEADERS, **reply.headers}
+            actions = plan(reply, None, first_delay=0.0, tokens_per_second=None, line_end=b"\r\n")
+        else:
+            reply, actions = recording.reply(f"{request.scheme}://{request.host}")
         return await Sender(self._closing, self._hanging).send(request, reply, actions)
 
     @staticmethod
