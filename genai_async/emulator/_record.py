@@ -153,6 +153,8 @@ class Recorder:
                 async for data in upstream.content.iter_any():
                     chunks.append((time.monotonic() - started, data))
                     await response.write(data)
+            except ConnectionResetError:  # the client went away: nothing to record; `async with` frees upstream
+                return response
             except aiohttp.ClientPayloadError:  # the upstream broke off: so does the copy, and its replay
                 await self._save(request, raw, upstream.status, headers, headers_at, chunks, aborted=True)
                 if request.transport is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import time
@@ -129,3 +130,20 @@ def test_cli_refuses_half_a_recording_setup(tmp_path: Path) -> None:
 
     assert main(["emulator", "--record", str(tmp_path)]) == 2
     assert main(["emulator", "--replay", str(tmp_path / "missing")]) == 2
+
+
+async def test_client_leaving_mid_stream_frees_the_upstream_connection(tmp_path: Path) -> None:
+    async with running(tokens_per_second=40, chunk_tokens=2) as upstream:
+        async with running(record=tmp_path, upstream=upstream.base_url) as recorder:
+            async with aiohttp.ClientSession() as session:
+                url = f"{recorder.base_url}/v1beta/models/{MODEL}:streamGenerateContent?alt=sse"
+                async with session.post(url, json={"contents": [user("Tell me a long story")]}, headers={"x-goog-api-key": KEY}) as resp:
+                    assert (await resp.content.readline()).startswith(b"data: ")
+                    resp.close()  # leave mid-stream
+            connector = recorder._recorder._session.connector  # type: ignore[union-attr]
+            for _ in range(500):  # wait for the proxy to notice, by condition (no timing)
+                if not connector._acquired:  # type: ignore[union-attr]
+                    break
+                await asyncio.sleep(0.01)
+            assert not connector._acquired  # type: ignore[union-attr]
+    assert _recorded(tmp_path) == []  # an exchange the client abandoned is not recorded
