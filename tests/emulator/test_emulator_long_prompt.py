@@ -43,22 +43,24 @@ async def test_million_token_prompt_is_counted_and_answered(api: Api) -> None:
 async def test_small_request_is_answered_while_a_long_one_is_generated(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    release = threading.Event()
+    entered, release = threading.Event(), threading.Event()
     waited: list[bool] = []
     real = _generate.generate
 
     def slow_generate(request: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
         text = request["contents"][0]["parts"][0]["text"]
         if len(text) > 1_000_000:  # the long request holds its worker until the small one is answered
+            entered.set()
             waited.append(release.wait(timeout=30))
         return real(request, *args, **kwargs)
 
     monkeypatch.setattr(_generate, "generate", slow_generate)
     long_request = asyncio.ensure_future(_generate_big(api, _long_text(200_000, "Summarise.")))
-    while not waited and not long_request.done():  # the long request is being generated
-        small = await api.generate({"contents": [user("Hi")]})
-        assert small["candidates"][0]["content"]["parts"]
-        release.set()
+    # Generation on the event loop would block this very loop (client and server share it) for 30 s.
+    assert await asyncio.to_thread(entered.wait, 30)
+    small = await api.generate({"contents": [user("Hi")]})
+    release.set()
+    assert small["candidates"][0]["content"]["parts"]
     response = await long_request
     assert waited == [True], "the small request waited for the long one: generation ran on the event loop"
     assert response["usageMetadata"]["promptTokenCount"] > 200_000
