@@ -11,9 +11,6 @@
 from typing import TYPE_CHECKING
 
 from . import errors, types
-from ._client import Client
-from ._otel import instrument
-from ._streaming import ResponseStream
 from ._version import __version__
 from .errors import (
     APIError,
@@ -25,21 +22,33 @@ from .errors import (
     TransportError,
 )
 
-if TYPE_CHECKING:  # at run time Chat loads lazily, through __getattr__ below
+if TYPE_CHECKING:  # at run time these load lazily, through __getattr__ below
+    from ._client import Client as Client
+    from ._otel import instrument as instrument
     from ._resources.chats import Chat as Chat
+    from ._streaming import ResponseStream as ResponseStream
 del TYPE_CHECKING
 
+# Names whose modules import aiohttp: loaded on first use (PEP 562), so `import genai_async` (and the
+# pytest plugin every test run loads through it) costs neither aiohttp nor the client.
+_LAZY = {"Chat": "._resources.chats", "Client": "._client", "ResponseStream": "._streaming", "instrument": "._otel"}
 
-def __getattr__(name: str) -> object:  # PEP 562: Chat loads with the chats module, on first use
-    if name == "Chat":
-        from ._resources.chats import Chat
 
-        return Chat
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module, __name__), name)
+    if name != "Chat":
+        value.__module__ = "genai_async"
+    globals()[name] = value
+    return value
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), "Chat"})
+    return sorted({*globals(), *_LAZY})
 
 
 __all__ = [
@@ -58,7 +67,3 @@ __all__ = [
     "instrument",
     "types",
 ]
-
-for _name in ("Client", "ResponseStream", "instrument"):
-    globals()[_name].__module__ = "genai_async"
-del _name

@@ -71,6 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
     emu.add_argument("--time-to-first-chunk", type=float, default=0.0, help="seconds before the first chunk")
     emu.add_argument("--tokens-per-second", type=float, help="output pace (default: as fast as possible)")
     emu.add_argument("--seed", type=int, default=0)
+    emu.add_argument("--api-key", help="accept only this key (others get the service's 400 API_KEY_INVALID)")
+    emu.add_argument("--lenient", action="store_true", help="skip the service's stricter request checks")
+    emu.add_argument("--record", metavar="DIR", help="proxy to --upstream and record every exchange in DIR")
+    emu.add_argument("--upstream", metavar="URL", help="where --record forwards (e.g. the real API's base URL)")
+    emu.add_argument("--replay", metavar="DIR", help="serve the recordings in DIR (no upstream needed)")
     emu.add_argument("--debug", action="store_true")
     from ._bench.cli import add_bench_parser
     from ._cli_live import add_live_parser
@@ -269,8 +274,13 @@ async def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_emulator(args: argparse.Namespace) -> int:
     from .emulator import serve
 
+    if (args.record is None) != (args.upstream is None):
+        raise UsageError("--record DIR and --upstream URL go together")
+    if args.replay is not None and not pathlib.Path(args.replay).is_dir():
+        raise UsageError(f"--replay {args.replay}: no such directory (record one with --record DIR --upstream URL)")
     serve(args.host, args.port, seed=args.seed, time_to_first_chunk=args.time_to_first_chunk,
-          tokens_per_second=args.tokens_per_second)
+          tokens_per_second=args.tokens_per_second, api_key=args.api_key, strict=not args.lenient,
+          record=args.record, upstream=args.upstream, replay=args.replay)
     return 0
 
 

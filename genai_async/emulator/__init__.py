@@ -12,10 +12,45 @@ official SDK are tested against the same bytes. Responses are deterministic for 
 it from a thread of its own.
 """
 
-from ._app import Emulator, RecordedRequest
+from typing import TYPE_CHECKING
+
 from ._script import ENDPOINTS, FAULT_KINDS
-from ._server import running, serve
-from ._thread import ThreadedEmulator, in_thread
+
+if TYPE_CHECKING:
+    from ._app import Emulator as Emulator
+    from ._app import RecordedRequest as RecordedRequest
+    from ._server import running as running
+    from ._server import serve as serve
+    from ._thread import ThreadedEmulator as ThreadedEmulator
+    from ._thread import in_thread as in_thread
+del TYPE_CHECKING
+
+# aiohttp.web loads with the first of these names used (PEP 562): the pytest plugin imports this
+# package in every test run of every project that installs genai_async.
+_LAZY = {
+    "Emulator": "._app",
+    "RecordedRequest": "._app",
+    "ThreadedEmulator": "._thread",
+    "in_thread": "._thread",
+    "running": "._server",
+    "serve": "._server",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __all__ = [
     "ENDPOINTS",

@@ -14,18 +14,23 @@ import random
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
 from . import _catalogue, _models
+from ._body import Body
 from ._caches import Caches
+from ._cors import cors_headers, preflight_headers
 from ._files import Files
 from ._live import PATH as LIVE_PATH
 from ._live import LiveEndpoint
+from ._proto import check_message
+from ._record import Recorder, Replayer
 from ._script import FAULT_KINDS, FILE_STATES, Fault, Script, ScriptedError, ScriptedResponse
 from ._send import Reply, Sender, error_reply, plan, scripted_error, scripted_response, unary
-from ._wire import DEFAULT_MESSAGES, ApiError, bad_key_error, camelize, decode_json, paginate
+from ._wire import DEFAULT_MESSAGES, ApiError, bad_key_error, camelize, paginate
 
 _VERSION = r"/(?P<version>v1beta|v1|v1alpha)"
 _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
@@ -58,6 +63,9 @@ _COMMON_HEADERS = {
 }
 _ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 _log = logging.getLogger("genai_async.emulator")
+MAX_BODY_BYTES = 128 * 1024 * 1024
+# Model-method bodies above this size are handled in a worker thread (see Emulator._handle).
+_OFFLOAD_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -87,6 +95,17 @@ class Emulator:
     long an upload stays PROCESSING. ``.requests`` keeps the most recent ``max_recorded_requests``
     requests whose bodies total at most ``max_recorded_bytes`` (None: no bound; the pytest fixture
     keeps everything for its test), so a long-running emulator does not grow without bound.
+
+    ``strict`` (default True) applies the checks the service makes and older emulators skipped
+    (gemini-rest.md §13.4): unknown names and wrong-typed or invalid enum values anywhere in the
+    request, empty parts, function-call turn order and part counts, Gemini 3 thought signatures
+    on replayed calls, the model's input token limit, response modalities, the minimum cache
+    size. ``strict=False`` accepts those requests, as before.
+
+    ``record=DIR`` with ``upstream=URL`` proxies every request to ``URL`` and records each exchange
+    in ``DIR`` (keys never written); ``replay=DIR`` serves those recordings with their timing,
+    without any upstream (see :mod:`genai_async.emulator._record`). Both bypass generation and
+    the scripting queue.
     """
 
     def __init__(
@@ -103,11 +122,21 @@ class Emulator:
         file_processing_delay: float = 0.0,
         max_recorded_requests: int | None = 1000,
         max_recorded_bytes: int | None = 64 * 1024 * 1024,
+        strict: bool = True,
+        record: str | Path | None = None,
+        upstream: str | None = None,
+        replay: str | Path | None = None,
     ) -> None:
         if chunk_tokens < 1:
             raise ValueError("chunk_tokens must be at least 1")
         if tokens_per_second is not None and tokens_per_second <= 0:
             raise ValueError("tokens_per_second must be positive (or None for no pacing)")
+        if (record is None) != (upstream is None):
+            raise ValueError("record= and upstream= go together: record=DIR saves what upstream=URL answers")
+        if record is not None and replay is not None:
+            raise ValueError("record= and replay= exclude each other")
+        self._recorder = Recorder(record, upstream) if record is not None and upstream is not None else None
+        self._replayer = Replayer(replay) if replay is not None else None
         self.seed = seed
         self.time_to_first_chunk = time_to_first_chunk
         self.tokens_per_second = tokens_per_second
@@ -129,16 +158,27 @@ class Emulator:
         self._ids = random.Random(seed)
         self._files = Files(self._new_id, file_processing_delay, self._script.file_states)
         self._caches = Caches(self._new_id, self.models)
+        self.strict = strict
         self._closing = asyncio.Event()
         self._hanging: set[asyncio.Task[Any]] = set()
         self._base_url: str | None = None
-        self.app = web.Application(client_max_size=128 * 1024 * 1024)
+        self.app = web.Application(client_max_size=MAX_BODY_BYTES)
         self.live = LiveEndpoint(self)
         """The Live API WebSocket endpoint: its options and scripting (``emu.live.queue_go_away()``...)."""
         self.app.router.add_get(LIVE_PATH, self.live.handle)
         self.app.router.add_route("*", "/{tail:.*}", self._handle)
         self.app.on_startup.append(self._on_startup)
         self.app.on_shutdown.append(self._on_shutdown)
+        self.app.on_cleanup.append(self._on_cleanup)
+
+    @property
+    def strict(self) -> bool:
+        """Whether the service's full request checks apply (see the class docstring)."""
+        return self._strict
+
+    @strict.setter
+    def strict(self, value: bool) -> None:
+        self._strict = self._caches.strict = bool(value)
 
     @property
     def base_url(self) -> str:
@@ -236,6 +276,10 @@ class Emulator:
     async def _on_startup(self, app: web.Application) -> None:
         self._closing = asyncio.Event()
 
+    async def _on_cleanup(self, app: web.Application) -> None:
+        if self._recorder is not None:
+            await self._recorder.aclose()
+
     async def _on_shutdown(self, app: web.Application) -> None:
         # Pauses and hangs wait on this event and end at once; whatever is still hanging after one
         # loop turn is cancelled so the runner never waits out its shutdown timeout.
@@ -245,14 +289,26 @@ class Emulator:
             task.cancel()
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
-        raw = await request.read()
+        cors = cors_headers(request.headers)
+        try:
+            raw = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            # The service answers its usual envelope, not aiohttp's text/plain 413.
+            error = ApiError(400, f"Request payload size exceeds the limit: {MAX_BODY_BYTES} bytes.")
+            reply = error_reply(error)
+            reply.headers = {**_COMMON_HEADERS, **cors, "Connection": "close"}
+            actions = plan(reply, None, first_delay=0.0, tokens_per_second=None, line_end=b"\r\n")
+            return await Sender(self._closing, self._hanging).send(request, reply, actions)
         headers = {k.lower(): v for k, v in request.headers.items()}
         query = dict(request.query)
-        try:
-            parsed = decode_json(raw) if raw and "json" in headers.get("content-type", "json") else None
-        except ApiError:
-            parsed = None
-        self._record(RecordedRequest(request.method, request.path, query, headers, parsed, raw))
+        body = Body(raw, headers)
+        self._record(RecordedRequest(request.method, request.path, query, headers, body.logged(), raw))
+        if request.method == "OPTIONS" and "access-control-request-method" in headers:
+            return web.Response(status=200, headers={**_COMMON_HEADERS, **preflight_headers(request.headers)})
+        if self._recorder is not None:
+            return await self._recorder.handle(request, raw)
+        if self._replayer is not None:
+            return await self._replay(request, raw, query)
         fault: Fault | None = None
         try:
             endpoint, params = self._route(request.method, request.path, query)
@@ -264,13 +320,18 @@ class Emulator:
             else:
                 fault = action
                 self._authorize(endpoint, headers, query)
-                reply = self._dispatch(endpoint, params, request, raw, headers, query)
+                args = (endpoint, params, f"{request.scheme}://{request.host}", body, headers, query)
+                if endpoint in _MODEL_METHODS and len(raw) > _OFFLOAD_BYTES:
+                    # A long prompt's parsing and counting run in a worker thread so the event loop
+                    # keeps answering other requests meanwhile.
+                    reply = await asyncio.to_thread(self._dispatch_safely, *args)
+                else:
+                    reply = self._dispatch(*args)
         except ApiError as err:
             reply = error_reply(err)
         except Exception as exc:  # an emulator bug: answer like the service's 500, and say what broke
-            _log.exception("emulator failed on %s %s", request.method, request.path)
-            reply = error_reply(ApiError(500, f"Emulator internal error: {type(exc).__name__}: {exc}"))
-        reply.headers = {**_COMMON_HEADERS, **reply.headers}
+            reply = self._internal_error(request, exc)
+        reply.headers = {**_COMMON_HEADERS, **cors, **reply.headers}
         actions = plan(
             reply,
             fault,
@@ -279,6 +340,30 @@ class Emulator:
             line_end=self.sse_line_ending.encode(),
         )
         return await Sender(self._closing, self._hanging).send(request, reply, actions)
+
+    async def _replay(self, request: web.Request, raw: bytes, query: dict[str, str]) -> web.StreamResponse:
+        assert self._replayer is not None
+        try:
+            recording = self._replayer.find(request.method, request.path, query, raw)
+        except ApiError as err:
+            reply = error_reply(err)
+            reply.headers = {**_COMMON_HEADERS, **reply.headers}
+            actions = plan(reply, None, first_delay=0.0, tokens_per_second=None, line_end=b"\r\n")
+        else:
+            reply, actions = recording.reply(f"{request.scheme}://{request.host}")
+        return await Sender(self._closing, self._hanging).send(request, reply, actions)
+
+    @staticmethod
+    def _internal_error(request: web.Request, exc: Exception) -> Reply:
+        _log.error("emulator failed on %s %s", request.method, request.path, exc_info=exc)
+        return error_reply(ApiError(500, f"Emulator internal error: {type(exc).__name__}: {exc}"))
+
+    def _dispatch_safely(self, *args: Any) -> Reply:
+        """:meth:`_dispatch` for a worker thread: service errors come back as replies."""
+        try:
+            return self._dispatch(*args)
+        except ApiError as err:
+            return error_reply(err)
 
     def _route(self, method: str, path: str, query: dict[str, str]) -> tuple[str, dict[str, str]]:
         for verb, pattern, name in _ROUTES:
@@ -290,7 +375,7 @@ class Emulator:
                 return ("upload.chunk" if "upload_id" in query else "upload"), params
             if name == "model-method":
                 if params["method"] not in _MODEL_METHODS:
-                    raise ApiError(501, f"The emulator does not implement {params['method']}.")
+                    raise ApiError(404, f"Method not found: {method} {path}")
                 return params["method"], params
             return name, params
         raise ApiError(404, f"Method not found: {method} {path}")
@@ -310,17 +395,15 @@ class Emulator:
         self,
         endpoint: str,
         params: dict[str, str],
-        request: web.Request,
-        raw: bytes,
+        base: str,
+        body: Body,
         headers: dict[str, str],
         query: dict[str, str],
     ) -> Reply:
-        base = f"{request.scheme}://{request.host}"
         if endpoint == "upload":
-            body = camelize(decode_json(raw)) if raw.strip() else {}
-            return self._files.start(headers, body, base, params["version"])
+            return self._files.start(headers, camelize(body.json({})), base, params["version"])
         if endpoint == "upload.chunk":
-            return self._files.chunk(query["upload_id"], headers, raw)
+            return self._files.chunk(query["upload_id"], headers, body.raw)
         if endpoint == "models.list":
             return unary(paginate([dict(m) for m in self.models], query, "models", default=50, maximum=1000))
         if endpoint == "models.get":
@@ -335,25 +418,28 @@ class Emulator:
             }
             return handlers[endpoint]()
         if endpoint.startswith("cachedContents."):
-            return self._cache_endpoint(endpoint, params.get("id", ""), raw, query)
+            return self._cache_endpoint(endpoint, params.get("id", ""), body, query)
         model = _models.find(self.models, params["id"], params["version"], endpoint)
-        body = decode_json(raw)
+        request = body.json()
         if endpoint == "countTokens":
-            return _models.count_tokens(model, body, self._caches)
+            return _models.count_tokens(model, request, self._caches, self.strict)
         if endpoint in ("embedContent", "batchEmbedContents"):
-            return _models.embed(endpoint, model, body)
-        settings = _models.Settings(self.seed, self.chunk_tokens, self.usage_on_every_chunk)
+            return _models.embed(endpoint, model, request)
+        settings = _models.Settings(self.seed, self.chunk_tokens, self.usage_on_every_chunk, self.strict)
         sse = query.get("alt") == "sse"
-        return _models.generate(endpoint, model, body, sse, settings, self._caches, self._files.describe)
+        return _models.generate(endpoint, model, request, sse, settings, self._caches, self._files.describe)
 
-    def _cache_endpoint(self, endpoint: str, cache_id: str, raw: bytes, query: dict[str, str]) -> Reply:
+    def _cache_endpoint(self, endpoint: str, cache_id: str, raw: Body, query: dict[str, str]) -> Reply:
         if endpoint == "cachedContents.list":
             return self._caches.list(query)
         if endpoint == "cachedContents.get":
             return self._caches.get(cache_id)
         if endpoint == "cachedContents.delete":
             return self._caches.delete(cache_id)
-        body = camelize(decode_json(raw)) if raw.strip() else {}
+        sent = raw.json({})
+        if self.strict and endpoint == "cachedContents.create":
+            check_message(sent, "CachedContent")
+        body = camelize(sent)
         if not isinstance(body, dict):
             raise ApiError(400, "Invalid JSON payload received. Expected an object.")
         return self._caches.create(body) if endpoint == "cachedContents.create" else self._caches.patch(cache_id, body)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import _tokens
-from ._catalogue import find_model, resource_name
+from ._catalogue import find_model, min_cache_tokens, resource_name
 from ._send import Reply, unary
 from ._validate import check_content, check_content_list
 from ._wire import ApiError, now, paginate, parse_duration, parse_timestamp, timestamp
@@ -54,6 +54,8 @@ class Caches:
         self._new_id = new_id
         self._models = models
         self._caches: dict[str, _Cache] = {}
+        self.strict = True
+        """Refuse caches under the model's minimum size, as the service does."""
 
     def reset(self) -> None:
         self._caches.clear()
@@ -81,6 +83,13 @@ class Caches:
         expires = _expiry(body, created, DEFAULT_TTL_SECONDS)
         payload = {k: body[k] for k in ("contents", *_OWN_FIELDS) if body.get(k)}
         tally = _tokens.count_request(payload)
+        minimum = min_cache_tokens(str(model))
+        if self.strict and sum(tally.values()) < minimum:
+            raise ApiError(
+                400,
+                f"Cached content is too small. total_token_count={sum(tally.values())}, "
+                f"min_total_token_count={minimum}",
+            )
         name = f"cachedContents/{self._new_id()}"
         resource: dict[str, Any] = {
             "name": name,

@@ -92,3 +92,8 @@ def is_embedding(model: dict[str, Any]) -> bool:
 
 def embedding_dimensions(model: dict[str, Any]) -> int:
     return EMBEDDING_DIMENSIONS.get(model["name"], DEFAULT_EMBEDDING_DIMENSIONS)
+
+
+def min_cache_tokens(model: str) -> int:
+    """The smallest cache the model accepts, in tokens (docs: 1,024 for Flash models, 4,096 for Pro)."""
+    return 4096 if "pro" in model else 1024

@@ -2,9 +2,11 @@
 
 ``start`` hands out an upload URL on this server's own host; ``upload`` appends bytes after checking
 ``X-Goog-Upload-Offset`` against what was received (a mismatch is a 400); ``finalize`` creates the
-File in ``PROCESSING``; ``query`` reports ``x-goog-upload-size-received``. A file turns ``ACTIVE``
-(or the state queued with ``Emulator.queue_file_state``) once ``processing_seconds`` have passed,
-checked on every read, so a later ``GET`` sees the new state without any background task.
+File, ``PROCESSING`` when a processing delay is configured, else already in its final state;
+``query`` reports ``x-goog-upload-size-received``. A file turns ``ACTIVE`` (or the state queued
+with ``Emulator.queue_file_state``) once ``processing_seconds`` have passed, checked on every read,
+so a later ``GET`` sees the new state without any background task. ``File.uri`` has the service's
+canonical form (``https://generativelanguage.googleapis.com/v1beta/files/<id>``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from ._send import Reply, unary
 from ._wire import ApiError, now, paginate, timestamp
 
 CHUNK_GRANULARITY = 8388608
+# File.uri as the service writes it: clients recognise Gemini file references by this prefix. Any
+# URI ending in files/<id> resolves here (see Files.describe).
+FILE_URI_BASE = "https://generativelanguage.googleapis.com/v1beta"
 _FILE_URI = re.compile(r"(?:^|/)files/([a-z0-9-]{1,40})$")
 _FAILED_ERROR = {"code": 3, "message": "Unable to process the input file."}
 
@@ -162,15 +167,17 @@ class Files:
             updateTime=timestamp(created),
             expirationTime=timestamp(created + _dt.timedelta(hours=48)),
             sha256Hash=base64.b64encode(digest).decode(),
-            uri=f"{upload.base}/v1beta/{name}",
+            uri=f"{FILE_URI_BASE}/{name}",
             state="PROCESSING",
             source="UPLOADED",
         )
         state = self._states.pop(0) if self._states else "ACTIVE"
         ready = created + _dt.timedelta(seconds=self.processing_seconds)
-        self._files[name] = _File(resource, time.monotonic() + self.processing_seconds, timestamp(ready), state)
+        stored = _File(resource, time.monotonic() + self.processing_seconds, timestamp(ready), state)
+        self._files[name] = stored
         upload.received = bytearray()
-        return unary({"file": dict(resource)}, headers=final)
+        # With no processing delay the file is ready at once, and the finalize reply says so.
+        return unary({"file": self._view(stored)}, headers=final)
 
     # -- files resource --------------------------------------------------------------------------
 

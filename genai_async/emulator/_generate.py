@@ -22,7 +22,7 @@ from typing import Any
 
 import msgspec
 
-from . import _text, _tokens, _tools
+from . import _server_tools, _text, _tokens, _tools
 from ._schema import Hints, enum_values, instance
 from ._validate import thinking_level
 from ._wire import ApiError
@@ -43,6 +43,11 @@ class Candidate:
     finish_reason: str = "STOP"
     finish_message: str | None = None
     tokens: int = 0
+    tool_parts: list[dict[str, Any]] = field(default_factory=list)
+    """Server-side tool parts (code and its result), before the answer text."""
+    metadata: dict[str, Any] = field(default_factory=dict)
+    """groundingMetadata / urlContextMetadata, sent with the candidate's final event."""
+    tool_tokens: int = 0
 
 
 @dataclass
@@ -105,6 +110,10 @@ def build_prompt(request: dict[str, Any], describe_file: Callable[[dict[str, Any
                 response = part["functionResponse"]
                 name = str(response.get("name", "function"))
                 prompt.function_results.append((name, response.get("response", {})))
+    prompt.hints = _text.hints(prompt.latest_text)
+    if prompt.function_results:  # a later round of function calling takes names from the results it answers
+        results = " ".join(json.dumps(r, ensure_ascii=False) for _, r in prompt.function_results)
+        prompt.hints.names = prompt.hints.names + _text.proper_nouns(_text.window(f"with {results}"))
     return prompt
 
 
@@ -122,14 +131,6 @@ def _thinking_tokens(config: dict[str, Any], model: dict[str, Any], rng: random.
 
 def _truncate(text: str, limit: int) -> str:
     return "".join(_tokens.split_tokens(text)[:limit])
-
-
-def _hints(prompt: _text.Prompt) -> Hints:
-    text = prompt.latest_text
-    # a later round of function calling takes names from the results it answers ("Zurich" from get_location)
-    results = " ".join(json.dumps(r, ensure_ascii=False) for _, r in prompt.function_results)
-    nouns = _text.proper_nouns(text) + _text.proper_nouns(f"with {results}") if results else _text.proper_nouns(text)
-    return Hints(nouns, _text.numbers(text), text.lower(), _text.keyword(text))
 
 
 def _answer_text(request: dict[str, Any], prompt: _text.Prompt, rng: random.Random, hints: Hints) -> str:
@@ -158,8 +159,8 @@ def _candidate(
     include = bool((config.get("thinkingConfig") or {}).get("includeThoughts"))
     hidden = _thinking_tokens(config, model, rng)
     cand = Candidate(index=index)
-    hints = _hints(prompt)
-    cand.calls = [_tools.call(d, rng, hints) for d in _tools.choose(request, prompt.latest_text)]
+    hints = prompt.hints
+    cand.calls = [_tools.call(d, rng, hints) for d in _tools.choose(request, hints.text)]
     if hidden and include:
         if cand.calls:
             cand.thoughts = [_text.tool_thought(c["name"], c.get("args", {})) for c in cand.calls[:1]]
@@ -179,7 +180,11 @@ def _candidate(
         cand.finish_message = FUNCTION_CALL_MESSAGE
         cand.tokens = sum(_tokens.count_text(json.dumps(c, separators=(",", ":"))) for c in cand.calls)
         return cand
+    server = _server_tools.enabled(request)
+    tools = _server_tools.before_answer(server, prompt)
     text = _answer_text(request, prompt, rng, hints)
+    if tools.lead and not text.lstrip().startswith(("{", "[")):
+        text = f"{tools.lead} {text}"
     cuts = [text.find(s) for s in prompt.stop_sequences if s and s in text]
     if cuts:
         text = text[: min(cuts)]
@@ -187,6 +192,12 @@ def _candidate(
     if _tokens.count_text(text) > budget:
         text, cand.finish_reason = _truncate(text, budget), "MAX_TOKENS"
     cand.text, cand.tokens = text, _tokens.count_text(text)
+    cand.tool_parts, cand.metadata, cand.tool_tokens = tools.parts, tools.metadata, tools.prompt_tokens
+    cand.tokens += sum(_tokens.count_text(json.dumps(p, separators=(",", ":"))) for p in tools.parts)
+    if server & {"googleSearch", "googleSearchRetrieval"}:
+        grounding = _server_tools.grounding(prompt, text)
+        cand.metadata = {"groundingMetadata": grounding, **cand.metadata}
+        cand.tool_tokens += _server_tools.SEARCH_RESULT_TOKENS * len(grounding["groundingChunks"])
     return cand
 
 
@@ -206,15 +217,19 @@ def generate(
     seed: bytes,
     describe_file: Callable[[dict[str, Any]], str],
     cached: dict[str, int] | None = None,
+    tally: dict[str, int] | None = None,
 ) -> Generation:
-    """Plan every candidate of one request; ``request`` is camelized and already validated."""
+    """Plan every candidate of one request; ``request`` is camelized and already validated.
+
+    ``tally`` is the prompt's token count by modality when the caller already has it.
+    """
     prompt = build_prompt(request, describe_file)
     count = int((request.get("generationConfig") or {}).get("candidateCount") or 1)
     candidates = [_candidate(i, request, model, prompt, seed) for i in range(count)]
     response_id = base64.urlsafe_b64encode(derive(seed, "response-id", 17)).decode().rstrip("=")
     return Generation(
         candidates=candidates,
-        prompt=_tokens.count_request(request),
+        prompt=tally if tally is not None else _tokens.count_request(request),
         cached=cached or {},
         response_id=response_id,
         model_version=str(model["name"]).removeprefix("models/"),
@@ -223,10 +238,11 @@ def generate(
 
 def usage(gen: Generation, thoughts: int, candidates: int | None) -> dict[str, Any]:
     prompt = sum(gen.prompt.values())
+    tool_use = sum(c.tool_tokens for c in gen.candidates)
     out: dict[str, Any] = {"promptTokenCount": prompt}
     if candidates:
         out["candidatesTokenCount"] = candidates
-    out["totalTokenCount"] = prompt + (candidates or 0) + thoughts
+    out["totalTokenCount"] = prompt + (candidates or 0) + thoughts + tool_use
     if gen.cached:
         out["cachedContentTokenCount"] = sum(gen.cached.values())
     if _tokens.details(gen.prompt):
@@ -235,6 +251,8 @@ def usage(gen: Generation, thoughts: int, candidates: int | None) -> dict[str, A
         out["cacheTokensDetails"] = _tokens.details(gen.cached)
     if thoughts:
         out["thoughtsTokenCount"] = thoughts
+    if tool_use:
+        out["toolUsePromptTokenCount"] = tool_use
     out["serviceTier"] = "standard"
     return out
 
@@ -245,6 +263,7 @@ def _answer_parts(cand: Candidate, text: str | None) -> list[dict[str, Any]]:
         parts.append(
             {"functionCall": call, **({"thoughtSignature": cand.signature} if i == 0 and cand.signature else {})}
         )
+    parts += cand.tool_parts
     if text:
         parts.append({"text": text, **({"thoughtSignature": cand.signature} if cand.signature else {})})
     return parts
@@ -258,6 +277,8 @@ def _candidate_json(cand: Candidate, parts: list[dict[str, Any]], final: bool) -
     out["index"] = cand.index
     if final and cand.finish_message:
         out["finishMessage"] = cand.finish_message
+    if final:
+        out.update(cand.metadata)
     return out
 
 
@@ -283,6 +304,7 @@ def _segments(cand: Candidate, chunk_tokens: int) -> list[tuple[list[dict[str, A
         done = round(cand.thought_tokens * (i + 1) / len(cand.thoughts))
         segments.append(([{"text": thought, "thought": True}], 0, done))
     pieces = _tokens.split_tokens(cand.text or "")
+    segments += [([part], 0, cand.thought_tokens) for part in cand.tool_parts]
     first = True
     for call in cand.calls:
         single = Candidate(index=cand.index, calls=[call], signature=cand.signature if first else None)

@@ -11,10 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import _catalogue, _embed, _generate, _tokens
+from . import _catalogue, _embed, _generate, _tokens, _turns
 from ._caches import Caches
+from ._proto import check_message
 from ._send import Item, Reply, stream, unary
-from ._validate import check_content_list, check_unknown_fields, validate_generate
+from ._validate import check_content_list, check_output_modalities, check_unknown_fields, validate_generate
 from ._wire import ApiError, camelize
 
 _SERVICE_TIER = {"x-gemini-service-tier": "standard"}
@@ -27,6 +28,8 @@ class Settings:
     seed: int
     chunk_tokens: int
     usage_on_every_chunk: bool
+    strict: bool = True
+    """Apply the service's checks added for fidelity (see ``Emulator(strict=...)``)."""
 
 
 def find(models: list[dict[str, Any]], model_id: str, version: str, method: str) -> dict[str, Any]:
@@ -57,14 +60,22 @@ def generate(
     """generateContent (unary) or streamGenerateContent (SSE or JSON array)."""
     if _catalogue.is_embedding(model):
         raise _unsupported(model, "generateContent")
-    check_unknown_fields(body)
+    if settings.strict:
+        check_message(body)
+    else:
+        check_unknown_fields(body)
     request = camelize(body)
     validate_generate(request, model)
+    if settings.strict:
+        check_output_modalities(request.get("generationConfig") or {}, model)
     seed = _generate.request_seed(request, model["name"], settings.seed)
     effective, cached = request, None
     if request.get("cachedContent"):
         effective, cached = caches.apply(request, model["name"])
-    gen = _generate.generate(effective, model, seed, describe_file, cached)
+    tally = _tokens.count_request(effective)
+    if settings.strict:
+        check_conversation(effective, model, tally)
+    gen = _generate.generate(effective, model, seed, describe_file, cached, tally)
     if endpoint == "generateContent":
         tokens = sum(c.tokens + c.thought_tokens for c in gen.candidates)
         reply = unary(_generate.unary_body(gen), headers=_SERVICE_TIER, tokens=tokens)
@@ -75,8 +86,21 @@ def generate(
     return reply
 
 
-def count_tokens(model: dict[str, Any], body: Any, caches: Caches) -> Reply:
+def check_conversation(request: dict[str, Any], model: dict[str, Any], tally: dict[str, int]) -> None:
+    """The strict checks on what the conversation holds (§13.4): parts, turn order, signatures, size."""
+    contents = request.get("contents") or []
+    _turns.check_parts(contents)
+    _turns.check_turns(contents)
+    _turns.check_signatures(contents, model)
+    limit, total = int(model.get("inputTokenLimit", 1 << 30)), sum(tally.values())
+    if total > limit:
+        raise ApiError(400, f"The input token count ({total}) exceeds the maximum number of tokens allowed ({limit}).")
+
+
+def count_tokens(model: dict[str, Any], body: Any, caches: Caches, strict: bool = True) -> Reply:
     """countTokens with either ``contents`` or ``generateContentRequest`` (gemini-rest.md §6)."""
+    if strict:
+        check_message(body, "CountTokensRequest")
     request = camelize(body) if isinstance(body, dict) else {}
     has_contents, has_request = "contents" in request, "generateContentRequest" in request
     if has_contents == has_request:
@@ -86,11 +110,15 @@ def count_tokens(model: dict[str, Any], body: Any, caches: Caches) -> Reply:
         check_unknown_fields(body.get("generateContentRequest", body.get("generate_content_request")))
         inner = request["generateContentRequest"]
         check_content_list(inner.get("contents"))
+        if strict:
+            _turns.check_parts(inner.get("contents") or [], "CountTokensRequest.generate_content_request")
         if inner.get("cachedContent"):
             inner, cached = caches.apply(inner, model["name"])
         tally = _tokens.count_request(inner)
     else:
         contents = check_content_list(request.get("contents"))
+        if strict:
+            _turns.check_parts(contents, "CountTokensRequest")
         empty = [i for i, content in enumerate(contents) if not content.get("parts")]
         if empty:
             raise ApiError(400, f"* CountTokensRequest.contents[{empty[0]}].parts: contents.parts must not be empty.\n")

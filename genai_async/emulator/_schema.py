@@ -19,17 +19,19 @@ _MAX_DEPTH = 5
 _PROPER_NOUN_SLOTS = re.compile(
     r"city|location|place|country|town|destination|origin|name|person|team|company|region|state|address"
 )
+_DATE_SLOTS = re.compile(r"date|day\b|^when$|deadline|start|end")
 _WORDS = ["alpha", "harbor", "maple", "signal", "orbit", "lantern", "meadow", "copper", "river", "summit"]
 
 
 @dataclass
 class Hints:
-    """Values lifted from the prompt: proper nouns, numbers, the lower-cased text and a keyword."""
+    """Values lifted from the prompt: names, numbers, the lower-cased text, a keyword and ISO dates."""
 
     names: list[str] = field(default_factory=list)
     numbers: list[float] = field(default_factory=list)
     text: str = ""
     keyword: str = ""
+    dates: list[str] = field(default_factory=list)
 
 
 def _type(schema: dict[str, Any]) -> str | None:
@@ -60,6 +62,7 @@ class _Generator:
         self.hints = hints
         self.names = list(hints.names)
         self.numbers = list(hints.numbers)
+        self.dates = list(hints.dates)
 
     def resolve(self, schema: dict[str, Any]) -> dict[str, Any]:
         for _ in range(16):
@@ -144,6 +147,9 @@ class _Generator:
             "uri": "https://example.com/" + (self.hints.keyword or "page").lower(),
             "url": "https://example.com/" + (self.hints.keyword or "page").lower(),
         }
+        if self.dates and (fmt in ("date", "date-time") or _DATE_SLOTS.search(name.lower())):
+            day = self.dates.pop(0)
+            return day + "T09:00:00Z" if fmt == "date-time" else day
         if fmt in fixed:
             return fixed[fmt]
         if fmt == "uuid":

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._schema import Hints
+
 STOPWORDS = frozenset(
     """a about above after again all also am an and any are as at be because been before being below
     between both but by can could did do does doing down during each few for from further had has have
@@ -92,9 +94,18 @@ class Prompt:
     media: list[str] = field(default_factory=list)
     function_results: list[tuple[str, Any]] = field(default_factory=list)
     stop_sequences: list[str] = field(default_factory=list)
+    hints: Hints = field(default_factory=Hints)
+    """Filled by the caller once ``latest_text`` is known (see :func:`hints`)."""
 
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+_CAPITALISED = re.compile(r"(?<![A-Za-z'-])[A-Z][A-Za-z'-]*")
+_ACRONYM = re.compile(r"(?<![A-Za-z'-])[A-Z](?:['-]*[A-Z])+['-]*(?![A-Za-z'-])")
+_LONG_WORD = re.compile(r"[A-Za-z][A-Za-z'-]{3,}")
+_NUMBER_HINT = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?")
+_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+_MAX_HINTS = 32
+_HINT_WINDOW = 64 * 1024
 
 
 def words(text: str) -> list[str]:
@@ -103,30 +114,74 @@ def words(text: str) -> list[str]:
 
 def keyword(text: str) -> str:
     """The most topical word of ``text``: an acronym, else a proper noun, else the longest content word."""
-    found = [w.strip("'-") for w in words(text)]
-    acronyms = [w for w in found if len(w) >= 2 and w.isupper()]
-    nouns = proper_nouns(text)
-    content = [w for w in found if len(w) >= 4 and w.lower() not in STOPWORDS]
-    for group in (acronyms, nouns):
-        if group:
-            return group[0]
-    return max(content, key=len) if content else "this topic"
+    return hints(text).keyword
 
 
-def proper_nouns(text: str) -> list[str]:
-    """Capitalised words that do not start a sentence and are not stopwords (``Zurich``, ``Neko``)."""
+def _sentence_starts(text: str, start: int) -> bool:
+    """Whether the word at ``start`` opens a sentence (only the whitespace before it is scanned)."""
+    i = start - 1
+    while i >= 0 and text[i].isspace():
+        i -= 1
+    return i < 0 or text[i] in ".!?:"
+
+
+def proper_nouns(text: str, limit: int = _MAX_HINTS) -> list[str]:
+    """Capitalised words that do not start a sentence and are not stopwords (``Zurich``, ``Neko``).
+
+    Such words one space apart make one name (``New York``, ``San Francisco``). At most ``limit``
+    names; only capitalised words are visited, so the cost is linear in the text.
+    """
     out: list[str] = []
-    for match in _WORD.finditer(text):
+    run: list[str] = []
+    end: int | None = None
+    for match in _CAPITALISED.finditer(text):
+        if run and (end is None or text[end : match.start()] != " "):
+            out.append(" ".join(run))
+            run = []
+            if len(out) >= limit:
+                return out
         word = match.group().strip("'-")
-        before = text[: match.start()].rstrip()
-        starts_sentence = not before or before[-1] in ".!?\n:"
-        if word[:1].isupper() and not word.isupper() and not starts_sentence and word.lower() not in STOPWORDS:
-            out.append(word)
-    return out
+        end = match.end()
+        if word.isupper() or word.lower() in STOPWORDS or _sentence_starts(text, match.start()):
+            end = None  # ends the run: the next capitalised word starts a new one
+            continue
+        run.append(word)
+    if run:
+        out.append(" ".join(run))
+    return out[:limit]
+
+
+def window(text: str) -> str:
+    """The part of a long prompt hints are read from: its head and its tail (where the question usually is)."""
+    if len(text) <= 2 * _HINT_WINDOW:
+        return text
+    return text[:_HINT_WINDOW] + "\n" + text[-_HINT_WINDOW:]
+
+
+def hints(text: str) -> Hints:
+    """Everything the answer rules lift from the latest prompt, computed once per request.
+
+    Bounded work: names, numbers and the keyword come from :func:`window`, so a 1M-token prompt
+    costs no more here than a 30k-token one. ``Hints.text`` is the whole prompt lower-cased.
+    """
+    head_tail = window(text)
+    nouns = proper_nouns(head_tail)
+    acronym = _ACRONYM.search(head_tail)
+    if acronym is not None:
+        kw = acronym.group().strip("'-")
+    elif nouns:
+        kw = nouns[0]
+    else:
+        content = [w.strip("'-") for w in _LONG_WORD.findall(head_tail)]
+        content = [w for w in content if len(w) >= 4 and w.lower() not in STOPWORDS]
+        kw = max(content, key=len) if content else "this topic"
+    dates = _DATE.findall(head_tail)[:_MAX_HINTS]
+    found = [float(n) for n in _NUMBER_HINT.findall(_DATE.sub(" ", head_tail) if dates else head_tail)[:_MAX_HINTS]]
+    return Hints(nouns, found, text.lower(), kw, dates)
 
 
 def numbers(text: str) -> list[float]:
-    return [float(n) for n in re.findall(r"(?<![\w.])-?\d+(?:\.\d+)?", text)]
+    return [float(n) for n in _NUMBER_HINT.findall(text)]
 
 
 def persona(system: str) -> str:
@@ -184,7 +239,7 @@ def _fill(template: str, kw: str) -> str:
 
 def answer(prompt: Prompt, rng: random.Random) -> str:
     """The full answer text before stop sequences and token limits are applied."""
-    kw = keyword(prompt.latest_text)
+    kw = prompt.hints.keyword or "this topic"
     head = [persona(prompt.system)]
     head += [f"I received {m}." for m in prompt.media]
     head.append(function_summary(prompt.function_results))
@@ -202,7 +257,7 @@ def answer(prompt: Prompt, rng: random.Random) -> str:
 
 def thoughts(prompt: Prompt, rng: random.Random, count: int) -> list[str]:
     """``count`` thought summaries in the service's ``**Title**\\n\\n...`` shape."""
-    kw = keyword(prompt.latest_text)
+    kw = prompt.hints.keyword or "this topic"
     titles = rng.sample(_THOUGHT_TITLES, count)
     bodies = rng.sample(_THOUGHT_BODIES, count)
     return [f"**{_fill(t, kw)}**\n\n{_fill(b, kw)}\n\n\n" for t, b in zip(titles, bodies, strict=True)]

@@ -36,12 +36,12 @@ def _terms(text: str) -> set[str]:
     return {_stem(w) for w in re.findall(r"[A-Za-z]+", text) if len(w) >= 4 and w.lower() not in STOPWORDS}
 
 
-def _score(declaration: dict[str, Any], prompt: str) -> int:
+def _score_of(declaration: dict[str, Any], lowered: str, terms: set[str]) -> int:
+    """How strongly the prompt (lower-cased, and its terms computed once) asks for ``declaration``."""
     name = str(declaration["name"])
-    lowered = prompt.lower()
     score = 10 if name.lower() in lowered or name.replace("_", " ").lower() in lowered else 0
     wanted = _terms(name.replace("_", " ")) | _terms(str(declaration.get("description", "")))
-    return score + len(wanted & _terms(prompt))
+    return score + len(wanted & terms)
 
 
 def _mode(request: dict[str, Any]) -> tuple[str, list[str]]:
@@ -75,21 +75,29 @@ def choose(request: dict[str, Any], prompt: str) -> list[dict[str, Any]]:
     mode, allowed = _mode(request)
     if not found or mode == "NONE":
         return []
+    lowered, terms = prompt.lower(), _terms(prompt)
+
+    def _score(declaration: dict[str, Any]) -> int:
+        return _score_of(declaration, lowered, terms)
+
     if mode == "ANY":
         pool = [d for d in found if not allowed or d["name"] in allowed] or found
-        return [max(pool, key=lambda d: _score(d, prompt))]
+        return [max(pool, key=_score)]
     steps = _THEN.split(prompt)
-    if len(steps) > 1 and any(_score(d, steps[0]) >= 10 for d in found):
+    if len(steps) > 1 and any(_score_of(d, steps[0].lower(), _terms(steps[0])) >= 10 for d in found):
         # "call a then b": one round per step, each calling the functions its step names
         step = _rounds_done(request)
-        return [d for d in found if step < len(steps) and _score(d, steps[step]) >= 10]
+        if step >= len(steps):
+            return []
+        lowered_step, step_terms = steps[step].lower(), _terms(steps[step])
+        return [d for d in found if _score_of(d, lowered_step, step_terms) >= 10]
     if _answers_function_results(request):
         return []
-    named = [d for d in found if _score(d, prompt) >= 10]
+    named = [d for d in found if _score(d) >= 10]
     if named:
         return named
-    best = max(found, key=lambda d: _score(d, prompt))
-    return [best] if _score(best, prompt) > 0 else []
+    best = max(found, key=_score)
+    return [best] if _score(best) > 0 else []
 
 
 def call(declaration: dict[str, Any], rng: random.Random, hints: Hints) -> dict[str, Any]:

@@ -142,10 +142,42 @@ def _check_contents(contents: Any, where: str, problems: list[str]) -> None:
             raise ApiError(400, "Please use a valid role: user, model.")
 
 
+_INT_FIELDS = ("candidateCount", "maxOutputTokens", "topK", "seed", "logprobs")
+_FLOAT_FIELDS = ("temperature", "topP", "presencePenalty", "frequencyPenalty")
+
+
+def _number(value: Any, kind: type) -> Any:
+    """``value`` as ``kind`` when proto3 JSON allows it (``"0.5"``, ``64.0``), else unchanged."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return value
+    try:
+        number = float(value)
+    except ValueError:
+        return value
+    if kind is int:
+        return int(number) if number.is_integer() else value
+    return number
+
+
+def _normalise_numbers(config: dict[str, Any]) -> None:
+    """Numbers sent as strings or integral floats become the proto's type (the camelized copy only)."""
+    for name, kind in [(n, int) for n in _INT_FIELDS] + [(n, float) for n in _FLOAT_FIELDS]:
+        if name in config:
+            config[name] = _number(config[name], kind)
+    thinking = config.get("thinkingConfig")
+    if isinstance(thinking, dict) and "thinkingBudget" in thinking:
+        thinking["thinkingBudget"] = _number(thinking["thinkingBudget"], int)
+
+
 def _check_range(config: dict[str, Any], name: str, bounds: tuple[float, float], where: str, out: list[str]) -> None:
     value, (low, high) = config.get(name), bounds
     if value is None:
         return
+    if isinstance(value, str):  # proto3 JSON numbers may arrive as strings
+        try:
+            value = float(value)
+        except ValueError:
+            pass
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
         out.append(f"* {where}.generation_config.{snake(name)}: must be in the range [{low}, {high}]")
 
@@ -167,6 +199,7 @@ def validate_generate(request: dict[str, Any], model: dict[str, Any], where: str
     config = request.get("generationConfig", {})
     if not isinstance(config, dict):
         raise _invalid("generation_config", "GenerationConfig", config)
+    _normalise_numbers(config)
     _check_range(config, "temperature", (0.0, 2.0), where, problems)
     _check_range(config, "topP", (0.0, 1.0), where, problems)
     _check_range(config, "candidateCount", (1, 8), where, problems)
@@ -199,6 +232,19 @@ def _check_output_format(config: dict[str, Any], where: str, problems: list[str]
         schema = config.get("responseSchema") or config.get("responseJsonSchema") or {}
         if not isinstance(schema, dict) or not enum_values(schema):
             problems.append(f"* {where}.generation_config.response_schema: text/x.enum needs a schema with an enum")
+
+
+def check_output_modalities(config: dict[str, Any], model: dict[str, Any]) -> None:
+    """``responseModalities`` the model cannot produce (text-only models: anything but TEXT)."""
+    wanted = {str(m).upper() for m in config.get("responseModalities") or []} - {"MODALITY_UNSPECIFIED"}
+    name = str(model.get("name", ""))
+    can = {"TEXT"} | ({"IMAGE"} if "image" in name else set())
+    can |= {"AUDIO"} if "tts" in name or "audio" in name else set()
+    if wanted - can:
+        shown = ", ".join(sorted(wanted))
+        raise ApiError(
+            400, f"The requested combination of response modalities ({shown}) is not supported by the model {name}."
+        )
 
 
 def _check_thinking(config: dict[str, Any], model: dict[str, Any]) -> None:

@@ -18,6 +18,8 @@ from typing import Any
 
 import msgspec
 
+from ._lenient import to_json
+
 JSON_CONTENT_TYPE = "application/json; charset=UTF-8"
 
 # google.rpc.Code names by HTTP status, used when a caller scripts an error without a status name.
@@ -127,11 +129,21 @@ def one_line(obj: Any) -> bytes:
 
 
 def decode_json(raw: bytes) -> Any:
-    """Parse a request body; malformed JSON becomes the service's 400."""
+    """Parse a request body; malformed JSON becomes the service's 400.
+
+    Strict JSON first (the fast path); then, like Google's front end, single-quoted strings and
+    trailing commas are accepted (see :mod:`._lenient`) before the body is refused.
+    """
     try:
         return _DECODER.decode(raw)
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
-        raise ApiError(400, f"Invalid JSON payload received. Unexpected token ({exc}).") from exc
+        error = ApiError(400, f"Invalid JSON payload received. Unexpected token ({exc}).")
+        if raw.lstrip()[:1] not in (b"{", b"["):
+            raise error from exc
+        try:
+            return _DECODER.decode(to_json(raw.decode()).encode())
+        except (msgspec.DecodeError, UnicodeDecodeError):
+            raise error from exc
 
 
 _SNAKE = re.compile(r"_([a-z0-9])")

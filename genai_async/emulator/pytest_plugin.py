@@ -6,6 +6,9 @@
     @pytest.mark.gemini_emulator(tokens_per_second=50, api_key="test-key")
     async def test_paced(gemini_emulator): ...
 
+    @pytest.mark.gemini_emulator(replay="recordings/weather")   # next to the test file
+    async def test_offline(gemini_emulator): ...
+
 The fixture is function-scoped, runs the emulator on a free port of 127.0.0.1 and works with
 pytest-asyncio in ``auto`` and ``strict`` mode. pytest-asyncio is imported only when pytest
 configures, so installing genai_async never breaks a test run that lacks it; using the fixture
@@ -15,6 +18,7 @@ there fails with an error that says what to install.
 from __future__ import annotations
 
 import importlib.util
+import os
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +38,9 @@ def _options(request: pytest.FixtureRequest) -> dict[str, Any]:
     options = dict(marker.kwargs) if marker is not None else {}
     options.setdefault("max_recorded_requests", None)  # one test's requests: keep them all
     options.setdefault("max_recorded_bytes", None)
+    for name in ("record", "replay"):  # a relative directory is next to the test file
+        if isinstance(options.get(name), (str, os.PathLike)):
+            options[name] = request.path.parent / options[name]
     return options
 
 

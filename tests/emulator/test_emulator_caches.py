@@ -12,7 +12,7 @@ from .emulator_helpers import MODEL, Api, answer_text, fixture_bytes, user
 CACHE_BODY = {
     "model": f"models/{MODEL}",
     "displayName": "contract-bundle",
-    "contents": [user("The contract says the rent is 1200 euros per month. " * 5)],
+    "contents": [user("The contract says the rent is 1200 euros per month. " * 100)],  # over the 1,024-token minimum
     "systemInstruction": {"parts": [{"text": "You are a cat. Your name is Neko."}]},
     "ttl": "300s",
 }

@@ -61,7 +61,7 @@ async def test_single_chunk_upload_then_active(api: Api, emu: Emulator) -> None:
     file = final.json()["file"]
     fixture = json.loads(fixture_bytes("file_get_processing.json"))
     assert list(file) == list(fixture)
-    assert file["state"] == "PROCESSING" and file["source"] == "UPLOADED"
+    assert file["state"] == "ACTIVE" and file["source"] == "UPLOADED"  # no processing delay: ready at once
     assert file["sizeBytes"] == str(len(PDF)) and file["displayName"] == "report.pdf"
     assert base64.b64decode(file["sha256Hash"]).decode() == hashlib.sha256(PDF).hexdigest()
     got = (await api.get(f"/v1beta/{file['name']}")).json()

@@ -299,7 +299,11 @@ async def test_function_call_with_openapi_parameters_and_named_function(api: Api
 async def test_function_response_turn_is_answered_in_text(api: Api) -> None:
     contents = [
         user("What's the weather in Zurich?"),
-        {"role": "model", "parts": [{"functionCall": {"name": "get_weather", "args": {"city": "Zurich"}}}]},
+        {
+            "role": "model",
+            # Gemini 3 models refuse a replayed call without the signature it came with.
+            "parts": [{"functionCall": {"name": "get_weather", "args": {"city": "Zurich"}}, "thoughtSignature": "c2ln"}],
+        },
         {
             "role": "user",
             "parts": [

@@ -89,3 +89,34 @@ def test_fixture_explains_a_missing_pytest_asyncio(tmp_path: Path) -> None:
     without = _run_pytest(tmp_path, SYNC_USER_TEST, "-p", "no:asyncio")
     assert without.returncode != 0
     assert "needs pytest-asyncio" in without.stdout + without.stderr
+
+
+PLUGIN_IMPORT = """
+import sys
+import pytest  # loaded anyway in a test run
+before = set(sys.modules)
+import genai_async.emulator.pytest_plugin
+loaded = sorted(set(sys.modules) - before)
+print("\\n".join(loaded))
+"""
+
+
+def test_plugin_import_loads_neither_aiohttp_nor_the_emulator_app() -> None:
+    # Every pytest run of a project that installs genai_async imports the plugin through its entry point.
+    out = subprocess.run([sys.executable, "-c", PLUGIN_IMPORT], capture_output=True, text=True, check=True).stdout
+    loaded = out.split()
+    heavy = [m for m in loaded if m.split(".")[0] in ("aiohttp", "multidict", "yarl", "anyio")]
+    heavy += [m for m in loaded if m in ("genai_async.emulator._app", "genai_async._client", "genai_async._transport")]
+    assert heavy == []
+    assert "genai_async.emulator.pytest_plugin" in loaded
+
+
+def test_lazy_names_still_resolve() -> None:
+    import genai_async
+    import genai_async.emulator as emulator
+
+    assert emulator.Emulator.__name__ == "Emulator" and callable(emulator.running)
+    assert genai_async.Client.__module__ == "genai_async"
+    assert {"Emulator", "running", "serve", "RecordedRequest"} <= set(dir(emulator))
+    with pytest.raises(AttributeError):
+        _ = emulator.not_a_name

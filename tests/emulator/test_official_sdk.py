@@ -118,7 +118,8 @@ async def test_files_upload_get_and_use(aio: Any, tmp_path: Path) -> None:
     path = tmp_path / "notes.txt"
     path.write_bytes(b"The emulator stores uploaded bytes. " * 50)
     uploaded = await aio.files.upload(file=path, config=types.UploadFileConfig(display_name="notes.txt"))
-    assert uploaded.state == types.FileState.PROCESSING
+    assert uploaded.state == types.FileState.ACTIVE  # no processing delay configured: ready at finalize
+    assert uploaded.uri == f"https://generativelanguage.googleapis.com/v1beta/{uploaded.name}"
     assert uploaded.size_bytes == path.stat().st_size
     fetched = await aio.files.get(name=uploaded.name)
     assert fetched.state == types.FileState.ACTIVE
