@@ -1,5 +1,23 @@
 """Typed request and response objects for the Gemini API, named as in ``google.genai.types``."""
 
+from ._batches import (
+    BatchJob,
+    BatchJobDestination,
+    BatchJobSource,
+    BatchStats,
+    CreateBatchJobConfig,
+    CreateEmbeddingsBatchJobConfig,
+    EmbedContentBatch,
+    EmbeddingsBatchJobSource,
+    InlinedEmbedContentResponse,
+    InlinedRequest,
+    InlinedResponse,
+    JobError,
+    JobState,
+    ListBatchJobsConfig,
+    SingleEmbedContentResponse,
+    WebhookConfig,
+)
 from ._config import (
     GenerateContentRequest,
     GenerationConfig,
@@ -124,6 +142,10 @@ from ._tools import (
 )
 
 __all__ = [
+    "BatchJob",
+    "BatchJobDestination",
+    "BatchJobSource",
+    "BatchStats",
     "Blob",
     "BlockReason",
     "BlockedReason",
@@ -141,11 +163,15 @@ __all__ = [
     "ContentEmbeddingStatistics",
     "CountTokensConfig",
     "CountTokensResponse",
+    "CreateBatchJobConfig",
     "CreateCachedContentConfig",
+    "CreateEmbeddingsBatchJobConfig",
     "DynamicRetrievalConfig",
+    "EmbedContentBatch",
     "EmbedContentConfig",
     "EmbedContentMetadata",
     "EmbedContentResponse",
+    "EmbeddingsBatchJobSource",
     "ExecutableCode",
     "File",
     "FileData",
@@ -181,9 +207,15 @@ __all__ = [
     "HttpOptions",
     "HttpRetryOptions",
     "ImageConfig",
+    "InlinedEmbedContentResponse",
+    "InlinedRequest",
+    "InlinedResponse",
     "Interval",
+    "JobError",
+    "JobState",
     "Language",
     "LatLng",
+    "ListBatchJobsConfig",
     "ListCachedContentsConfig",
     "ListCachedContentsResponse",
     "ListFilesConfig",
@@ -212,6 +244,7 @@ __all__ = [
     "Schema",
     "SearchEntryPoint",
     "Segment",
+    "SingleEmbedContentResponse",
     "SpeakerVoiceConfig",
     "SpeechConfig",
     "TaskType",
@@ -230,6 +263,7 @@ __all__ = [
     "UsageMetadata",
     "VideoMetadata",
     "VoiceConfig",
+    "WebhookConfig",
 ]
 
 # Reprs, tracebacks and pickles show the public path. Aliases repeat a class; that is harmless.

@@ -1,0 +1,362 @@
+"""``client.batches``: the Batch API (gemini-rest.md §11), shaped like the official SDK's ``AsyncBatches``.
+
+Every call is one JSON exchange through ``Client._call``; the wire's Operation decodes into
+``types._batches._BatchOperation`` and becomes a :class:`~genai_async.types.BatchJob` there.
+
+What we decided:
+- ``src`` of ``create`` takes what the SDK takes (a list of ``InlinedRequest`` or dicts with
+  ``contents``/``config``/``metadata``, a ``files/<id>`` name, a ``BatchJobSource``) plus wire-shaped
+  ``GenerateContentRequest`` dicts or Structs, ``{"request": ..., "metadata": ...}`` items, and a
+  local JSONL path, which is uploaded first with the resumable protocol (MIME type ``jsonl``).
+- ``wait`` polls ``get``: every ``poll`` seconds for the first :data:`STEADY_POLLS` polls, then
+  1.5 times longer each time up to ``max_poll``. It returns the ended job whatever its state (check
+  ``job.state``), raises ``errors.TimeoutError`` after ``timeout`` and stops at once when cancelled.
+- ``results`` never holds a responses file in memory: the download is read in network-sized pieces,
+  split on ``\\n`` and decoded one line at a time.
+
+Left out: Vertex AI sources (GCS, BigQuery), ``dest`` (Vertex only), webhooks beyond passing
+``webhook_config`` through.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import pathlib
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from .. import errors
+from .._codec import decode
+from .._coerce import generate_config, generate_request, http_options_only, model_path
+from .._contents import has_paths, load_paths, to_content
+from .._options import with_overrides
+from .._pager import Pager, paged
+from .._structs import _field_map, to_struct
+from ..types import GenerateContentRequest, GenerateContentResponse
+from ..types._batches import (
+    BatchJob,
+    BatchJobSource,
+    CreateBatchJobConfig,
+    CreateEmbeddingsBatchJobConfig,
+    EmbeddingsBatchJobSource,
+    InlinedEmbedContentResponse,
+    InlinedRequest,
+    InlinedResponse,
+    JobError,
+    ListBatchJobsConfig,
+    _BatchInput,
+    _BatchOperation,
+    _BatchSpec,
+    _CreateBatchRequest,
+    _InlineItem,
+    _InlineRequests,
+    _ListBatchesResponse,
+)
+from ..types._requests import _EmbedContentRequest
+from .files import file_path
+from .models import _embed_config, _embed_inputs
+
+if TYPE_CHECKING:
+    from .._client import Client
+
+STEADY_POLLS = 5
+_NAME = re.compile(r"^(?:batches/)?([A-Za-z0-9][A-Za-z0-9_-]{0,127})$")
+_INLINED_KEYS = frozenset({"model", "contents", "metadata", "config"})
+ProgressCallback = Callable[[BatchJob], "Awaitable[None] | None"]
+BatchResult = InlinedResponse | InlinedEmbedContentResponse
+
+
+def batch_path(name: object) -> str:
+    """``"abc"``, ``"batches/abc"`` or a BatchJob -> ``"batches/abc"``; anything else is refused."""
+    value = name.name if isinstance(name, BatchJob) else name
+    match = _NAME.match(value.strip()) if isinstance(value, str) else None
+    if match is None:
+        raise errors.ConfigurationError(
+            f"name={value!r} is not a batch job name; pass the name create() returned, such as "
+            "'batches/xk2p9w7t3q8v1m4n6b5c' (or just its id)"
+        )
+    return f"batches/{match.group(1)}"
+
+
+def poll_delays(poll: float, max_poll: float) -> Iterator[float]:
+    """The waits between polls: ``poll`` for :data:`STEADY_POLLS` polls, then x1.5 up to ``max_poll``."""
+    delay, count = poll, 0
+    while True:
+        yield delay
+        count += 1
+        if count >= STEADY_POLLS:
+            delay = min(max(max_poll, poll), delay * 1.5)
+
+
+class Batches:
+    """Batch jobs; reached as ``client.batches`` (or ``client.aio.batches``)."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    async def create(
+        self, *, model: str, src: Any, config: CreateBatchJobConfig | dict[str, Any] | None = None
+    ) -> BatchJob:
+        """Start a batch of generate requests (``models/{m}:batchGenerateContent``); returns it PENDING.
+
+        ``src``: a list of inline requests, a ``files/<id>`` JSONL file, a local JSONL path (uploaded
+        for you) or a ``types.BatchJobSource``. Inline batches are limited to 20 MB by the service.
+        """
+        path = f"{model_path(model)}:batchGenerateContent"
+        cfg = to_struct(config, CreateBatchJobConfig) if config is not None else CreateBatchJobConfig()
+        source = await self._input(src, "src")
+        spec = _BatchSpec(display_name=cfg.display_name, input_config=source, webhook_config=cfg.webhook_config)
+        op = await self._client._call(
+            "POST", path, _BatchOperation, body=_CreateBatchRequest(batch=spec), http_options=cfg.http_options
+        )
+        return op.to_job()
+
+    async def create_embeddings(
+        self,
+        *,
+        model: str,
+        src: EmbeddingsBatchJobSource | dict[str, Any],
+        config: CreateEmbeddingsBatchJobConfig | dict[str, Any] | None = None,
+    ) -> BatchJob:
+        """Start a batch of embeddings (``models/{m}:asyncBatchEmbedContent``).
+
+        ``src`` is ``{"inlined_requests": {"contents": [...], "config": {...}}}`` (one embedding per
+        content, as ``embed_content`` does) or ``{"file_name": "files/<id>"}``.
+        """
+        name = model_path(model)
+        cfg = to_struct(config, CreateEmbeddingsBatchJobConfig) if config is not None else None
+        source = to_struct(src, EmbeddingsBatchJobSource, "src")
+        if (source.file_name is None) == (source.inlined_requests is None):
+            raise errors.ConfigurationError("src: set exactly one of file_name and inlined_requests")
+        if source.file_name is not None:
+            batch_input = _BatchInput(file_name=file_path(source.file_name, "src.file_name"))
+        else:
+            inline = source.inlined_requests
+            assert inline is not None
+            ecfg = _embed_config(inline.config)
+            items = [
+                _InlineItem(
+                    request=_EmbedContentRequest(
+                        model=name, content=content, task_type=ecfg.task_type, title=ecfg.title,
+                        output_dimensionality=ecfg.output_dimensionality,
+                    )
+                )
+                for content in _embed_inputs(await load_paths(inline.contents))
+            ]
+            batch_input = _BatchInput(requests=_InlineRequests(requests=items))
+        spec = _BatchSpec(display_name=cfg.display_name if cfg else None, input_config=batch_input)
+        op = await self._client._call(
+            "POST", f"{name}:asyncBatchEmbedContent", _BatchOperation, body=_CreateBatchRequest(batch=spec),
+            http_options=cfg and cfg.http_options,
+        )
+        return op.to_job()
+
+    async def get(self, *, name: str | BatchJob, config: Any = None) -> BatchJob:
+        """A job's current state, counts and (once it ended) results (``GET batches/{id}``)."""
+        path = batch_path(name)
+        op = await self._client._call("GET", path, _BatchOperation, http_options=http_options_only(config, "config"))
+        return op.to_job()
+
+    def list(self, *, config: ListBatchJobsConfig | dict[str, Any] | None = None) -> Pager[BatchJob]:
+        """Every batch job of the project, page by page (``GET batches``); ``async for`` it or await it."""
+        return paged(
+            self._client, "batches", _ListBatchesResponse,
+            lambda page: [op.to_job() for op in page.operations or ()],
+            config=config, config_type=ListBatchJobsConfig, name="batches.list",
+        )
+
+    async def cancel(self, *, name: str | BatchJob, config: Any = None) -> None:
+        """Ask the service to stop a pending or running job (``POST batches/{id}:cancel``)."""
+        path = f"{batch_path(name)}:cancel"
+        await self._client._call("POST", path, dict, http_options=http_options_only(config, "config"))
+
+    async def delete(self, *, name: str | BatchJob, config: Any = None) -> None:
+        """Forget a job (``DELETE batches/{id}``); a running job should be cancelled first."""
+        path = batch_path(name)
+        await self._client._call("DELETE", path, dict, http_options=http_options_only(config, "config"))
+
+    async def wait(
+        self,
+        name: str | BatchJob,
+        *,
+        poll: float = 10.0,
+        max_poll: float = 60.0,
+        timeout: float | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> BatchJob:
+        """Poll until the job ended and return it, whatever its final state (check ``job.state``).
+
+        Polls every ``poll`` seconds at first, then backs off to at most ``max_poll``.
+        ``on_progress(job)`` (a function or a coroutine function) sees every polled job, with
+        ``job.batch_stats`` counts as ints. After ``timeout`` seconds ``errors.TimeoutError``
+        (``limit="total"``); cancelling the caller stops the polling at once.
+        """
+        path = batch_path(name)
+        for value, what in ((poll, "poll"), (max_poll, "max_poll"), (timeout, "timeout")):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
+                raise errors.ConfigurationError(f"{what} must be a number of seconds >= 0, got {value!r}")
+        import anyio
+
+        job: BatchJob | None = None
+        with anyio.move_on_after(timeout if timeout is not None else float("inf")):
+            for delay in poll_delays(poll, max_poll):
+                job = await self.get(name=path)
+                if on_progress is not None:
+                    outcome = on_progress(job)
+                    if inspect.isawaitable(outcome):
+                        await outcome
+                if job.done:
+                    return job
+                await anyio.sleep(delay)
+        state = job.state if job is not None else None
+        raise errors.TimeoutError(
+            f"batch {path} has not ended after {timeout}s (last state {state}); batches may take up to 24 h, "
+            "raise timeout= or call wait() again later",
+            limit="total",
+            seconds=timeout,
+        )
+
+    async def results(self, job: str | BatchJob, *, config: Any = None) -> AsyncIterator[BatchResult]:
+        """Each result of an ended job, in input order: ``InlinedResponse`` (``key``, ``response`` or
+        ``error``), or ``InlinedEmbedContentResponse`` for an embeddings job.
+
+        Inline results come from the job itself; a responses file is downloaded in pieces and parsed
+        line by line, so memory stays flat however big the job. A job that has not succeeded has no
+        results: that is a ConfigurationError naming its state.
+        """
+        if not isinstance(job, BatchJob) or job.dest is None:
+            job = await self.get(name=job)
+        dest = job.dest
+        if dest is None:
+            raise errors.ConfigurationError(
+                f"batch {job.name} has no results (state {job.state}); wait for JOB_STATE_SUCCEEDED first"
+            )
+        if dest.inlined_responses is not None:
+            for item in dest.inlined_responses:
+                yield item
+        elif dest.inlined_embed_content_responses is not None:
+            for embed in dest.inlined_embed_content_responses:
+                yield embed
+        elif dest.file_name:
+            async for line in self._lines(dest.file_name, http_options_only(config, "config")):
+                yield _result_line(line, dest.file_name)
+
+    async def _lines(self, file_name: str, http_options: Any) -> AsyncIterator[bytes]:
+        path = f"{file_path(file_name, 'file')}:download"
+        settings = with_overrides(self._client._settings, http_options)
+        resp = await self._client._send_once(
+            "GET", path, settings=settings, endpoint=path, params={"alt": "media"}, stream=True
+        )
+        try:
+            tail = b""
+            while chunk := await resp.read_chunk():
+                lines = (tail + chunk).split(b"\n")
+                tail = lines.pop()
+                for line in lines:
+                    if line.strip():
+                        yield line
+            if tail.strip():
+                yield tail
+        except BaseException:
+            resp.close()
+            raise
+        resp.release()
+
+    async def _input(self, src: Any, what: str) -> _BatchInput:
+        if isinstance(src, (str, os.PathLike)):
+            text = os.fspath(src)
+            if isinstance(src, str) and text.strip().startswith("files/"):
+                return _BatchInput(file_name=file_path(text, what))
+            import anyio
+
+            local = pathlib.Path(text)
+            if not await anyio.Path(local).is_file():
+                raise errors.ConfigurationError(
+                    f"{what}={text!r} is neither a 'files/<id>' name nor a local JSONL file"
+                )
+            uploaded = await self._client.files.upload(file=local, config={"mime_type": "jsonl"})
+            return _BatchInput(file_name=uploaded.name)
+        if isinstance(src, BatchJobSource) or (isinstance(src, Mapping) and {"file_name", "fileName",
+                                                                              "inlined_requests"} & set(src)):
+            source = to_struct(src, BatchJobSource, what)
+            if (source.file_name is None) == (source.inlined_requests is None):
+                raise errors.ConfigurationError(f"{what}: set exactly one of file_name and inlined_requests")
+            if source.file_name is not None:
+                return _BatchInput(file_name=file_path(source.file_name, f"{what}.file_name"))
+            src = source.inlined_requests
+        if not isinstance(src, Sequence) or not src:
+            raise errors.ConfigurationError(
+                f"{what} must be a non-empty list of requests, a 'files/<id>' name or a local JSONL path, "
+                f"got {type(src).__name__}"
+            )
+        items = [await _inline_item(item, f"{what}[{i}]") for i, item in enumerate(src)]
+        return _BatchInput(requests=_InlineRequests(requests=items))
+
+
+async def _inline_item(item: Any, path: str) -> _InlineItem:
+    """One inline request in the wire's ``{"request": GenerateContentRequest, "metadata"}`` shape."""
+    if isinstance(item, GenerateContentRequest):
+        return _InlineItem(request=item)
+    if isinstance(item, Mapping) and "request" in item:
+        extra = set(item) - {"request", "metadata"}
+        if extra:
+            raise errors.ConfigurationError(f"{path}: unknown keys {sorted(extra)} next to 'request'")
+        request = to_struct(item["request"], GenerateContentRequest, f"{path}.request")
+        return _InlineItem(request=request, metadata=_metadata(item.get("metadata"), path))
+    if isinstance(item, InlinedRequest) or (isinstance(item, Mapping) and set(item) <= _INLINED_KEYS):
+        inlined = to_struct(item, InlinedRequest, path)
+        contents = await load_paths(inlined.contents) if has_paths(inlined.contents) else inlined.contents
+        request = generate_request(contents, generate_config(inlined.config))
+        if inlined.model is not None:
+            request.model = model_path(inlined.model)
+        return _InlineItem(request=request, metadata=_metadata(inlined.metadata, path))
+    if isinstance(item, Mapping):  # a wire-shaped GenerateContentRequest (generationConfig & co.)
+        wire_names = _field_map(GenerateContentRequest)[0]
+        unknown = [k for k in item if k not in wire_names and k not in _INLINED_KEYS]
+        if unknown:
+            raise errors.ConfigurationError(
+                f"{path}: unknown key {unknown[0]!r}; an inline request has contents, config and metadata "
+                "(or the fields of a wire GenerateContentRequest, such as generationConfig)"
+            )
+        body = {k: v for k, v in item.items() if k != "metadata"}
+        request = to_struct(body, GenerateContentRequest, path)
+        if request.system_instruction is not None:
+            request.system_instruction = to_content(request.system_instruction, f"{path}.system_instruction")
+        return _InlineItem(request=request, metadata=_metadata(item.get("metadata"), path))
+    raise errors.ConfigurationError(
+        f"{path} must be a types.InlinedRequest, a dict with contents/config/metadata, or a "
+        f"GenerateContentRequest, got {type(item).__name__}"
+    )
+
+
+def _metadata(value: Any, path: str) -> dict[str, Any] | None:
+    if value is None or isinstance(value, Mapping):
+        return None if value is None else dict(value)
+    raise errors.ConfigurationError(f"{path}.metadata must be a dict such as {{'key': 'request-1'}}")
+
+
+class _ResultLine(msgspec.Struct, kw_only=True):
+    key: Any = None
+    response: msgspec.Raw = msgspec.Raw()
+    error: JobError | None = None
+    status: JobError | None = None
+
+
+_LINE = msgspec.json.Decoder(_ResultLine)
+
+
+def _result_line(line: bytes, file_name: str) -> InlinedResponse:
+    """One line of a responses file: ``{"key", "response"}`` or ``{"key", "error" | "status"}``."""
+    try:
+        parsed = _LINE.decode(line)
+        response = decode(bytes(parsed.response), GenerateContentResponse) if parsed.response else None
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise errors.StreamError(f"{file_name}: a line of the responses file is not a valid result ({exc})") from exc
+    error = parsed.error or parsed.status
+    if response is None and error is None:
+        error = JobError(message="the responses file has neither a response nor an error for this key")
+    return InlinedResponse(response=response, metadata={"key": parsed.key}, error=error)
