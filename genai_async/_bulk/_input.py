@@ -67,7 +67,23 @@ def count_lines(path: str | os.PathLike[str]) -> int:
     return sum(1 for _ in read_lines(path))
 
 
+class _PromptLine(msgspec.Struct, forbid_unknown_fields=True):
+    """The common line, ``{"key"?, "prompt"}``, decoded without building a dict first."""
+
+    prompt: str
+    key: Any = msgspec.UNSET
+
+
+_PROMPT = msgspec.json.Decoder(_PromptLine)
+
+
 def parse_line(number: int, line: bytes) -> Item:
+    try:
+        fast = _PROMPT.decode(line)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        pass  # anything else (contents/config/request, or bad input): the general path says what is wrong
+    else:
+        return Item(number if fast.key is msgspec.UNSET else fast.key, fast.prompt)
     try:
         value = _DECODE.decode(line)
     except msgspec.DecodeError as exc:

@@ -1,9 +1,10 @@
 """The output file as the run's journal: one JSON line per finished key, appended and flushed.
 
 Exactly-once rests on three rules:
-- A result is written as one ``write()`` of one whole line (``json + "\\n"``) to a file opened with
-  ``O_APPEND``, right after the request ended. Nothing is buffered in the process, so a
-  ``kill -9`` loses at most the requests still in flight, which were not written and are redone.
+- A result is written as whole lines (``json + "\\n"``) to a file opened with ``O_APPEND``, at the
+  end of the event-loop turn in which its request ended (results ending in the same turn share
+  one ``write()``); nothing is held longer, so a ``kill -9`` loses at most requests that were in
+  flight or had just ended, none of them in the file, all redone.
 - On start, the existing file is read back: every complete line's key counts as done. A last line
   without its ``"\\n"`` (the kill landed inside a ``write``) or that is not JSON is *torn*: it is cut
   off (the file is truncated to the end of the last good line) and its key is redone. A bad line
@@ -19,6 +20,7 @@ repeated in the input (keys must be unique; a repeat is processed again).
 from __future__ import annotations
 
 import array
+import asyncio
 import bisect
 import os
 from dataclasses import dataclass
@@ -110,17 +112,35 @@ def _not_ours(path: str, bad: tuple[int, bytes]) -> ConfigurationError:
 
 
 class Writer:
-    """Appends one whole line per ``write`` (``O_APPEND``, unbuffered); close it when the run ends."""
+    """Appends whole lines (``O_APPEND``, no buffer kept past the current event-loop turn).
+
+    ``write`` writes at once. ``add`` (inside a running loop) queues the line and writes every line
+    queued in the same loop turn with one ``write`` at the end of that turn, before the loop waits
+    for anything: results that end together cost one system call, and a result still reaches the
+    file before any later I/O of the run. Close it when the run ends (``close`` flushes).
+    """
 
     def __init__(self, path: str) -> None:
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self._queued: list[bytes] = []
 
-    def write(self, line: bytes) -> None:
-        view = memoryview(line)
+    def write(self, data: bytes) -> None:
+        view = memoryview(data)
         while view:  # a short write (a full disk, a signal) continues where it stopped
             view = view[os.write(self._fd, view):]
 
+    def add(self, line: bytes) -> None:
+        if not self._queued:
+            asyncio.get_running_loop().call_soon(self.flush)
+        self._queued.append(line)
+
+    def flush(self) -> None:
+        if self._queued and self._fd >= 0:
+            lines, self._queued = self._queued, []
+            self.write(lines[0] if len(lines) == 1 else b"".join(lines))
+
     def close(self) -> None:
         if self._fd >= 0:
+            self.flush()
             os.close(self._fd)
             self._fd = -1

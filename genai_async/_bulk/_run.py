@@ -172,11 +172,13 @@ async def run_to_file(
     gate = Adaptive(concurrency)
     bar = RunProgress(stream or sys.stderr, None if total is None else max(0, total - resume.lines), progress)
     writer = Writer(path)
-    write = writer.write
+    add = writer.add
+    update = bar.update if progress else None
 
     def on_result(result: BulkResult) -> None:
-        write(encode_result(result))
-        bar.update(tally)
+        add(encode_result(result))
+        if update is not None:
+            update(tally)
 
     start = time.perf_counter()
     try:
