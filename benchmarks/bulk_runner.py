@@ -15,6 +15,12 @@ fresh child per size and reports its peak RSS (``ru_maxrss``), the input streame
     python benchmarks/bulk_runner.py --server fake --requests 20000
     python benchmarks/bulk_runner.py --server emulator --requests 10000
     python benchmarks/bulk_runner.py --server fake --rss 10000,1000000 --skip-cpu
+    python benchmarks/bulk_runner.py --instructions --skip-cpu      # needs valgrind; about 2 minutes
+
+``--instructions`` is the steady figure on a busy machine (CPU time swings by 30 % there): each side
+runs twice under ``valgrind --tool=callgrind`` against the fake server (200 and 1,200 requests, 8
+at a time) and the difference of the instruction counts is divided by the extra requests, as in
+benchmarks/instructions.py, so start-up and imports cancel out.
 """
 
 from __future__ import annotations
@@ -124,6 +130,45 @@ def child_rss(args: argparse.Namespace) -> None:
     print(json.dumps(asyncio.run(go())))
 
 
+async def child_work(kind: str, n: int, base_url: str, path: str, output: str) -> None:
+    if kind == "bare":
+        await bare_once(base_url, n, 8)
+        return
+    async with client_for(base_url, 8) as client:
+        summary = await bulk.run(path, output=output, model=MODEL, client=client, concurrency=8)
+        assert summary.done == n and summary.failed == 0, summary.text()
+
+
+async def bare_once(base_url: str, n: int, concurrency: int) -> None:
+    async with client_for(base_url, concurrency) as client:
+        prompts = iter([f"Question number {i}: what is it?" for i in range(n)])
+
+        async def worker() -> None:
+            for prompt in prompts:
+                await client.models.generate_content(model=MODEL, contents=prompt)
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+
+
+def instructions(base_url: str, tmp: Path) -> None:
+    small, large = 200, 1200
+    per: dict[str, float] = {}
+    for kind in ("bare", "runner"):
+        counts = []
+        for n in (small, large):
+            path = tmp / f"in-{n}.jsonl"
+            write_input(path, n)
+            out = tmp / f"out-{kind}-{n}.jsonl"
+            cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp / 'cg.out'}", sys.executable, __file__,
+                   "--child-work", kind, str(n), base_url, str(path), str(out)]
+            env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+            done = subprocess.run(cmd, capture_output=True, text=True, env=env)
+            counts.append(next(int(line.split()[-1]) for line in done.stderr.splitlines() if "Collected :" in line))
+        per[kind] = (counts[1] - counts[0]) / (large - small)
+        print(f"{kind:8} {per[kind]:12,.0f} instructions per request")
+    print(f"runner overhead: {100 * (per['runner'] / per['bare'] - 1):+.1f} % instructions per request")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--server", choices=["fake", "emulator"], default="fake")
@@ -132,10 +177,16 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="bare/runner pairs; the median is reported")
     parser.add_argument("--rss", default="", help="comma-separated input sizes for the peak-RSS runs")
     parser.add_argument("--skip-cpu", action="store_true")
+    parser.add_argument("--instructions", action="store_true", help="count instructions with callgrind")
+    parser.add_argument("--child-work", nargs=5, help=argparse.SUPPRESS)
     parser.add_argument("--child-rss", help=argparse.SUPPRESS)
     parser.add_argument("--base-url", help=argparse.SUPPRESS)
     parser.add_argument("--output", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child_work:
+        kind, n, url, path, output = args.child_work
+        asyncio.run(child_work(kind, int(n), url, path, output))
+        return
     pin(1)
     if args.child_rss:
         child_rss(args)
@@ -158,6 +209,8 @@ def main() -> None:
                 print(f"{'bare':8} {n / b_wall:9.0f} {1e6 * b_cpu / n:11.1f}")
                 print(f"{'runner':8} {n / r_wall:9.0f} {1e6 * r_cpu / n:11.1f}")
                 print(f"runner overhead: {100 * (r_cpu / b_cpu - 1):+.1f} % CPU per request (median round)")
+            if args.instructions:
+                instructions(base_url, Path(tmp))
             for size in [int(s) for s in args.rss.split(",") if s]:
                 path = Path(tmp) / f"rss-{size}.jsonl"
                 write_input(path, size)

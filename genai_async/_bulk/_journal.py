@@ -35,6 +35,8 @@ _READ = 1 << 20
 
 class _KeyOnly(msgspec.Struct):
     key: Any = None
+    error: msgspec.Raw = msgspec.Raw()
+    """Kept raw (not decoded): only whether it is there matters."""
 
 
 _KEY = msgspec.json.Decoder(_KeyOnly)
@@ -90,7 +92,7 @@ def scan(path: str) -> Resume:
                     continue
                 hashes.append(hash(key_text(parsed.key)))
                 resume.lines += 1
-                if b'"error":' in line:
+                if parsed.error:
                     resume.failed += 1
                 good_end = offset
         if tail or bad is not None:

@@ -173,3 +173,28 @@ async def test_cli_exit_codes(emu: Emulator, tmp_path: Path, capsys: pytest.Capt
     assert "1 failed" in capsys.readouterr().out
     assert await asyncio.to_thread(main, ["run", str(tmp_path / "missing"), "--output", str(out)]) == 2
     assert await asyncio.to_thread(main, ["run", str(src), "--output", str(src), "--base-url", emu.base_url]) == 2
+
+
+async def test_progress_line_shows_done_rate_eta_and_errors(emu: Emulator, tmp_path: Path) -> None:
+    import io
+
+    from genai_async._bulk._input import from_path
+    from genai_async._bulk._run import run_to_file
+
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_text("".join(json.dumps({"prompt": f"p{i}"}) + "\n" for i in range(5)) + '{"prompt": 1}\n')
+    stream = io.StringIO()
+    async with bulk.runner_client(None, concurrency=2, api_key="k", base_url=emu.base_url) as client:
+        summary = await run_to_file(from_path(src), out, client=client, model=MODEL, concurrency=2, total=6,
+                                    progress=True, stream=stream)
+    drawn = stream.getvalue()
+    assert "6 done" in drawn and "req/s" in drawn and "errors 1" in drawn and "tok/s" in drawn
+    assert "eta" in drawn and drawn.endswith("\n")
+    assert summary.done == 6
+
+
+def test_failures_in_responses_are_not_miscounted(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    out.write_bytes(b'{"key": 1, "response": {"candidates": [{"content": {"parts": [{"functionCall": '
+                    b'{"name": "f", "args": {"error": "x"}}}]}}]}}\n')
+    assert _journal.scan(str(out)).failed == 0
