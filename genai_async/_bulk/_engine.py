@@ -149,13 +149,15 @@ async def execute(
             if waiting is not None:
                 await waiting
 
-    import anyio
-
-    async with anyio.create_task_group() as group:
-        if source._async is not None:
-            group.start_soon(source.feed)
-        for _ in range(concurrency):
-            group.start_soon(worker)
+    tasks = [asyncio.ensure_future(worker()) for _ in range(concurrency)]
+    if source._async is not None:
+        tasks.append(asyncio.ensure_future(source.feed()))
+    try:
+        await asyncio.gather(*tasks)  # the first failure (a bug, a full disk) surfaces as itself
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
     return tally
 
 

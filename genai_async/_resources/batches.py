@@ -48,6 +48,7 @@ from ..types._batches import (
     InlinedResponse,
     JobError,
     ListBatchJobsConfig,
+    SingleEmbedContentResponse,
     _BatchInput,
     _BatchOperation,
     _BatchSpec,
@@ -346,14 +347,25 @@ class _ResultLine(msgspec.Struct, kw_only=True):
     status: JobError | None = None
 
 
+class _EmbedProbe(msgspec.Struct):
+    embedding: msgspec.Raw = msgspec.Raw()
+
+
 _LINE = msgspec.json.Decoder(_ResultLine)
+_PROBE = msgspec.json.Decoder(_EmbedProbe)
 
 
-def _result_line(line: bytes, file_name: str) -> InlinedResponse:
-    """One line of a responses file: ``{"key", "response"}`` or ``{"key", "error" | "status"}``."""
+def _result_line(line: bytes, file_name: str) -> BatchResult:
+    """One line of a responses file: ``{"key", "response"}`` or ``{"key", "error" | "status"}``; an
+    embeddings job's responses hold an ``embedding``."""
     try:
         parsed = _LINE.decode(line)
-        response = decode(bytes(parsed.response), GenerateContentResponse) if parsed.response else None
+        raw = bytes(parsed.response) if parsed.response else None
+        if raw is not None and _PROBE.decode(raw).embedding:
+            embed = decode(raw, SingleEmbedContentResponse)
+            return InlinedEmbedContentResponse(response=embed, metadata={"key": parsed.key},
+                                               error=parsed.error or parsed.status)
+        response = decode(raw, GenerateContentResponse) if raw is not None else None
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise errors.StreamError(f"{file_name}: a line of the responses file is not a valid result ({exc})") from exc
     error = parsed.error or parsed.status

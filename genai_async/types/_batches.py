@@ -286,7 +286,9 @@ def _destination(output: _BatchOutput, embeds: bool) -> BatchJobDestination:
             )
             for it in items
         ]
-        return BatchJobDestination(file_name=output.responses_file, inlined_embed_content_responses=embed_items)
+        return BatchJobDestination(
+            file_name=output.responses_file, inlined_embed_content_responses=embed_items if items else None
+        )
     responses = [
         InlinedResponse(
             response=msgspec.json.decode(it.response, type=GenerateContentResponse) if it.response else None,

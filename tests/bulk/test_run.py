@@ -198,3 +198,35 @@ def test_failures_in_responses_are_not_miscounted(tmp_path: Path) -> None:
     out.write_bytes(b'{"key": 1, "response": {"candidates": [{"content": {"parts": [{"functionCall": '
                     b'{"name": "f", "args": {"error": "x"}}}]}}]}}\n')
     assert _journal.scan(str(out)).failed == 0
+
+
+async def test_cancelled_run_closes_everything_and_resumes_exactly_once(tmp_path: Path) -> None:
+    import asyncio
+
+    out = tmp_path / "out.jsonl"
+    async with running(time_to_first_chunk=0.01) as slow:
+        task = asyncio.create_task(bulk.run(prompts(400), output=out, model=MODEL, api_key="k",
+                                            base_url=slow.base_url, concurrency=4))
+        while not out.exists() or out.read_bytes().count(b"\n") < 5:  # noqa: ASYNC110 (the file is the condition)
+            await asyncio.sleep(0.002)
+        task.cancel()  # Ctrl-C
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        partial = out.read_bytes()
+        assert partial.endswith(b"\n") and partial.count(b"\n") < 400  # whole lines only, run stopped early
+        summary = await bulk.run(prompts(400), output=out, model=MODEL, api_key="k", base_url=slow.base_url,
+                                 concurrency=16)
+    assert summary.skipped == partial.count(b"\n") and summary.done == 400 - summary.skipped
+    assert Counter(r["key"] for r in read(out)) == Counter(f"q{i}" for i in range(400))
+
+
+async def test_a_failing_writer_surfaces_as_itself(emu: Emulator, tmp_path: Path) -> None:
+    from genai_async._bulk._engine import execute
+    from genai_async._bulk._input import Item
+
+    def broken(result: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    async with genai_async.Client(api_key="k", base_url=emu.base_url) as client:
+        with pytest.raises(OSError, match="No space left"):
+            await execute([Item(1, "a"), Item(2, "b")], broken, client=client, model=MODEL, concurrency=2)

@@ -278,3 +278,18 @@ async def test_torn_responses_file_line_is_a_stream_error(server: Scripted, clie
             got.append(r.key)
     assert got == ["a"]
     assert server.requests[-1]["query"] == {"alt": "media"}
+
+
+async def test_embeddings_file_batch_results_are_embeddings(bc: genai_async.Client) -> None:
+    lines = b"".join(
+        json.dumps({"key": f"e{i}", "request": {"model": f"models/{EMBED}", "content": {"parts": [{"text": f"t{i}"}]},
+                                                "outputDimensionality": 4}}).encode() + b"\n"
+        for i in range(3)
+    )
+    f = await bc.files.upload(file=lines, config={"mime_type": "jsonl"})
+    job = await bc.batches.wait(await bc.batches.create_embeddings(model=EMBED, src={"file_name": f.name}), poll=0.01)
+    results = [r async for r in bc.batches.results(job)]
+    assert [r.key for r in results] == ["e0", "e1", "e2"]
+    for r in results:
+        assert isinstance(r, types.InlinedEmbedContentResponse) and r.response is not None
+        assert r.response.embedding is not None and len(r.response.embedding.values or []) == 4
