@@ -31,7 +31,7 @@ import msgspec
 
 from .._coerce import generate_request
 from ..errors import GenAIError
-from ..types import BatchJob, InlinedResponse, JobState
+from ..types import BatchJob, JobState
 from ._engine import BulkResult, Tally
 from ._input import from_path
 from ._journal import Writer, key_text, scan
@@ -162,7 +162,6 @@ def _write_input(source: str, batch_input: str, resume: Any, tally: Tally, write
 
 async def _collect(client: Client, job: BatchJob, resume: Any, tally: Tally, writer: Writer) -> None:
     async for item in client.batches.results(job):
-        assert isinstance(item, InlinedResponse)
         key = original_key(item.key)
         if key_text(key) in resume:
             tally.skipped += 1

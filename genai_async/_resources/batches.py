@@ -221,14 +221,27 @@ class Batches:
             seconds=timeout,
         )
 
-    async def results(self, job: str | BatchJob, *, config: Any = None) -> AsyncIterator[BatchResult]:
-        """Each result of an ended job, in input order: ``InlinedResponse`` (``key``, ``response`` or
-        ``error``), or ``InlinedEmbedContentResponse`` for an embeddings job.
+    async def results(self, job: str | BatchJob, *, config: Any = None) -> AsyncIterator[InlinedResponse]:
+        """Each result of an ended generate job, in input order: an ``InlinedResponse`` with ``key``
+        and ``response`` or ``error``. (Embeddings jobs: :meth:`embedding_results`.)
 
         Inline results come from the job itself; a responses file is downloaded in pieces and parsed
         line by line, so memory stays flat however big the job. A job that has not succeeded has no
         results: that is a ConfigurationError naming its state.
         """
+        async for item in self._results(job, config, embeddings=False):
+            assert isinstance(item, InlinedResponse)
+            yield item
+
+    async def embedding_results(
+        self, job: str | BatchJob, *, config: Any = None
+    ) -> AsyncIterator[InlinedEmbedContentResponse]:
+        """Each result of an ended embeddings job (``create_embeddings``), in input order."""
+        async for item in self._results(job, config, embeddings=True):
+            assert isinstance(item, InlinedEmbedContentResponse)
+            yield item
+
+    async def _results(self, job: str | BatchJob, config: Any, *, embeddings: bool) -> AsyncIterator[BatchResult]:
         if not isinstance(job, BatchJob) or job.dest is None:
             job = await self.get(name=job)
         dest = job.dest
@@ -236,15 +249,18 @@ class Batches:
             raise errors.ConfigurationError(
                 f"batch {job.name} has no results (state {job.state}); wait for JOB_STATE_SUCCEEDED first"
             )
-        if dest.inlined_responses is not None:
-            for item in dest.inlined_responses:
+        inline = dest.inlined_embed_content_responses if embeddings else dest.inlined_responses
+        if inline is not None:
+            for item in inline:
                 yield item
-        elif dest.inlined_embed_content_responses is not None:
-            for embed in dest.inlined_embed_content_responses:
-                yield embed
+        elif (dest.inlined_responses if embeddings else dest.inlined_embed_content_responses) is not None:
+            raise _wrong_kind(job, embeddings)
         elif dest.file_name:
             async for line in self._lines(dest.file_name, http_options_only(config, "config")):
-                yield _result_line(line, dest.file_name)
+                result = _result_line(line, dest.file_name)
+                if isinstance(result, InlinedEmbedContentResponse) != embeddings:
+                    raise _wrong_kind(job, embeddings)
+                yield result
 
     async def _lines(self, file_name: str, http_options: Any) -> AsyncIterator[bytes]:
         path = f"{file_path(file_name, 'file')}:download"
@@ -331,6 +347,14 @@ async def _inline_item(item: Any, path: str) -> _InlineItem:
     raise errors.ConfigurationError(
         f"{path} must be a types.InlinedRequest, a dict with contents/config/metadata, or a "
         f"GenerateContentRequest, got {type(item).__name__}"
+    )
+
+
+def _wrong_kind(job: BatchJob, embeddings: bool) -> errors.ConfigurationError:
+    if embeddings:
+        return errors.ConfigurationError(f"batch {job.name} is a generate job; read it with batches.results()")
+    return errors.ConfigurationError(
+        f"batch {job.name} is an embeddings job; read it with batches.embedding_results()"
     )
 
 

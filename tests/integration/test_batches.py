@@ -61,7 +61,7 @@ async def test_inline_batch_runs_to_success_with_progress(bc: genai_async.Client
     assert (done.batch_stats.successful_request_count, done.batch_stats.failed_request_count) == (2, 1)
     results = [r async for r in bc.batches.results(done)]
     assert [r.key for r in results] == ["a", "b", "bad"]
-    ok = [r for r in results if isinstance(r, types.InlinedResponse) and r.response is not None]
+    ok = [r for r in results if r.response is not None]
     assert len(ok) == 2 and all(r.response is not None and r.response.text for r in ok)
     failed = results[2]
     assert failed.response is None and failed.error is not None and failed.error.code == 3
@@ -126,8 +126,10 @@ async def test_embeddings_batch(bc: genai_async.Client) -> None:
         model=EMBED, src={"inlined_requests": {"contents": ["one", "two"], "config": {"output_dimensionality": 8}}}
     )
     job = await bc.batches.wait(job, poll=0.01)
-    results = [r async for r in bc.batches.results(job)]
+    results = [r async for r in bc.batches.embedding_results(job)]
     assert len(results) == 2
+    with pytest.raises(errors.ConfigurationError, match="embedding_results"):
+        [r async for r in bc.batches.results(job)]
     for r in results:
         assert isinstance(r, types.InlinedEmbedContentResponse)
         assert r.response is not None and r.response.embedding is not None
@@ -253,7 +255,7 @@ async def test_get_decodes_the_inline_fixture(server: Scripted, client: genai_as
     results = [r async for r in client.batches.results(job)]
     assert [r.key for r in results] == ["request-1", "request-2"]
     first = results[0]
-    assert isinstance(first, types.InlinedResponse) and first.response is not None
+    assert first.response is not None
     assert first.response.text == "Photosynthesis turns light, water and CO2 into sugar and oxygen."
     assert results[1].error == types.JobError(code=3, message="Request contains an invalid argument.")
     assert len(server.requests) == 1  # results of a job that has its dest come from the job itself
@@ -288,7 +290,9 @@ async def test_embeddings_file_batch_results_are_embeddings(bc: genai_async.Clie
     )
     f = await bc.files.upload(file=lines, config={"mime_type": "jsonl"})
     job = await bc.batches.wait(await bc.batches.create_embeddings(model=EMBED, src={"file_name": f.name}), poll=0.01)
-    results = [r async for r in bc.batches.results(job)]
+    with pytest.raises(errors.ConfigurationError, match="embeddings job"):
+        [r async for r in bc.batches.results(job)]
+    results = [r async for r in bc.batches.embedding_results(job)]
     assert [r.key for r in results] == ["e0", "e1", "e2"]
     for r in results:
         assert isinstance(r, types.InlinedEmbedContentResponse) and r.response is not None
