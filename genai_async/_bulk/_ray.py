@@ -4,7 +4,8 @@ No cluster code of our own: Ray schedules the actors and moves the data. The dri
 stays the only reader of the input and the only writer of the output, so exactly-once works as for
 a local run (``_journal.py``): it skips the keys already done, sends the rest in chunks of
 ``chunk`` requests to ``workers`` async actors (at most two chunks per actor in flight, so memory
-stays flat), and appends each finished chunk's lines with one write. A chunk lost to a killed
+stays flat), and appends each finished chunk's lines with one write. The progress line moves as
+chunks finish. A chunk lost to a killed
 driver or actor was never written and is redone by the next run; a chunk cut mid-write leaves a
 torn last line, cut off on resume.
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import sys
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -26,7 +28,7 @@ from .._bench.ray_runner import import_ray
 from ._engine import BulkResult, Tally, execute
 from ._input import Item, from_path
 from ._journal import Writer, key_text, scan
-from ._run import RunSummary, encode_result
+from ._run import RunProgress, RunSummary, encode_result
 
 
 class _Worker:
@@ -67,7 +69,8 @@ def _chunks(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
 
 def run_on_ray(source: str, output: str | os.PathLike[str], *, address: str | None, workers: int, model: str,
                api_key: str | None, base_url: str | None, concurrency: int, rpm: float | None = None,
-               tpm: float | None = None, chunk: int = 256) -> RunSummary:
+               tpm: float | None = None, chunk: int = 256, progress: bool = False,
+               total: int | None = None) -> RunSummary:
     """Run ``source`` over ``workers`` Ray actors into ``output`` (blocking; call it off the event loop)."""
     ray = import_ray()
     started = False
@@ -84,6 +87,7 @@ def run_on_ray(source: str, output: str | os.PathLike[str], *, address: str | No
               for _ in range(workers)]
     writer = Writer(path)
     tally = Tally()
+    bar = RunProgress(sys.stderr, None if total is None else max(0, total - resume.lines), progress)
     start = time.perf_counter()
     try:
         todo = (item for item in from_path(source) if not _skip(item, resume, tally))
@@ -92,12 +96,16 @@ def run_on_ray(source: str, output: str | os.PathLike[str], *, address: str | No
         for n, part in enumerate(chunks):
             if len(pending) >= 2 * workers:
                 _collect(ray, pending, writer, tally)
+                bar.update(tally)
             pending[actors[n % workers].run.remote(part)] = n
         while pending:
             _collect(ray, pending, writer, tally)
+            bar.update(tally)
         ray.get([a.close.remote() for a in actors])
     finally:
         writer.close()
+        bar.update(tally, finished=True)
+        bar.close()
         for a in actors:
             ray.kill(a)
         if started:

@@ -88,6 +88,7 @@ async def _run(args: argparse.Namespace) -> RunSummary:
             return await asyncio.to_thread(
                 run_on_ray, args.input, args.output, address=args.ray, workers=args.ray_workers, model=args.model,
                 api_key=key, base_url=base_url, concurrency=args.concurrency, rpm=args.rpm, tpm=args.tpm,
+                progress=progress, total=count_lines(args.input) if progress else None,
             )
         async with bulk.runner_client(None, concurrency=args.concurrency, api_key=key, base_url=base_url,
                                       requests_per_minute=args.rpm, tokens_per_minute=args.tpm,

@@ -34,8 +34,10 @@ def test_ray_run_shards_and_resumes(local_ray: None, tmp_path: Path, capsys: pyt
     lines = out.read_bytes().split(b"\n")
     assert Counter(json.loads(x)["key"] for x in lines[:-1]) == Counter(f"k{i}" for i in range(50))
     out.write_bytes(b"\n".join(lines[:20]) + b"\n" + lines[20][:15])  # as if killed mid-write
-    assert main(args) == 0
-    printed = capsys.readouterr().out
+    assert main([*args, "--progress"]) == 0
+    captured = capsys.readouterr()
+    printed = captured.out
+    assert "30 done" in captured.err and "eta" in captured.err  # the progress line, as chunks finish
     assert "30 requests" in printed and "20 already in" in printed and "torn last line" in printed
     records = [json.loads(x) for x in out.read_text().splitlines()]
     assert Counter(r["key"] for r in records) == Counter(f"k{i}" for i in range(50))
