@@ -51,6 +51,8 @@ def _check(args: argparse.Namespace) -> None:
         raise UsageError("--output must not be the input file")
     if args.concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
+    if args.ray_workers < 1:
+        raise UsageError("--ray-workers must be at least 1")
     if args.batch_api and args.ray:
         raise UsageError("choose one of --batch-api and --ray")
 
@@ -88,7 +90,7 @@ async def _run(args: argparse.Namespace) -> RunSummary:
             return await asyncio.to_thread(
                 run_on_ray, args.input, args.output, address=args.ray, workers=args.ray_workers, model=args.model,
                 api_key=key, base_url=base_url, concurrency=args.concurrency, rpm=args.rpm, tpm=args.tpm,
-                progress=progress, total=count_lines(args.input) if progress else None,
+                progress=progress, total=count_lines(args.input) if progress else None, timeout=args.timeout,
             )
         async with bulk.runner_client(None, concurrency=args.concurrency, api_key=key, base_url=base_url,
                                       requests_per_minute=args.rpm, tokens_per_minute=args.tpm,

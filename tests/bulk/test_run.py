@@ -173,6 +173,9 @@ async def test_cli_exit_codes(emu: Emulator, tmp_path: Path, capsys: pytest.Capt
     assert "1 failed" in capsys.readouterr().out
     assert await asyncio.to_thread(main, ["run", str(tmp_path / "missing"), "--output", str(out)]) == 2
     assert await asyncio.to_thread(main, ["run", str(src), "--output", str(src), "--base-url", emu.base_url]) == 2
+    for bad in (["--concurrency", "0"], ["--ray-workers", "0"], ["--batch-api", "--ray"]):
+        assert await asyncio.to_thread(main, [*args, *bad]) == 2
+    assert "must be at least 1" in capsys.readouterr().err
 
 
 async def test_progress_line_shows_done_rate_eta_and_errors(emu: Emulator, tmp_path: Path) -> None:
