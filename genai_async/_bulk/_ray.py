@@ -35,10 +35,12 @@ class _Worker:
     """One Ray actor: a client of its own and a share of the limits; runs chunks of items."""
 
     def __init__(self, model: str, api_key: str | None, base_url: str | None, concurrency: int,
-                 rpm: float | None, tpm: float | None) -> None:
+                 rpm: float | None, tpm: float | None, timeout: float | None = None) -> None:
         self.model, self.concurrency = model, concurrency
         self.options: dict[str, Any] = {"api_key": api_key, "base_url": base_url, "requests_per_minute": rpm,
-                        "tokens_per_minute": tpm}
+                                        "tokens_per_minute": tpm}
+        if timeout is not None:
+            self.options["timeout"] = timeout
         self.client: Any = None
 
     async def run(self, items: list[Item]) -> tuple[bytes, dict[str, Any]]:
