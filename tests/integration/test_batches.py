@@ -297,3 +297,16 @@ async def test_embeddings_file_batch_results_are_embeddings(bc: genai_async.Clie
     for r in results:
         assert isinstance(r, types.InlinedEmbedContentResponse) and r.response is not None
         assert r.response.embedding is not None and len(r.response.embedding.values or []) == 4
+
+
+async def test_wait_rides_out_a_transient_503_and_scripted_endpoints(bc: genai_async.Client, emu: Emulator) -> None:
+    job = await bc.batches.create(model=MODEL, src=[{"contents": "a"}])
+    emu.queue_error(503, endpoint="batches.get", retry_delay=0.01)
+    job = await bc.batches.wait(job, poll=0.01)
+    assert job.state is types.JobState.JOB_STATE_SUCCEEDED
+    assert sum(r.path.endswith(job.name or "") for r in emu.requests) >= 2
+    emu.queue_error(400, message="nope", endpoint="batchGenerateContent")
+    with pytest.raises(errors.ClientError, match="nope"):
+        await bc.batches.create(model=MODEL, src=[{"contents": "a"}])
+    with pytest.raises(ValueError, match="unknown batch outcome"):
+        emu.queue_batch_outcome("DONE")
