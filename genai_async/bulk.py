@@ -109,11 +109,13 @@ async def run(
     api_key: str | None = None,
     base_url: str | None = None,
     progress: bool = False,
+    retry_failed: bool = False,
 ) -> RunSummary:
     """Run every request and append one JSON line per key to ``output``; rerun to resume.
 
     Returns the :class:`RunSummary` (counts by outcome, tokens, rate). Failed requests are written
-    with their typed error and counted in ``summary.failed``; they do not raise.
+    with their typed error and counted in ``summary.failed``; they do not raise. ``retry_failed``
+    drops the error lines already in ``output`` first, so those keys run again (still once each).
     """
     _check(concurrency)
     total = None
@@ -123,7 +125,7 @@ async def run(
     async with runner_client(client, concurrency=concurrency, api_key=api_key, base_url=base_url,
                              requests_per_minute=requests_per_minute, tokens_per_minute=tokens_per_minute) as c:
         return await run_to_file(items, output, client=c, model=model, concurrency=concurrency, total=total,
-                                 progress=progress)
+                                 progress=progress, retry_failed=retry_failed)
 
 
 async def iterate(

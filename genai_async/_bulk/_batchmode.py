@@ -69,11 +69,12 @@ def original_key(key: Any) -> Any:
 
 
 async def run_batch(
-    source: str, output: str | os.PathLike[str], *, client: Client, model: str, poll: float, progress: bool
+    source: str, output: str | os.PathLike[str], *, client: Client, model: str, poll: float, progress: bool,
+    retry_failed: bool = False,
 ) -> RunSummary:
     path = os.fspath(output)
     record_path = path + ".batch.json"
-    resume = scan(path)
+    resume = scan(path, retry_failed)
     summary = RunSummary(path, failed_before=resume.failed, torn_line=resume.torn)
     tally = Tally()
     start = time.perf_counter()

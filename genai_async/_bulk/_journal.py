@@ -62,8 +62,14 @@ class Resume:
         return i < len(done) and done[i] == h
 
 
-def scan(path: str) -> Resume:
-    """Read ``path`` (if it exists), cut a torn last line off, and return the done keys."""
+def scan(path: str, retry_failed: bool = False) -> Resume:
+    """Read ``path`` (if it exists), cut a torn last line off, and return the done keys.
+
+    ``retry_failed``: first rewrite the file without its error lines (into a temporary file renamed
+    over it, so a kill during the rewrite leaves the old file whole), so those keys run again.
+    """
+    if retry_failed:
+        _drop_failed(path)
     hashes: list[int] = []
     resume = Resume(array.array("q"))
     try:
@@ -103,6 +109,17 @@ def scan(path: str) -> Resume:
     hashes.sort()
     resume.done = array.array("q", hashes)
     return resume
+
+
+def _drop_failed(path: str) -> None:
+    if scan(path).failed == 0:
+        return
+    tmp = path + ".retry-failed.tmp"
+    with open(path, "rb") as src, open(tmp, "wb") as dst:
+        for line in src:
+            if line.strip() and not _KEY.decode(line).error:
+                dst.write(line if line.endswith(b"\n") else line + b"\n")
+    os.replace(tmp, path)
 
 
 def _not_ours(path: str, bad: tuple[int, bytes]) -> ConfigurationError:

@@ -72,7 +72,7 @@ def _chunks(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
 def run_on_ray(source: str, output: str | os.PathLike[str], *, address: str | None, workers: int, model: str,
                api_key: str | None, base_url: str | None, concurrency: int, rpm: float | None = None,
                tpm: float | None = None, chunk: int = 256, progress: bool = False,
-               total: int | None = None, timeout: float | None = None) -> RunSummary:
+               total: int | None = None, timeout: float | None = None, retry_failed: bool = False) -> RunSummary:
     """Run ``source`` over ``workers`` Ray actors into ``output`` (blocking; call it off the event loop)."""
     ray = import_ray()
     started = False
@@ -81,7 +81,7 @@ def run_on_ray(source: str, output: str | os.PathLike[str], *, address: str | No
                  log_to_driver=False)
         started = True
     path = os.fspath(output)
-    resume = scan(path)
+    resume = scan(path, retry_failed)
     summary = RunSummary(path, failed_before=resume.failed, torn_line=resume.torn)
     share = max(1, concurrency // workers)
     actor = ray.remote(num_cpus=0)(_Worker)

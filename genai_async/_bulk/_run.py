@@ -163,10 +163,12 @@ async def run_to_file(
     total: int | None = None,
     progress: bool = False,
     stream: TextIO | None = None,
+    retry_failed: bool = False,
 ) -> RunSummary:
-    """Run ``items`` (skipping keys already in ``output``) and append every result to ``output``."""
+    """Run ``items`` (skipping keys already in ``output``) and append every result to ``output``;
+    with ``retry_failed`` the keys whose line holds an error are dropped from ``output`` and run again."""
     path = os.fspath(output)
-    resume = scan(path)
+    resume = scan(path, retry_failed)
     summary = RunSummary(path, failed_before=resume.failed, torn_line=resume.torn)
     tally = Tally()
     gate = Adaptive(concurrency)

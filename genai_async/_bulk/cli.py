@@ -34,6 +34,8 @@ def add_run_parser(sub: Any) -> None:
                    help="draw the progress line (default: when stderr is a terminal)")
     p.add_argument("--price-input", type=float, help="price per 1M input tokens, for the cost estimate")
     p.add_argument("--price-output", type=float, help="price per 1M output tokens, for the cost estimate")
+    p.add_argument("--retry-failed", action="store_true",
+                   help="drop the error lines from --output first, so those keys run again")
     p.add_argument("--batch-api", action="store_true", help="send the input through the Batch API instead")
     p.add_argument("--poll", type=float, default=30.0, help="--batch-api: seconds between status polls")
     p.add_argument("--ray", nargs="?", const="auto", metavar="ADDRESS",
@@ -91,6 +93,7 @@ async def _run(args: argparse.Namespace) -> RunSummary:
                 run_on_ray, args.input, args.output, address=args.ray, workers=args.ray_workers, model=args.model,
                 api_key=key, base_url=base_url, concurrency=args.concurrency, rpm=args.rpm, tpm=args.tpm,
                 progress=progress, total=count_lines(args.input) if progress else None, timeout=args.timeout,
+                retry_failed=args.retry_failed,
             )
         async with bulk.runner_client(None, concurrency=args.concurrency, api_key=key, base_url=base_url,
                                       requests_per_minute=args.rpm, tokens_per_minute=args.tpm,
@@ -99,13 +102,14 @@ async def _run(args: argparse.Namespace) -> RunSummary:
                 from ._batchmode import run_batch
 
                 return await run_batch(args.input, args.output, client=client, model=args.model, poll=args.poll,
-                                       progress=progress)
+                                       progress=progress, retry_failed=args.retry_failed)
             total = count_lines(args.input) if progress else None
             from ._input import from_path
             from ._run import run_to_file
 
             return await run_to_file(from_path(args.input), args.output, client=client, model=args.model,
-                                     concurrency=args.concurrency, total=total, progress=progress)
+                                     concurrency=args.concurrency, total=total, progress=progress,
+                                     retry_failed=args.retry_failed)
 
 
 def run_command(args: argparse.Namespace) -> int:

@@ -29,6 +29,10 @@ def read(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
+def files_in(folder: Path) -> list[Path]:
+    return sorted(folder.iterdir())
+
+
 def prompts(n: int) -> list[dict[str, Any]]:
     return [{"key": f"q{i}", "prompt": f"question {i}"} for i in range(n)]
 
@@ -233,3 +237,19 @@ async def test_a_failing_writer_surfaces_as_itself(emu: Emulator, tmp_path: Path
     async with genai_async.Client(api_key="k", base_url=emu.base_url) as client:
         with pytest.raises(OSError, match="No space left"):
             await execute([Item(1, "a"), Item(2, "b")], broken, client=client, model=MODEL, concurrency=2)
+
+
+async def test_retry_failed_reruns_only_the_error_keys_once(emu: Emulator, tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    emu.queue_error(400, endpoint="generateContent", times=2)
+    first = await bulk.run(prompts(6), output=out, model=MODEL, api_key="k", base_url=emu.base_url, concurrency=1)
+    assert first.failed == 2
+    plain = await bulk.run(prompts(6), output=out, model=MODEL, api_key="k", base_url=emu.base_url)
+    assert (plain.done, plain.failed_before, plain.failed_total) == (0, 2, 2)  # a plain rerun keeps the errors
+    again = await bulk.run(prompts(6), output=out, model=MODEL, api_key="k", base_url=emu.base_url,
+                           retry_failed=True)
+    assert (again.skipped, again.done, again.failed, again.failed_total) == (4, 2, 0, 0)
+    records = read(out)
+    assert Counter(r["key"] for r in records) == Counter(f"q{i}" for i in range(6))
+    assert all("response" in r for r in records)
+    assert [p.name for p in files_in(tmp_path)] == ["out.jsonl"]
