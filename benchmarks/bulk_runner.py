@@ -209,6 +209,9 @@ def main() -> None:
                 print(f"{'bare':8} {n / b_wall:9.0f} {1e6 * b_cpu / n:11.1f}")
                 print(f"{'runner':8} {n / r_wall:9.0f} {1e6 * r_cpu / n:11.1f}")
                 print(f"runner overhead: {100 * (r_cpu / b_cpu - 1):+.1f} % CPU per request (median round)")
+                best_bare = max(n / row[0][1] for row in rows)
+                best_runner = max(n / row[1][1] for row in rows)
+                print(f"best round: bare {best_bare:.0f} req/s, runner {best_runner:.0f} req/s")
             if args.instructions:
                 instructions(base_url, Path(tmp))
             for size in [int(s) for s in args.rss.split(",") if s]:
