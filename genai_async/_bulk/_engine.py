@@ -97,7 +97,7 @@ class _Source:
             self._sync = iter(items)
 
     async def feed(self) -> None:
-        """Pump an async input into the queue (run as a task); then one ``None`` per worker."""
+        """Pump an async input into the queue (run as a task), then the ``None`` end marker."""
         assert self._async is not None and self._queue is not None
         try:
             async for item in self._async:
@@ -141,9 +141,10 @@ async def execute(
 
     async def worker() -> None:
         while (item := await source.next()) is not None:
-            result = await _one(item, generate, model, gate) if item.error is None else BulkResult(item.key,
-                                                                                                   error=item.error,
-                                                                                                   attempts=0)
+            if item.error is None:
+                result = await _one(item, generate, model, gate)
+            else:  # a bad input line: its error is its result, nothing is sent
+                result = BulkResult(item.key, error=item.error, attempts=0)
             tally.add(result)
             waiting = on_result(result)
             if waiting is not None:
