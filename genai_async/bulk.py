@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Iterable
 from typing import Any
 
 from ._bulk import _input
@@ -138,14 +138,18 @@ async def iterate(
     tokens_per_minute: float | None = None,
     api_key: str | None = None,
     base_url: str | None = None,
-) -> AsyncIterator[BulkResult]:
-    """Yield a :class:`BulkResult` per request as each one ends (completion order, nothing kept)."""
+) -> AsyncGenerator[BulkResult, None]:
+    """Yield a :class:`BulkResult` per request as each one ends (completion order, nothing kept).
+
+    To stop early, ``break`` inside ``async with contextlib.aclosing(bulk.iterate(...)) as results:``
+    (or call ``await results.aclose()``): the requests still running are cancelled at once."""
     _check(concurrency)
     items = items_of(requests)
     async with runner_client(client, concurrency=concurrency, api_key=api_key, base_url=base_url,
                              requests_per_minute=requests_per_minute, tokens_per_minute=tokens_per_minute) as c:
-        async for result in _iterate(items, client=c, model=model, concurrency=concurrency):
-            yield result
+        async with contextlib.aclosing(_iterate(items, client=c, model=model, concurrency=concurrency)) as results:
+            async for result in results:  # (aclosing: leaving early stops the run's tasks at once)
+                yield result
 
 
 for _name in ("BulkResult", "RunSummary"):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -188,7 +188,7 @@ async def _one(item: Item, generate: Any, model: str, gate: Adaptive) -> BulkRes
 
 async def iterate(
     items: Iterable[Item] | AsyncIterable[Item], *, client: Client, model: str, concurrency: int,
-) -> AsyncIterator[BulkResult]:
+) -> AsyncGenerator[BulkResult, None]:
     """The results as an async iterator, through a bounded queue: a slow consumer slows the run.
     Leaving the loop early (``break``) cancels the requests still running."""
     queue: asyncio.Queue[BulkResult] = asyncio.Queue(2 * concurrency)

@@ -20,11 +20,12 @@ Left out: Vertex AI sources (GCS, BigQuery), ``dest`` (Vertex only), webhooks be
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import os
 import pathlib
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -221,27 +222,32 @@ class Batches:
             seconds=timeout,
         )
 
-    async def results(self, job: str | BatchJob, *, config: Any = None) -> AsyncIterator[InlinedResponse]:
+    async def results(self, job: str | BatchJob, *, config: Any = None) -> AsyncGenerator[InlinedResponse, None]:
         """Each result of an ended generate job, in input order: an ``InlinedResponse`` with ``key``
         and ``response`` or ``error``. (Embeddings jobs: :meth:`embedding_results`.)
 
         Inline results come from the job itself; a responses file is downloaded in pieces and parsed
         line by line, so memory stays flat however big the job. A job that has not succeeded has no
-        results: that is a ConfigurationError naming its state.
+        results: that is a ConfigurationError naming its state. To stop early, wrap it in
+        ``contextlib.aclosing(...)``: leaving the block closes the download at once.
         """
-        async for item in self._results(job, config, embeddings=False):
-            assert isinstance(item, InlinedResponse)
-            yield item
+        async with contextlib.aclosing(self._results(job, config, embeddings=False)) as items:
+            async for item in items:  # (aclosing: leaving early closes the download at once)
+                assert isinstance(item, InlinedResponse)
+                yield item
 
     async def embedding_results(
         self, job: str | BatchJob, *, config: Any = None
-    ) -> AsyncIterator[InlinedEmbedContentResponse]:
+    ) -> AsyncGenerator[InlinedEmbedContentResponse, None]:
         """Each result of an ended embeddings job (``create_embeddings``), in input order."""
-        async for item in self._results(job, config, embeddings=True):
-            assert isinstance(item, InlinedEmbedContentResponse)
-            yield item
+        async with contextlib.aclosing(self._results(job, config, embeddings=True)) as items:
+            async for item in items:
+                assert isinstance(item, InlinedEmbedContentResponse)
+                yield item
 
-    async def _results(self, job: str | BatchJob, config: Any, *, embeddings: bool) -> AsyncIterator[BatchResult]:
+    async def _results(
+        self, job: str | BatchJob, config: Any, *, embeddings: bool
+    ) -> AsyncGenerator[BatchResult, None]:
         if not isinstance(job, BatchJob) or job.dest is None:
             job = await self.get(name=job)
         dest = job.dest
@@ -256,13 +262,14 @@ class Batches:
         elif (dest.inlined_responses if embeddings else dest.inlined_embed_content_responses) is not None:
             raise _wrong_kind(job, embeddings)
         elif dest.file_name:
-            async for line in self._lines(dest.file_name, http_options_only(config, "config")):
-                result = _result_line(line, dest.file_name)
-                if isinstance(result, InlinedEmbedContentResponse) != embeddings:
-                    raise _wrong_kind(job, embeddings)
-                yield result
+            async with contextlib.aclosing(self._lines(dest.file_name, http_options_only(config, "config"))) as lines:
+                async for line in lines:
+                    result = _result_line(line, dest.file_name)
+                    if isinstance(result, InlinedEmbedContentResponse) != embeddings:
+                        raise _wrong_kind(job, embeddings)
+                    yield result
 
-    async def _lines(self, file_name: str, http_options: Any) -> AsyncIterator[bytes]:
+    async def _lines(self, file_name: str, http_options: Any) -> AsyncGenerator[bytes, None]:
         path = f"{file_path(file_name, 'file')}:download"
         settings = with_overrides(self._client._settings, http_options)
         resp = await self._client._send_once(

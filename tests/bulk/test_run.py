@@ -144,14 +144,17 @@ async def test_iterate_yields_results_and_break_cancels(emu: Emulator) -> None:
         for i in range(1000):
             yield {"key": i, "prompt": "p"}
 
+    import contextlib
+
     async with genai_async.Client(api_key="k", base_url=emu.base_url) as client:
-        results = bulk.iterate(gen(), model=MODEL, client=client, concurrency=4)
-        async for first in results:
-            assert first.ok
-            break
-        await results.aclose()  # type: ignore[attr-defined]
-        assert len(emu.requests) < 50  # the rest was never sent
-        assert client.open_connections >= 0
+        async with contextlib.aclosing(bulk.iterate(gen(), model=MODEL, client=client, concurrency=4)) as results:
+            async for first in results:
+                assert first.ok
+                break
+        sent = len(emu.requests)
+        assert sent < 50 and not client._transport._live  # stopped at once: nothing in flight, the rest never sent
+        assert await client.models.generate_content(model=MODEL, contents="still usable")
+        assert len(emu.requests) == sent + 1
 
 
 async def test_bad_arguments(emu: Emulator, tmp_path: Path) -> None:

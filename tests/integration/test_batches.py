@@ -310,3 +310,19 @@ async def test_wait_rides_out_a_transient_503_and_scripted_endpoints(bc: genai_a
         await bc.batches.create(model=MODEL, src=[{"contents": "a"}])
     with pytest.raises(ValueError, match="unknown batch outcome"):
         emu.queue_batch_outcome("DONE")
+
+
+async def test_leaving_file_results_early_closes_the_download(bc: genai_async.Client) -> None:
+    import contextlib
+
+    data = b"".join(json.dumps({"key": f"k{i}", "request": {"contents": [{"parts": [{"text": f"q{i}"}]}]}}).encode()
+                    + b"\n" for i in range(40))
+    f = await bc.files.upload(file=data, config={"mime_type": "jsonl"})
+    job = await bc.batches.wait(await bc.batches.create(model=MODEL, src=f.name), poll=0.01)
+    async with contextlib.aclosing(bc.batches.results(job)) as results:
+        async for first in results:
+            assert first.key == "k0"
+            break
+    assert not bc._transport._live  # the download was closed, not left checked out
+    assert [r.key async for r in bc.batches.results(job)][-1] == "k39"
+    assert not bc._transport._live
