@@ -8,6 +8,7 @@ What we decided:
   ``contents``/``config``/``metadata``, a ``files/<id>`` name, a ``BatchJobSource``) plus wire-shaped
   ``GenerateContentRequest`` dicts or Structs, ``{"request": ..., "metadata": ...}`` items, and a
   local JSONL path, which is uploaded first with the resumable protocol (MIME type ``jsonl``).
+  Inline items and responses-file lines are converted in ``_batch_wire.py``.
 - ``wait`` polls ``get``: every ``poll`` seconds for the first :data:`STEADY_POLLS` polls, then
   1.5 times longer each time up to ``max_poll``. It returns the ended job whatever its state (check
   ``job.state``), raises ``errors.TimeoutError`` after ``timeout`` and stops at once when cancelled.
@@ -28,16 +29,12 @@ import re
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-import msgspec
-
 from .. import errors
-from .._codec import decode
-from .._coerce import generate_config, generate_request, http_options_only, model_path
-from .._contents import has_paths, load_paths, to_content
+from .._coerce import http_options_only, model_path
+from .._contents import load_paths
 from .._options import with_overrides
 from .._pager import Pager, paged
-from .._structs import _field_map, to_struct
-from ..types import GenerateContentRequest, GenerateContentResponse
+from .._structs import to_struct
 from ..types._batches import (
     BatchJob,
     BatchJobSource,
@@ -45,11 +42,8 @@ from ..types._batches import (
     CreateEmbeddingsBatchJobConfig,
     EmbeddingsBatchJobSource,
     InlinedEmbedContentResponse,
-    InlinedRequest,
     InlinedResponse,
-    JobError,
     ListBatchJobsConfig,
-    SingleEmbedContentResponse,
     _BatchInput,
     _BatchOperation,
     _BatchSpec,
@@ -59,6 +53,7 @@ from ..types._batches import (
     _ListBatchesResponse,
 )
 from ..types._requests import _EmbedContentRequest
+from ._batch_wire import BatchResult, inline_item, result_line
 from .files import file_path
 from .models import _embed_config, _embed_inputs
 
@@ -67,9 +62,7 @@ if TYPE_CHECKING:
 
 STEADY_POLLS = 5
 _NAME = re.compile(r"^(?:batches/)?([A-Za-z0-9][A-Za-z0-9_-]{0,127})$")
-_INLINED_KEYS = frozenset({"model", "contents", "metadata", "config"})
 ProgressCallback = Callable[[BatchJob], "Awaitable[None] | None"]
-BatchResult = InlinedResponse | InlinedEmbedContentResponse
 
 
 def batch_path(name: object) -> str:
@@ -264,7 +257,7 @@ class Batches:
         elif dest.file_name:
             async with contextlib.aclosing(self._lines(dest.file_name, http_options_only(config, "config"))) as lines:
                 async for line in lines:
-                    result = _result_line(line, dest.file_name)
+                    result = result_line(line, dest.file_name)
                     if isinstance(result, InlinedEmbedContentResponse) != embeddings:
                         raise _wrong_kind(job, embeddings)
                     yield result
@@ -317,44 +310,8 @@ class Batches:
                 f"{what} must be a non-empty list of requests, a 'files/<id>' name or a local JSONL path, "
                 f"got {type(src).__name__}"
             )
-        items = [await _inline_item(item, f"{what}[{i}]") for i, item in enumerate(src)]
+        items = [await inline_item(item, f"{what}[{i}]") for i, item in enumerate(src)]
         return _BatchInput(requests=_InlineRequests(requests=items))
-
-
-async def _inline_item(item: Any, path: str) -> _InlineItem:
-    """One inline request in the wire's ``{"request": GenerateContentRequest, "metadata"}`` shape."""
-    if isinstance(item, GenerateContentRequest):
-        return _InlineItem(request=item)
-    if isinstance(item, Mapping) and "request" in item:
-        extra = set(item) - {"request", "metadata"}
-        if extra:
-            raise errors.ConfigurationError(f"{path}: unknown keys {sorted(extra)} next to 'request'")
-        request = to_struct(item["request"], GenerateContentRequest, f"{path}.request")
-        return _InlineItem(request=request, metadata=_metadata(item.get("metadata"), path))
-    if isinstance(item, InlinedRequest) or (isinstance(item, Mapping) and set(item) <= _INLINED_KEYS):
-        inlined = to_struct(item, InlinedRequest, path)
-        contents = await load_paths(inlined.contents) if has_paths(inlined.contents) else inlined.contents
-        request = generate_request(contents, generate_config(inlined.config))
-        if inlined.model is not None:
-            request.model = model_path(inlined.model)
-        return _InlineItem(request=request, metadata=_metadata(inlined.metadata, path))
-    if isinstance(item, Mapping):  # a wire-shaped GenerateContentRequest (generationConfig & co.)
-        wire_names = _field_map(GenerateContentRequest)[0]
-        unknown = [k for k in item if k not in wire_names and k not in _INLINED_KEYS]
-        if unknown:
-            raise errors.ConfigurationError(
-                f"{path}: unknown key {unknown[0]!r}; an inline request has contents, config and metadata "
-                "(or the fields of a wire GenerateContentRequest, such as generationConfig)"
-            )
-        body = {k: v for k, v in item.items() if k != "metadata"}
-        request = to_struct(body, GenerateContentRequest, path)
-        if request.system_instruction is not None:
-            request.system_instruction = to_content(request.system_instruction, f"{path}.system_instruction")
-        return _InlineItem(request=request, metadata=_metadata(item.get("metadata"), path))
-    raise errors.ConfigurationError(
-        f"{path} must be a types.InlinedRequest, a dict with contents/config/metadata, or a "
-        f"GenerateContentRequest, got {type(item).__name__}"
-    )
 
 
 def _wrong_kind(job: BatchJob, embeddings: bool) -> errors.ConfigurationError:
@@ -363,43 +320,3 @@ def _wrong_kind(job: BatchJob, embeddings: bool) -> errors.ConfigurationError:
     return errors.ConfigurationError(
         f"batch {job.name} is an embeddings job; read it with batches.embedding_results()"
     )
-
-
-def _metadata(value: Any, path: str) -> dict[str, Any] | None:
-    if value is None or isinstance(value, Mapping):
-        return None if value is None else dict(value)
-    raise errors.ConfigurationError(f"{path}.metadata must be a dict such as {{'key': 'request-1'}}")
-
-
-class _ResultLine(msgspec.Struct, kw_only=True):
-    key: Any = None
-    response: msgspec.Raw = msgspec.Raw()
-    error: JobError | None = None
-    status: JobError | None = None
-
-
-class _EmbedProbe(msgspec.Struct):
-    embedding: msgspec.Raw = msgspec.Raw()
-
-
-_LINE = msgspec.json.Decoder(_ResultLine)
-_PROBE = msgspec.json.Decoder(_EmbedProbe)
-
-
-def _result_line(line: bytes, file_name: str) -> BatchResult:
-    """One line of a responses file: ``{"key", "response"}`` or ``{"key", "error" | "status"}``; an
-    embeddings job's responses hold an ``embedding``."""
-    try:
-        parsed = _LINE.decode(line)
-        raw = bytes(parsed.response) if parsed.response else None
-        if raw is not None and _PROBE.decode(raw).embedding:
-            embed = decode(raw, SingleEmbedContentResponse)
-            return InlinedEmbedContentResponse(response=embed, metadata={"key": parsed.key},
-                                               error=parsed.error or parsed.status)
-        response = decode(raw, GenerateContentResponse) if raw is not None else None
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-        raise errors.StreamError(f"{file_name}: a line of the responses file is not a valid result ({exc})") from exc
-    error = parsed.error or parsed.status
-    if response is None and error is None:
-        error = JobError(message="the responses file has neither a response nor an error for this key")
-    return InlinedResponse(response=response, metadata={"key": parsed.key}, error=error)
