@@ -9,7 +9,8 @@ them. Input lines that cannot be used are written as their ConfigurationError ri
 
 Resume: a rerun that finds ``<output>.batch.json`` does not create a job; it waits for the recorded
 one and streams the results whose keys are not in the output yet (a kill while results were being
-written loses nothing). When the job ends without success (failed, expired, cancelled) the record is
+written loses nothing). A recorded job the service no longer knows (404: deleted) is forgotten and
+the missing keys are submitted again. When the job ends without success (failed, expired, cancelled) the record is
 removed and the run fails: the next run submits the remaining keys as a new job. Not covered: a kill
 between "job created" and "name recorded" leaves a job nobody waits for (it would run and be billed;
 ``genai-async`` prints nothing about it, ``client.batches.list()`` shows it).
@@ -30,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from .._coerce import generate_request
-from ..errors import GenAIError
+from ..errors import APIError, GenAIError
 from ..types import BatchJob, JobState
 from ._engine import BulkResult, Tally
 from ._input import from_path
@@ -81,6 +82,9 @@ async def run_batch(
     writer = Writer(path)
     try:
         job_name = _recorded(record_path)
+        if job_name is not None and not await _exists(client, job_name):
+            os.unlink(record_path)  # deleted on the service side: submit what is missing again
+            job_name = None
         if job_name is None:
             job_name = await _submit(source, path, record_path, client, model, resume, tally, writer)
         if job_name is not None:
@@ -103,6 +107,16 @@ async def run_batch(
             tally.prompt_tokens, tally.output_tokens, dict(tally.errors))
         summary.elapsed = time.perf_counter() - start
     return summary
+
+
+async def _exists(client: Client, job_name: str) -> bool:
+    try:
+        await client.batches.get(name=job_name)
+    except APIError as exc:
+        if exc.code == 404:
+            return False
+        raise
+    return True
 
 
 def _recorded(record_path: str) -> str | None:

@@ -145,3 +145,14 @@ async def test_nothing_left_to_do_creates_no_job(emu: Emulator, client: genai_as
     before = len(emu.requests)
     summary = await run_batch(str(src), out, client=client, model=MODEL, poll=0.01, progress=False)
     assert (summary.skipped, summary.done, summary.batch_job) == (2, 0, None) and len(emu.requests) == before
+
+
+async def test_a_recorded_job_deleted_on_the_service_is_resubmitted(
+    emu: Emulator, client: genai_async.Client, tmp_path: Path
+) -> None:
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    keys = write_input(src, 3)
+    (tmp_path / "out.jsonl.batch.json").write_text(json.dumps({"job": "batches/gone123"}))
+    summary = await run_batch(str(src), out, client=client, model=MODEL, poll=0.01, progress=False)
+    assert summary.done == 3 and summary.batch_job != "batches/gone123"
+    assert keys_in(out) == Counter(json.dumps(k) for k in keys)
