@@ -11,9 +11,10 @@ Resume: a rerun that finds ``<output>.batch.json`` does not create a job; it wai
 one and streams the results whose keys are not in the output yet (a kill while results were being
 written loses nothing). A recorded job the service no longer knows (404: deleted) is forgotten and
 the missing keys are submitted again. When the job ends without success (failed, expired, cancelled) the record is
-removed and the run fails: the next run submits the remaining keys as a new job. Not covered: a kill
-between "job created" and "name recorded" leaves a job nobody waits for (it would run and be billed;
-``genai-async`` prints nothing about it, ``client.batches.list()`` shows it).
+removed and the run fails: the next run submits the remaining keys as a new job. A kill between
+"job created" and "name recorded" is covered too: the record holds a run id before ``create`` is sent,
+the job's display name carries it, and the next run finds the job in ``batches.list()`` instead of
+paying for a second one.
 
 Keys: the Batch API's keys are strings. A string key is sent as is; any other key (line numbers)
 as ``"json:" + its JSON``, and so is a string that itself starts with ``json:``; results map back.
@@ -26,6 +27,7 @@ import json
 import os
 import sys
 import time
+import uuid
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -81,7 +83,7 @@ async def run_batch(
     start = time.perf_counter()
     writer = Writer(path)
     try:
-        job_name = _recorded(record_path)
+        job_name = await _recorded(client, record_path)
         if job_name is not None and not await _exists(client, job_name):
             os.unlink(record_path)  # deleted on the service side: submit what is missing again
             job_name = None
@@ -119,13 +121,34 @@ async def _exists(client: Client, job_name: str) -> bool:
     return True
 
 
-def _recorded(record_path: str) -> str | None:
+def _read_record(record_path: str) -> dict[str, Any]:
     try:
         with open(record_path, "rb") as f:
-            job = json.load(f).get("job")
+            data = json.load(f)
     except FileNotFoundError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+async def _recorded(client: Client, record_path: str) -> str | None:
+    """The recorded job's name; for a run killed between "create" and "record the name", the job
+    found by the display name that carries the run's id (``pending``)."""
+    data = _read_record(record_path)
+    job = data.get("job")
+    if isinstance(job, str):
+        return job
+    pending = data.get("pending")
+    if not isinstance(pending, str):
         return None
-    return job if isinstance(job, str) else None
+    async for candidate in client.batches.list():
+        if candidate.display_name == _display_name(pending) and candidate.name:
+            _record(record_path, {**data, "job": candidate.name})
+            return candidate.name
+    return None
+
+
+def _display_name(run_id: str) -> str:
+    return f"genai-async run {run_id}"
 
 
 async def _submit(source: str, path: str, record_path: str, client: Client, model: str, resume: Any, tally: Tally,
@@ -137,9 +160,12 @@ async def _submit(source: str, path: str, record_path: str, client: Client, mode
         _remove(batch_input)
         return None
     uploaded = await client.files.upload(file=batch_input, config={"mime_type": "jsonl"})
-    job = await client.batches.create(model=model, src=uploaded.name, config={"display_name": "genai-async run"})
+    run_id = uuid.uuid4().hex[:16]
+    record = {"pending": run_id, "input_file": uploaded.name, "requests": count, "model": model}
+    _record(record_path, record)  # first: a kill right after create() still finds the job by its name
+    job = await client.batches.create(model=model, src=uploaded.name, config={"display_name": _display_name(run_id)})
     assert job.name is not None
-    _record(record_path, {"job": job.name, "input_file": uploaded.name, "requests": count, "model": model})
+    _record(record_path, {**record, "job": job.name})
     return job.name
 
 

@@ -156,3 +156,36 @@ async def test_a_recorded_job_deleted_on_the_service_is_resubmitted(
     summary = await run_batch(str(src), out, client=client, model=MODEL, poll=0.01, progress=False)
     assert summary.done == 3 and summary.batch_job != "batches/gone123"
     assert keys_in(out) == Counter(json.dumps(k) for k in keys)
+
+
+async def test_kill_between_create_and_record_adopts_the_job(
+    emu: Emulator, client: genai_async.Client, tmp_path: Path
+) -> None:
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    keys = write_input(src, 2)
+    record = tmp_path / "out.jsonl.batch.json"
+    record.write_text(json.dumps({"pending": "abc123"}))  # what a run killed right after create() left
+    job = await client.batches.create(
+        model=MODEL, src=[{"contents": "q0", "metadata": {"key": batch_key(keys[0])}},
+                          {"contents": "q1", "metadata": {"key": batch_key(keys[1])}}],
+        config={"display_name": "genai-async run abc123"})
+    creates = sum(1 for r in emu.requests if r.path.endswith(":batchGenerateContent"))
+    summary = await run_batch(str(src), out, client=client, model=MODEL, poll=0.01, progress=False)
+    assert summary.batch_job == job.name and summary.done == 2
+    assert sum(1 for r in emu.requests if r.path.endswith(":batchGenerateContent")) == creates  # not paid twice
+    assert keys_in(out) == Counter(json.dumps(k) for k in keys)
+
+
+async def test_the_record_names_the_run_before_create_is_sent(
+    emu: Emulator, client: genai_async.Client, tmp_path: Path
+) -> None:
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    write_input(src, 1)
+    emu.queue_error(500, endpoint="batchGenerateContent", times=5)  # create fails: the run id stays recorded
+    with pytest.raises(genai_async.ServerError):
+        await run_batch(str(src), out, client=client, model=MODEL, poll=0.01, progress=False)
+    pending = json.loads((tmp_path / "out.jsonl.batch.json").read_text())["pending"]
+    create = next(r for r in emu.requests if r.path.endswith(":batchGenerateContent"))
+    assert create.json["batch"]["displayName"] == f"genai-async run {pending}"
+    summary = await run_batch(str(src), out, client=client, model=MODEL, poll=0.01, progress=False)
+    assert summary.done == 1  # no job carried that id: the keys were submitted again
