@@ -1,8 +1,9 @@
 """The ``genai-async`` command line (also ``python -m genai_async``).
 
 Commands: ``demo`` (offline, on the embedded emulator), ``generate``, ``stream``, ``chat``, ``live``
-(a Live API session, ``_cli_live.py``) and ``emulator``. The real API is used when a key is set (GEMINI_API_KEY or
-GOOGLE_API_KEY); ``--emulator`` starts the local one in-process and ``--base-url`` points anywhere.
+(a Live API session, ``_cli_live.py``), ``emulator``, ``bench`` and ``run`` (bulk, in ``_bulk/cli.py``). The
+real API is used when a key is set (GEMINI_API_KEY or GOOGLE_API_KEY); ``--emulator`` starts the local one
+in-process and ``--base-url`` points anywhere.
 Errors are one line on stderr with a non-zero exit code (a traceback only with ``--debug``); the
 key is never printed.
 """
@@ -78,10 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
     emu.add_argument("--replay", metavar="DIR", help="serve the recordings in DIR (no upstream needed)")
     emu.add_argument("--debug", action="store_true")
     from ._bench.cli import add_bench_parser
+    from ._bulk.cli import add_run_parser
     from ._cli_live import add_live_parser
 
     add_live_parser(sub)
     add_bench_parser(sub)
+    add_run_parser(sub)
     return parser
 
 
@@ -302,6 +305,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from ._bench.cli import run_bench
 
             return run_bench(args)
+        if args.command == "run":
+            from ._bulk.cli import run_command
+
+            return run_command(args)
         return asyncio.run(commands[args.command](args))
     except KeyboardInterrupt:
         sys.stderr.write("\ninterrupted\n")

@@ -22,6 +22,7 @@ from .errors import ConfigurationError, GenAIError, StreamError
 from .types import GenerateContentResponse
 
 if TYPE_CHECKING:
+    from ._resources.batches import Batches
     from ._resources.caches import Caches
     from ._resources.chats import Chats
     from ._resources.files import Files
@@ -132,6 +133,12 @@ class Client:
         from ._resources.live import Live
 
         return Live(self)
+
+    @functools.cached_property
+    def batches(self) -> Batches:
+        from ._resources.batches import Batches
+
+        return Batches(self)
 
     @property
     def aio(self) -> Client:

@@ -20,6 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from . import _catalogue, _models
+from ._batches import OUTCOMES, Batches
 from ._body import Body
 from ._caches import Caches
 from ._cors import cors_headers, preflight_headers
@@ -49,11 +50,17 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
         ("GET", _VERSION + r"/cachedContents/(?P<id>[^/:]+)", "cachedContents.get"),
         ("PATCH", _VERSION + r"/cachedContents/(?P<id>[^/:]+)", "cachedContents.patch"),
         ("DELETE", _VERSION + r"/cachedContents/(?P<id>[^/:]+)", "cachedContents.delete"),
+        ("GET", _VERSION + r"/batches", "batches.list"),
+        ("GET", _VERSION + r"/batches/(?P<id>[^/:]+)", "batches.get"),
+        ("POST", _VERSION + r"/batches/(?P<id>[^/:]+):cancel", "batches.cancel"),
+        ("DELETE", _VERSION + r"/batches/(?P<id>[^/:]+)", "batches.delete"),
     ]
 ]
 _MODEL_METHODS = frozenset(
-    {"generateContent", "streamGenerateContent", "countTokens", "embedContent", "batchEmbedContents"}
+    {"generateContent", "streamGenerateContent", "countTokens", "embedContent", "batchEmbedContents",
+     "batchGenerateContent", "asyncBatchEmbedContent"}
 )
+_BATCH_KINDS = {"batchGenerateContent": "generate", "asyncBatchEmbedContent": "embed"}
 _COMMON_HEADERS = {
     "Server": "scaffolding on HTTPServer2",
     "Vary": "Origin, X-Origin, Referer",
@@ -106,6 +113,9 @@ class Emulator:
     in ``DIR`` (keys never written); ``replay=DIR`` serves those recordings with their timing,
     without any upstream (see :mod:`genai_async.emulator._record`). Both bypass generation and
     the scripting queue.
+
+    ``batch_schedule`` is ``(pending, running)``: the seconds a new batch job stays PENDING, then
+    RUNNING, before it ends (``queue_batch_outcome`` scripts how).
     """
 
     def __init__(
@@ -126,6 +136,7 @@ class Emulator:
         record: str | Path | None = None,
         upstream: str | None = None,
         replay: str | Path | None = None,
+        batch_schedule: tuple[float, float] = (0.0, 0.0),
     ) -> None:
         if chunk_tokens < 1:
             raise ValueError("chunk_tokens must be at least 1")
@@ -159,6 +170,10 @@ class Emulator:
         self._files = Files(self._new_id, file_processing_delay, self._script.file_states)
         self._caches = Caches(self._new_id, self.models)
         self.strict = strict
+        self._batches = Batches(
+            self._new_id, self._batch_answer, self._files.content,
+            lambda data, label: self._files.add_generated(data, label, self._base_url or ""), batch_schedule,
+        )
         self._closing = asyncio.Event()
         self._hanging: set[asyncio.Task[Any]] = set()
         self._base_url: str | None = None
@@ -213,6 +228,7 @@ class Emulator:
         self._files.reset()
         self._caches.reset()
         self.live.reset()
+        self._batches.reset()
         self._ids.seed(self.seed)
 
     # -- scripting -----------------------------------------------------------------------------
@@ -267,6 +283,34 @@ class Emulator:
         if state not in FILE_STATES:
             raise ValueError(f"unknown file state {state!r}; expected one of {sorted(FILE_STATES)}")
         self._script.file_states.append(state)
+
+    @property
+    def batch_schedule(self) -> tuple[float, float]:
+        """``(pending, running)`` seconds of the batch jobs created from now on."""
+        return self._batches.schedule
+
+    @batch_schedule.setter
+    def batch_schedule(self, value: tuple[float, float]) -> None:
+        self._batches.schedule = (float(value[0]), float(value[1]))
+
+    def queue_batch_outcome(self, state: str) -> None:
+        """Make the next created batch end in ``state``: ``SUCCEEDED`` (the default), ``FAILED``,
+        ``EXPIRED``, or stay ``PENDING``/``RUNNING`` forever."""
+        if state not in OUTCOMES:
+            raise ValueError(f"unknown batch outcome {state!r}; expected one of {sorted(OUTCOMES)}")
+        self._batches.outcomes.append(state)
+
+    def _batch_answer(self, kind: str, model: dict[str, Any], request: Any) -> dict[str, Any]:
+        """One request of a batch, answered as generateContent / embedContent would answer it."""
+        if kind == "embed":
+            reply = _models.embed("embedContent", model, request)
+        else:
+            settings = _models.Settings(self.seed, self.chunk_tokens, self.usage_on_every_chunk)
+            reply = _models.generate(
+                "generateContent", model, request, False, settings, self._caches, self._files.describe
+            )
+        payload: dict[str, Any] = reply.items[0].payload
+        return payload
 
     # -- plumbing ------------------------------------------------------------------------------
 
@@ -419,7 +463,16 @@ class Emulator:
             return handlers[endpoint]()
         if endpoint.startswith("cachedContents."):
             return self._cache_endpoint(endpoint, params.get("id", ""), body, query)
+        if endpoint.startswith("batches."):
+            return self._batch_endpoint(endpoint, params.get("id", ""), query)
         model = _models.find(self.models, params["id"], params["version"], endpoint)
+        if endpoint in _BATCH_KINDS:
+            kind = _BATCH_KINDS[endpoint]
+            if _catalogue.is_embedding(model) != (kind == "embed"):
+                raise ApiError(
+                    400, f"{model['name']} does not support {endpoint}. Call ListModels to see supported methods."
+                )
+            return self._batches.create(kind, model, body.json())
         request = body.json()
         if endpoint == "countTokens":
             return _models.count_tokens(model, request, self._caches, self.strict)
@@ -428,6 +481,15 @@ class Emulator:
         settings = _models.Settings(self.seed, self.chunk_tokens, self.usage_on_every_chunk, self.strict)
         sse = query.get("alt") == "sse"
         return _models.generate(endpoint, model, request, sse, settings, self._caches, self._files.describe)
+
+    def _batch_endpoint(self, endpoint: str, batch_id: str, query: dict[str, str]) -> Reply:
+        handlers = {
+            "batches.list": lambda: self._batches.list(query),
+            "batches.get": lambda: self._batches.get(batch_id),
+            "batches.cancel": lambda: self._batches.cancel(batch_id),
+            "batches.delete": lambda: self._batches.delete(batch_id),
+        }
+        return handlers[endpoint]()
 
     def _cache_endpoint(self, endpoint: str, cache_id: str, raw: Body, query: dict[str, str]) -> Reply:
         if endpoint == "cachedContents.list":

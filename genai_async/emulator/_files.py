@@ -50,6 +50,8 @@ class _File:
     ready_at: float
     ready_stamp: str
     final_state: str
+    data: bytes = b""
+    """The content: kept for batch input files and for generated (downloadable) files."""
 
 
 def _missing(file_id: str) -> ApiError:
@@ -173,7 +175,8 @@ class Files:
         )
         state = self._states.pop(0) if self._states else "ACTIVE"
         ready = created + _dt.timedelta(seconds=self.processing_seconds)
-        stored = _File(resource, time.monotonic() + self.processing_seconds, timestamp(ready), state)
+        data = bytes(upload.received)
+        stored = _File(resource, time.monotonic() + self.processing_seconds, timestamp(ready), state, data)
         self._files[name] = stored
         upload.received = bytearray()
         # With no processing delay the file is ready at once, and the finalize reply says so.
@@ -209,8 +212,34 @@ class Files:
         return unary({})
 
     def download(self, file_id: str) -> Reply:
-        self._lookup(file_id)
+        stored = self._lookup(file_id)
+        if stored.resource.get("source") == "GENERATED":
+            reply = unary(stored.data)
+            reply.content_type = stored.resource["mimeType"]
+            return reply
         raise ApiError(400, f"Only generated files can be downloaded; files/{file_id} was uploaded (source UPLOADED).")
+
+    def content(self, name: str) -> bytes:
+        """The bytes of an ACTIVE file (a batch's input); raises the service's errors otherwise."""
+        file_id = name.removeprefix("files/")
+        view = self._view(self._lookup(file_id))
+        if view["state"] != "ACTIVE":
+            raise ApiError(400, f"The File {file_id} is not in an ACTIVE state.", status="FAILED_PRECONDITION")
+        return self._files[f"files/{file_id}"].data
+
+    def add_generated(self, data: bytes, display_name: str, base: str = "") -> str:
+        """Store a generated file (a batch's responses) and return its name; it can be downloaded."""
+        name = f"files/batch-{display_name}"[:46]
+        created = now()
+        resource = {
+            "name": name, "displayName": display_name, "mimeType": "application/jsonl",
+            "sizeBytes": str(len(data)), "createTime": timestamp(created), "updateTime": timestamp(created),
+            "expirationTime": timestamp(created + _dt.timedelta(hours=48)),
+            "uri": f"{base}/v1beta/{name}", "downloadUri": f"{base}/download/v1beta/{name}:download?alt=media",
+            "state": "ACTIVE", "source": "GENERATED",
+        }
+        self._files[name] = _File(resource, 0.0, timestamp(created), "ACTIVE", data)
+        return name
 
     def describe(self, file_data: dict[str, Any]) -> str:
         """Acknowledgement text for a ``fileData`` part; raises when the file cannot be used."""

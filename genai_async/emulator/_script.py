@@ -30,6 +30,12 @@ ENDPOINTS = frozenset(
         "cachedContents.get",
         "cachedContents.patch",
         "cachedContents.delete",
+        "batchGenerateContent",
+        "asyncBatchEmbedContent",
+        "batches.list",
+        "batches.get",
+        "batches.cancel",
+        "batches.delete",
     }
 )
 FAULT_KINDS = frozenset(

@@ -41,3 +41,12 @@ def check_constructors() -> None:
     )
     reveal_type(config.thinking_config)  # R: genai_async.types._config.ThinkingConfig | None
     reveal_type(types.FinishReason("NEW"))  # R: genai_async.types._enums.FinishReason
+
+
+def check_batches(job: types.BatchJob, item: types.InlinedResponse) -> None:
+    reveal_type(job.state)  # R: genai_async.types._batches.JobState | None
+    reveal_type(job.done)  # R: bool
+    assert job.batch_stats is not None
+    reveal_type(job.batch_stats.request_count)  # R: int | None
+    reveal_type(item.response)  # R: genai_async.types._response.GenerateContentResponse | None
+    reveal_type(item.key)  # R: Any

@@ -17,7 +17,6 @@ DIFFERENCES = " ".join(README.split("## Differences from the official SDK", 1)[1
 """The section's text with its line breaks folded into spaces."""
 
 NOT_IMPLEMENTED = {  # the README's words -> where the official SDK has it
-    "batches": ("", "batches"),
     "tunings": ("", "tunings"),
     "operations": ("", "operations"),
     "`generate_images`": ("models", "generate_images"),
