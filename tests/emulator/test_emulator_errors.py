@@ -204,7 +204,6 @@ async def test_queued_exact_responses(api: Api, emu: Emulator) -> None:
 async def test_unknown_paths_and_methods(api: Api) -> None:
     assert_envelope(await api.get("/v1beta/nothing-here"), 404, "NOT_FOUND")
     assert_envelope(await api.post(f"/v1beta/models/{MODEL}:fooBar", {}), 404, "NOT_FOUND")  # as the service: not 501
-    assert_envelope(await api.post(f"/v1beta/models/{MODEL}:predictLongRunning", {}), 501, "UNIMPLEMENTED")
 
 
 WEIRD_BODIES = [

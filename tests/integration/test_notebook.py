@@ -18,8 +18,8 @@ README = Path(__file__).parents[2] / "README.md"
 
 
 def notebook_block() -> str:
-    blocks = re.findall(r"^```python\n(.*?)^```", README.read_text(), flags=re.S | re.M)
-    (block,) = [b for b in blocks if "\nclient = genai.Client()" in b]
+    section = README.read_text().split("\n## In a notebook\n", 1)[1].split("\n## ", 1)[0]
+    (block,) = re.findall(r"^```python\n(.*?)^```", section, flags=re.S | re.M)
     return block
 
 

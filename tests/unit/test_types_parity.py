@@ -132,6 +132,13 @@ FIELD_ALLOW = {
     "ToolType": {"MEDIA_PROCESSING"},  # Vertex
     "UsageMetadata": {"response_token_count", "response_tokens_details"},  # Live API names
     "VideoMetadata": {"content_layers"},  # Vertex
+    # Batch fields the official SDK refuses for the Gemini API ("only supported in ... Agent Platform"):
+    # GCS / BigQuery / Vertex dataset sources and destinations, Vertex completion stats and output info.
+    "BatchJob": {"completion_stats", "output_info"},
+    "BatchJobDestination": {"bigquery_uri", "format", "gcs_uri", "vertex_dataset"},
+    "BatchJobSource": {"bigquery_uri", "format", "gcs_uri", "vertex_dataset_name"},
+    "CreateBatchJobConfig": {"dest"},
+    "ListBatchJobsConfig": {"filter"},
     # Live API fields of the newest SDK with no Gemini API documentation (docs §12 lists none of them):
     # avatars, explicit VAD signals, history/translation configs, interim transcripts, voice activity.
     "LiveClientMessage": {"context_update"},
