@@ -13,7 +13,9 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import pathlib
+import re
 import sys
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -24,7 +26,7 @@ from ._client import Client
 from ._codec import encode
 from ._options import env_api_key
 from ._version import __version__
-from .errors import GenAIError
+from .errors import ConfigurationError, GenAIError
 
 DEFAULT_MODEL = "gemini-3.5-flash"
 DEMO_PROMPT = "Explain how AI works in a few sentences."
@@ -46,7 +48,9 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--temperature", type=float, help="sampling temperature (0-2)")
     p.add_argument("--json-output", action="store_true", help="ask for JSON output (response_mime_type)")
     p.add_argument("--file", action="append", default=[], metavar="PATH", help="attach a file (repeatable)")
-    p.add_argument("--timeout", type=float, help="longest silence allowed, in seconds")
+    p.add_argument("--timeout", type=_seconds, metavar="S", help="longest silence allowed, in seconds")
+    p.add_argument("--insecure-http", action="store_true",
+                   help="allow a plain-http --base-url on another host (the key travels unencrypted)")
     p.add_argument("--no-retry", action="store_true", help="fail at once instead of retrying 429/5xx/connect errors")
     p.add_argument("--debug", action="store_true", help="show tracebacks")
 
@@ -60,10 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--debug", action="store_true")
     for name, text in (("generate", "one complete answer"), ("stream", "stream an answer as it is generated")):
         p = sub.add_parser(name, help=text)
-        p.add_argument("prompt")
+        p.add_argument("prompt", help="the prompt; - reads it from stdin")
         _common(p)
         p.add_argument("--json", action="store_true", help="print the raw response JSON")
-    chat = sub.add_parser("chat", help="an interactive multi-turn chat (Ctrl-D to quit)")
+    chat = sub.add_parser("chat", help="an interactive multi-turn chat (/help inside lists its commands)")
     _common(chat)
     emu = sub.add_parser("emulator", help="run the local Gemini emulator until Ctrl-C")
     emu.add_argument("--host", default="127.0.0.1")
@@ -76,6 +80,44 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_bench_parser(sub)
     return parser
+
+
+def _seconds(text: str) -> float:
+    """argparse type of ``--timeout``: a positive, finite number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
+    return value
+
+
+def prompt_of(args: argparse.Namespace) -> str:
+    """The prompt argument, ``-`` meaning stdin; an empty prompt is a usage error."""
+    text: str = args.prompt
+    if text == "-":
+        text = sys.stdin.read()
+    if not text.strip():
+        where = "stdin was empty" if args.prompt == "-" else "the prompt is empty"
+        raise UsageError(f"{where}: give the prompt as an argument, or pipe it in with - (e.g. "
+                         f"`echo Hi | genai-async {args.command} -`)")
+    return text
+
+
+def cli_words(message: str) -> str:
+    """A client error message in the command line's words (options instead of Python arguments)."""
+    for python, option in _CLI_WORDS:
+        message = re.sub(python, option, message)
+    return message
+
+
+_CLI_WORDS = (
+    (r"\bpass allow_insecure_http=True\b", "add --insecure-http"),
+    (r"\ballow_insecure_http\b", "--insecure-http"),
+    (r"\bbase_url\b", "--base-url"),
+    (r"\btimeout\b", "--timeout"),
+)
 
 
 def generate_config(args: argparse.Namespace) -> types.GenerateContentConfig | None:
@@ -112,6 +154,8 @@ async def open_client(args: argparse.Namespace) -> AsyncIterator[Client]:
     options: dict[str, Any] = {"timeout": args.timeout} if getattr(args, "timeout", None) else {}
     if getattr(args, "no_retry", False):
         options["retry"] = False
+    if getattr(args, "insecure_http", False):
+        options["allow_insecure_http"] = True
     if getattr(args, "emulator", False):
         from .emulator import running
 
@@ -124,7 +168,11 @@ async def open_client(args: argparse.Namespace) -> AsyncIterator[Client]:
         key = key or EMULATOR_KEY if _loopback(args.base_url) else key
     if not key:
         raise UsageError("no API key: set GEMINI_API_KEY (or GOOGLE_API_KEY), or use --emulator to run offline")
-    async with Client(api_key=key, base_url=getattr(args, "base_url", None), **options) as client:
+    try:
+        client = Client(api_key=key, base_url=getattr(args, "base_url", None), **options)
+    except ConfigurationError as exc:
+        raise UsageError(cli_words(str(exc))) from exc
+    async with client:
         yield client
 
 
@@ -148,9 +196,10 @@ def _to_json(response: types.GenerateContentResponse) -> str:
 
 
 async def cmd_generate(args: argparse.Namespace) -> int:
+    prompt = prompt_of(args)
     async with open_client(args) as client:
         response = await client.models.generate_content(
-            model=args.model, contents=contents_of(args.prompt, args.file), config=generate_config(args)
+            model=args.model, contents=contents_of(prompt, args.file), config=generate_config(args)
         )
     if args.json:
         _out(_to_json(response) + "\n")
@@ -189,9 +238,10 @@ async def stream_answer(stream: Any, show_thoughts: bool) -> types.GenerateConte
 
 
 async def cmd_stream(args: argparse.Namespace) -> int:
+    prompt = prompt_of(args)
     async with open_client(args) as client:
         stream = client.models.generate_content_stream(
-            model=args.model, contents=contents_of(args.prompt, args.file), config=generate_config(args)
+            model=args.model, contents=contents_of(prompt, args.file), config=generate_config(args)
         )
         if args.json:
             async with stream:
@@ -202,46 +252,20 @@ async def cmd_stream(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _read_line(prompt: str) -> str | None:
-    try:
-        return await asyncio.get_running_loop().run_in_executor(None, input, prompt)
-    except EOFError:
-        return None
-
-
-async def cmd_chat(args: argparse.Namespace) -> int:
-    async with open_client(args) as client:
-        chat = client.chats.create(model=args.model, config=generate_config(args))
-        _out(f"Chatting with {args.model}. Ctrl-D quits; Ctrl-C stops an answer.\n")
-        while True:
-            line = await _read_line("you> ")
-            if line is None:
-                _out("\n")
-                return 0
-            if not line.strip():
-                continue
-            contents = contents_of(line, args.file) if args.file else line
-            args.file = []  # attachments go with the first message only
-            _out("model> ")
-            try:
-                await stream_answer(chat.send_message_stream(contents), args.thoughts)
-            except GenAIError as exc:
-                _out(f"\n[error] {_one_line(exc)}\n")
-
-
 async def cmd_demo(args: argparse.Namespace) -> int:
     from .emulator import running
 
+    prompt = prompt_of(args)
     async with running(time_to_first_chunk=0.35, tokens_per_second=90) as emu:
         async with Client(api_key=EMULATOR_KEY, base_url=emu.base_url) as client:
             _out(_dim(f"genai-async {__version__} demo: streaming from the embedded emulator at {emu.base_url}\n"))
-            _out(f"> {args.prompt}\n\n")
+            _out(f"> {prompt}\n\n")
             start = time.perf_counter()
             first: float | None = None
             chunks = 0
             stream = client.models.generate_content_stream(
                 model=DEFAULT_MODEL,
-                contents=args.prompt,
+                contents=prompt,
                 config=types.GenerateContentConfig(thinking_config=types.ThinkingConfig(thinking_level="low")),
             )
             async with stream:
@@ -280,8 +304,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``genai-async``; returns the process exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    commands = {"generate": cmd_generate, "stream": cmd_stream, "chat": cmd_chat, "demo": cmd_demo}
+    commands = {"generate": cmd_generate, "stream": cmd_stream, "demo": cmd_demo}
     try:
+        if args.command == "chat":
+            from ._repl import run_chat
+
+            return run_chat(args)
         if args.command == "emulator":
             return cmd_emulator(args)
         if args.command == "bench":
