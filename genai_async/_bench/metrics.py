@@ -171,11 +171,13 @@ class RequestRecord:
         return [b - a for a, b in zip(self.chunks, self.chunks[1:], strict=False)]
 
     def to_json(self) -> dict[str, Any]:
+        """``start``/``end`` are wall-clock (epoch) seconds; ``e2e``, ``ttft`` and ``chunks`` are
+        seconds after ``start`` (the format before ``genai-async-bench/2`` had the e2e in ``end``)."""
         return {
             # Times are kept unrounded (JSON floats round-trip exactly), so statistics recomputed
             # from a file equal the ones reported, to the microsecond bucket.
-            "index": self.index, "worker": self.worker, "start": self.start, "end": self.end,
-            "ttft": self.ttft, "chunks": self.chunks, "output_tokens": self.output_tokens,
+            "index": self.index, "worker": self.worker, "start": self.start, "end": self.start + self.end,
+            "e2e": self.end, "ttft": self.ttft, "chunks": self.chunks, "output_tokens": self.output_tokens,
             "input_tokens": self.input_tokens, "thought_tokens": self.thought_tokens, "error": self.error,
             "detail": self.detail,
         }
@@ -184,7 +186,8 @@ class RequestRecord:
     def from_json(cls, data: dict[str, Any]) -> RequestRecord:
         return cls(
             index=int(data["index"]), worker=int(data["worker"]), start=float(data["start"]),
-            end=float(data["end"]), ttft=data.get("ttft"), chunks=list(data.get("chunks") or []),
+            end=float(data["e2e"] if "e2e" in data else data["end"]), ttft=data.get("ttft"),
+            chunks=list(data.get("chunks") or []),
             output_tokens=data.get("output_tokens"), input_tokens=data.get("input_tokens"),
             thought_tokens=data.get("thought_tokens"), error=data.get("error"), detail=data.get("detail"),
         )

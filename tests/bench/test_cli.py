@@ -59,12 +59,13 @@ def test_cli_run_prints_a_table_and_writes_every_request(two_runs: tuple[str, st
     for text in ("concurrency 4", "TTFT", "inter-chunk", "TPOT", "end-to-end", "req/s", "µs per chunk", "retries off"):
         assert text in out
     doc = load(a)
-    assert doc["format"] == "genai-async-bench/1" and doc["config"]["concurrency"] == 4
+    assert doc["format"] == "genai-async-bench/2" and doc["config"]["concurrency"] == 4
     assert "api_key" not in doc["config"]
     assert len(doc["requests"]) == 20 and doc["summary"]["completed"] == 20
     first = doc["requests"][0]
-    assert {"start", "ttft", "chunks", "end", "output_tokens", "error"} <= set(first)
-    assert first["output_tokens"] > 0 and first["ttft"] == first["chunks"][0] <= first["end"]
+    assert {"start", "ttft", "chunks", "end", "e2e", "output_tokens", "error"} <= set(first)
+    assert first["output_tokens"] > 0 and first["ttft"] == first["chunks"][0] <= first["e2e"]
+    assert first["end"] == first["start"] + first["e2e"]  # both wall-clock timestamps
     # the emulator served from this process: how busy the process was is kept (and warned about)
     assert 0 < doc["summary"]["client"]["host_cpu_utilisation"] <= 2
 
