@@ -75,6 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
     emu.add_argument("--time-to-first-chunk", type=float, default=0.0, help="seconds before the first chunk")
     emu.add_argument("--tokens-per-second", type=float, help="output pace (default: as fast as possible)")
     emu.add_argument("--seed", type=int, default=0)
+    emu.add_argument("--max-concurrency", type=_count, metavar="N", help="capacity model: N generating requests at "
+                     "once, each slower as they add up (default: no limit)")
+    emu.add_argument("--overflow", choices=["queue", "reject"], default="queue", help="beyond --max-concurrency: "
+                     "wait in line (default) or answer 429 RESOURCE_EXHAUSTED")
+    emu.add_argument("--max-queue", type=int, metavar="N", help="with --overflow queue: 429 beyond N waiting")
     emu.add_argument("--debug", action="store_true")
     from ._bench.cli import add_bench_parser
 
@@ -90,6 +95,17 @@ def _seconds(text: str) -> float:
         value = math.nan
     if not (math.isfinite(value) and value > 0):
         raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
+    return value
+
+
+def _count(text: str) -> int:
+    """argparse type of a count that must be at least one."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
     return value
 
 
@@ -291,8 +307,11 @@ async def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_emulator(args: argparse.Namespace) -> int:
     from .emulator import serve
 
+    if args.max_queue is not None and args.max_queue < 0:
+        raise UsageError(f"--max-queue must be 0 or more, got {args.max_queue}")
     serve(args.host, args.port, seed=args.seed, time_to_first_chunk=args.time_to_first_chunk,
-          tokens_per_second=args.tokens_per_second)
+          tokens_per_second=args.tokens_per_second, max_concurrency=args.max_concurrency, overflow=args.overflow,
+          max_queue=args.max_queue)
     return 0
 
 

@@ -26,6 +26,7 @@ from .ray_runner import RayUnavailable
 
 DEFAULT_REQUESTS = 100
 DEFAULT_INPUT_TOKENS = 128
+DEFAULT_EMULATOR_CAPACITY = 16
 _SYNTHETIC_POOL = 1024
 
 
@@ -44,6 +45,11 @@ def add_bench_parser(sub: Any) -> None:
     t.add_argument("--emulator-tps", type=float, default=100.0, metavar="N", help="emulator output pace, tokens/s "
                    "(default 100; 0 = unpaced)")
     t.add_argument("--emulator-chunk-tokens", type=int, default=8, metavar="N", help="emulator tokens per chunk")
+    t.add_argument("--emulator-max-concurrency", type=int, default=DEFAULT_EMULATOR_CAPACITY, metavar="N",
+                   help="emulator capacity: N generating requests at once, each slower as they add up, the rest "
+                   f"queued (default {DEFAULT_EMULATOR_CAPACITY}; 0 = unlimited)")
+    t.add_argument("--emulator-overflow", choices=["queue", "reject"], default="queue",
+                   help="beyond the emulator's capacity: wait in line (default) or 429")
     i = p.add_argument_group("requests")
     i.add_argument("--prompts", metavar="FILE",
                    help='prompts: .jsonl with {"prompt": ...} per line, or text, one per line')
@@ -160,8 +166,8 @@ def config_from_args(args: argparse.Namespace) -> BenchConfig:
         raise UsageError("--requests and --duration exclude each other")
     if args.sweep_factor <= 1:
         raise UsageError("--sweep-factor must be above 1")
-    if args.emulator_ttft < 0 or args.emulator_tps < 0:
-        raise UsageError("--emulator-ttft and --emulator-tps cannot be negative")
+    if args.emulator_ttft < 0 or args.emulator_tps < 0 or args.emulator_max_concurrency < 0:
+        raise UsageError("--emulator-ttft, --emulator-tps and --emulator-max-concurrency cannot be negative")
     requests = args.requests if args.requests is not None or args.duration is not None else DEFAULT_REQUESTS
     concurrency = args.concurrency if args.concurrency is not None or args.rate else 1
     concurrency_sweep = args.sweep and not args.rate  # its steps start at --processes
@@ -187,7 +193,8 @@ def config_from_args(args: argparse.Namespace) -> BenchConfig:
     return BenchConfig(
         model=args.model, prompts=prompts, prompt_source=source, api_key=key, base_url=base_url, emulator=emulator,
         emulator_ttft=args.emulator_ttft, emulator_tps=args.emulator_tps or None,
-        emulator_chunk_tokens=args.emulator_chunk_tokens, stream=args.stream, max_tokens=args.max_tokens,
+        emulator_chunk_tokens=args.emulator_chunk_tokens, emulator_overflow=args.emulator_overflow,
+        emulator_max_concurrency=args.emulator_max_concurrency or None, stream=args.stream, max_tokens=args.max_tokens,
         thinking_level=args.thinking_level, concurrency=concurrency, rate=args.rate, arrivals=args.arrivals,
         requests=requests, duration=args.duration, warmup_requests=warm_requests, warmup_seconds=warm_seconds,
         seed=args.seed, sweep=args.sweep, sweep_factor=args.sweep_factor, sweep_steps=args.sweep_steps,

@@ -26,6 +26,8 @@ class BenchConfig:
     emulator_ttft: float = 0.2
     emulator_tps: float | None = 100.0
     emulator_chunk_tokens: int = 8
+    emulator_max_concurrency: int | None = None
+    emulator_overflow: str = "queue"
     stream: bool = True
     max_tokens: int | None = None
     thinking_level: str | None = None

@@ -204,5 +204,6 @@ def target(cfg: BenchConfig) -> Iterator[tuple[str | None, bool]]:
         yield cfg.base_url, False
         return
     with EmulatorThread(time_to_first_chunk=cfg.emulator_ttft, tokens_per_second=cfg.emulator_tps,
-                        chunk_tokens=cfg.emulator_chunk_tokens, seed=cfg.seed) as emu:
+                        chunk_tokens=cfg.emulator_chunk_tokens, seed=cfg.seed,
+                        max_concurrency=cfg.emulator_max_concurrency, overflow=cfg.emulator_overflow) as emu:
         yield emu.base_url, True

@@ -20,6 +20,7 @@ from aiohttp import web
 
 from . import _catalogue, _models
 from ._caches import Caches
+from ._capacity import Capacity
 from ._files import Files
 from ._script import FAULT_KINDS, FILE_STATES, Fault, Script, ScriptedError, ScriptedResponse
 from ._send import Reply, Sender, error_reply, plan, scripted_error, scripted_response, unary
@@ -82,7 +83,10 @@ class Emulator:
     other key gets 400 API_KEY_INVALID (unset: any non-empty key passes; none at all is a 403);
     ``sse_line_ending`` frames SSE events; ``usage_on_every_chunk=False`` puts usage on the last
     event only; ``models`` replaces the catalogue (Model resources); ``file_processing_delay`` is how
-    long an upload stays PROCESSING.
+    long an upload stays PROCESSING. ``max_concurrency`` (None: unlimited) turns on the capacity model
+    of :mod:`._capacity`: that many generating requests at once, slower as they add up, the rest
+    queued (``overflow="queue"``, at most ``max_queue`` waiting) or refused with 429
+    (``overflow="reject"``); its counters are on ``.capacity``.
     """
 
     def __init__(
@@ -97,6 +101,9 @@ class Emulator:
         usage_on_every_chunk: bool = True,
         models: list[dict[str, Any]] | None = None,
         file_processing_delay: float = 0.0,
+        max_concurrency: int | None = None,
+        overflow: str = "queue",
+        max_queue: int | None = None,
     ) -> None:
         if chunk_tokens < 1:
             raise ValueError("chunk_tokens must be at least 1")
@@ -111,6 +118,7 @@ class Emulator:
         self.usage_on_every_chunk = usage_on_every_chunk
         self.models: list[dict[str, Any]] = models if models is not None else _catalogue.default_models()
         self.requests: list[RecordedRequest] = []
+        self.capacity = Capacity(max_concurrency, overflow, max_queue) if max_concurrency is not None else None
         self._script = Script()
         self._ids = random.Random(seed)
         self._files = Files(self._new_id, file_processing_delay, self._script.file_states)
@@ -237,15 +245,30 @@ class Emulator:
         except Exception as exc:  # an emulator bug: answer like the service's 500, and say what broke
             _log.exception("emulator failed on %s %s", request.method, request.path)
             reply = error_reply(ApiError(500, f"Emulator internal error: {type(exc).__name__}: {exc}"))
-        reply.headers = {**_COMMON_HEADERS, **reply.headers}
-        actions = plan(
-            reply,
-            fault,
-            first_delay=self.time_to_first_chunk if reply.paced else 0.0,
-            tokens_per_second=self.tokens_per_second if reply.paced else None,
-            line_end=self.sse_line_ending.encode(),
-        )
-        return await Sender(self._closing, self._hanging).send(request, reply, actions)
+        slow, capacity = 1.0, self.capacity if reply.paced else None
+        if capacity is not None:
+            waiting = asyncio.current_task()
+            if waiting is not None:
+                self._hanging.add(waiting)  # a request still in line is cancelled at shutdown
+            try:
+                slow = await capacity.acquire()
+            except ApiError as err:  # over capacity: refused like an overloaded service
+                reply, capacity = error_reply(err), None
+            finally:
+                self._hanging.discard(waiting)
+        try:
+            reply.headers = {**_COMMON_HEADERS, **reply.headers}
+            actions = plan(
+                reply,
+                fault,
+                first_delay=self.time_to_first_chunk * slow if reply.paced else 0.0,
+                tokens_per_second=self.tokens_per_second / slow if reply.paced and self.tokens_per_second else None,
+                line_end=self.sse_line_ending.encode(),
+            )
+            return await Sender(self._closing, self._hanging).send(request, reply, actions)
+        finally:
+            if capacity is not None:
+                capacity.release()
 
     def _route(self, method: str, path: str, query: dict[str, str]) -> tuple[str, dict[str, str]]:
         for verb, pattern, name in _ROUTES:
