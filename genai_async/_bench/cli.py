@@ -65,6 +65,9 @@ def add_bench_parser(sub: Any) -> None:
                       help="requests in flight (closed loop; default 1); with --rate a cap")
     load.add_argument("--rate", type=float, metavar="R", help="requests per second (open loop)")
     load.add_argument("--arrivals", choices=["poisson", "constant"], default="poisson", help="arrivals with --rate")
+    load.add_argument("--burstiness", type=float, default=1.0, metavar="F", help="with --rate: gaps between "
+                      "arrivals are gamma-distributed with shape F, as in vLLM (1 = Poisson, below 1 burstier, above "
+                      "1 steadier)")
     load.add_argument("--requests", type=int, metavar="N", help=f"measured requests (default {DEFAULT_REQUESTS})")
     load.add_argument("--duration", type=float, metavar="S", help="measure for S seconds instead of --requests")
     load.add_argument("--warmup", default="0", metavar="N|Ss", help="warm-up excluded from results: N requests or "
@@ -95,6 +98,9 @@ def add_bench_parser(sub: Any) -> None:
     w.add_argument("--retry", action=argparse.BooleanOptionalAction, default=False, help="retry failures (default off)")
     w.add_argument("--timeout", type=float, metavar="S", help="longest silence allowed, in seconds")
     o = p.add_argument_group("output")
+    o.add_argument("--percentiles", default="50,90,95,99", metavar="LIST",
+                   help="latency percentiles to report, e.g. 50,90,99.9 (default 50,90,95,99; p50 and p99 are always "
+                   "kept for the sweep table and plots)")
     o.add_argument("--output", metavar="FILE", help="write every request's timings, the config and summary as JSON")
     o.add_argument("--plots", metavar="DIR", help="write PNG plots (needs matplotlib: the 'plot' extra)")
     o.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help="live progress on "
@@ -118,6 +124,17 @@ def _warmup(text: str) -> tuple[int, float]:
     except ValueError:
         pass
     raise UsageError(f"--warmup {text}: give a number of requests (10) or of seconds (5s)")
+
+
+def _percentiles(text: str) -> tuple[float, ...]:
+    try:
+        values = tuple(sorted({float(part) for part in text.split(",") if part.strip()}))
+    except ValueError:
+        values = ()
+    if not values or not all(0 < q <= 100 for q in values):
+        raise UsageError(f"--percentiles {text}: give numbers above 0 and up to 100, separated by commas "
+                         "(e.g. 50,90,99.9)")
+    return values
 
 
 def _positive(args: argparse.Namespace, *names: str) -> None:
@@ -164,6 +181,11 @@ def config_from_args(args: argparse.Namespace) -> BenchConfig:
               "timeout", "max_tokens", "slo_ttft", "slo_tpot", "slo_e2e", "emulator_chunk_tokens", "sweep_steps")
     if args.requests is not None and args.duration is not None:
         raise UsageError("--requests and --duration exclude each other")
+    percentiles = _percentiles(args.percentiles)
+    if not args.burstiness > 0 or not math.isfinite(args.burstiness):
+        raise UsageError(f"--burstiness must be positive, got {args.burstiness}")
+    if args.burstiness != 1.0 and (not args.rate or args.arrivals != "poisson"):
+        raise UsageError("--burstiness shapes random arrivals: it needs --rate (and not --arrivals constant)")
     if args.sweep_factor <= 1:
         raise UsageError("--sweep-factor must be above 1")
     if args.emulator_ttft < 0 or args.emulator_tps < 0 or args.emulator_max_concurrency < 0:
@@ -196,6 +218,7 @@ def config_from_args(args: argparse.Namespace) -> BenchConfig:
         emulator_chunk_tokens=args.emulator_chunk_tokens, emulator_overflow=args.emulator_overflow,
         emulator_max_concurrency=args.emulator_max_concurrency or None, stream=args.stream, max_tokens=args.max_tokens,
         thinking_level=args.thinking_level, concurrency=concurrency, rate=args.rate, arrivals=args.arrivals,
+        burstiness=args.burstiness, percentiles=percentiles,
         requests=requests, duration=args.duration, warmup_requests=warm_requests, warmup_seconds=warm_seconds,
         seed=args.seed, sweep=args.sweep, sweep_factor=args.sweep_factor, sweep_steps=args.sweep_steps,
         sweep_min_gain=args.sweep_min_gain, sweep_max_errors=args.sweep_max_errors,

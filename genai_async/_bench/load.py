@@ -4,9 +4,10 @@ A worker owns one :class:`~genai_async.Client` and runs one of two shapes:
 
 - closed loop (``concurrency``): that many request loops, each sending its next request as soon
   as the previous one ends;
-- open loop (``rate``): requests start at Poisson or evenly spaced arrival times whatever the
-  service does, optionally capped at ``concurrency`` requests in flight (an arrival waits for a
-  slot, as in vLLM's ``--max-concurrency``).
+- open loop (``rate``): requests start at Poisson (or, with ``burstiness`` other than 1, gamma:
+  gaps of shape ``burstiness`` and mean ``1/rate``, as vLLM's ``--burstiness``) or evenly spaced
+  arrival times whatever the service does, optionally capped at ``concurrency`` requests in flight
+  (an arrival waits for a slot, as in vLLM's ``--max-concurrency``).
 
 Warm-up requests run in the same shape right before the measured ones and are dropped, so the
 measurement starts on warm connections under load. The measured phase is bounded by a request
@@ -51,6 +52,7 @@ class WorkerSpec:
     concurrency: int | None = 1
     rate: float | None = None
     arrivals: str = "poisson"
+    burstiness: float = 1.0
     seed: int = 0
     requests: int | None = None
     duration: float | None = None
@@ -193,7 +195,7 @@ class _Worker:
             task = asyncio.create_task(self.one(*nxt, slots))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
-            at += 1.0 / rate if constant else rng.expovariate(rate)
+            at += 1.0 / rate if constant else gap(rng, rate, spec.burstiness)
         if tasks:
             await asyncio.gather(*tasks)
 
@@ -265,6 +267,14 @@ class _Worker:
         while True:
             self.report(self.progress)
             await asyncio.sleep(_TICK)
+
+
+def gap(rng: random.Random, rate: float, burstiness: float = 1.0) -> float:
+    """Seconds to the next random arrival: exponential (Poisson arrivals) at burstiness 1, else gamma
+    with shape ``burstiness`` and the same mean ``1/rate`` (coefficient of variation 1/sqrt(burstiness))."""
+    if burstiness == 1.0:
+        return rng.expovariate(rate)
+    return rng.gammavariate(burstiness, 1.0 / (rate * burstiness))
 
 
 def client_for(spec: WorkerSpec) -> Client:

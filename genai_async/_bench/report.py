@@ -24,7 +24,6 @@ from .runner import StepResult
 FORMAT = "genai-async-bench/2"
 _FORMATS = ("genai-async-bench/1", FORMAT)
 _LATENCIES = (("ttft_ms", "TTFT"), ("itl_ms", "inter-chunk"), ("tpot_ms", "TPOT"), ("e2e_ms", "end-to-end"))
-_STATS = ("mean", "p50", "p90", "p99")
 CPU_WARNING = 0.8
 OVERLAP_WARNING = 0.8
 
@@ -58,10 +57,11 @@ def summary_table(step: StepResult) -> str:
         lines.append(f"goodput      {goodput['requests']}/{s['requests']} met all SLOs ({goodput['share']:.1%}), "
                      f"{goodput['requests_per_s']:.2f} req/s  [{goals}]")
     lines.append("")
-    lines.append(f"{'latency (ms)':<14}" + "".join(f"{h:>11}" for h in (*_STATS, "count")))
+    heads = _stats_of(s)
+    lines.append(f"{'latency (ms)':<14}" + "".join(f"{h:>10}" for h in (*heads, "count")))
     for key, label in _LATENCIES:
         row = s[key]
-        lines.append(f"{label:<14}" + "".join(f"{_n(row[h]):>11}" for h in _STATS) + f"{row['count']:>11,}")
+        lines.append(f"{label:<14}" + "".join(f"{_n(row.get(h)):>10}" for h in heads) + f"{row['count']:>10,}")
     lines.append("")
     errors = s["errors"]
     shown = "  ".join(f"{kind}: {errors[kind]}" for kind in errors) if errors else "none"
@@ -70,15 +70,24 @@ def summary_table(step: StepResult) -> str:
     for record in step.records:
         if record.error is not None and record.error not in examples:
             examples[record.error] = record.detail or ""
-    lines += [f"  e.g. {kind:<9}{detail}" for kind, detail in examples.items()]
-    lines.append(f"client       {client_line(s['client'])}")
+    lines += [f"  e.g. {kind:<10} {detail}" for kind, detail in examples.items()]
+    lines.append(f"client       {client_line(s['client'], s['duration_s'])}")
     return "\n".join(lines) + "\n"
 
 
-def client_line(c: dict[str, Any]) -> str:
+def _stats_of(s: dict[str, Any]) -> list[str]:
+    """The columns of the latency table: mean, std and the percentiles this summary has, in order."""
+    row = s["ttft_ms"]
+    percentiles = sorted((k for k in row if k.startswith("p")), key=lambda k: float(k[1:]))
+    return ["mean", "std", *percentiles] if "std" in row else ["mean", *percentiles]
+
+
+def client_line(c: dict[str, Any], duration: float | None = None) -> str:
     per_chunk = c.get("cpu_per_chunk_us")
+    busiest = (f"busiest worker at {c['max_cpu_utilisation']:.0%} of a core" if duration is None or duration >= 1.0
+               else "run too short to judge how busy the workers were")
     return (f"{c['cpu_s']:.3f} s CPU in {c['workers']} worker(s), {_n(per_chunk)} µs per chunk over "
-            f"{c['chunks']:,} chunks, busiest worker at {c['max_cpu_utilisation']:.0%} of a core")
+            f"{c['chunks']:,} chunks, {busiest}")
 
 
 def cpu_warning(summary: dict[str, Any]) -> str | None:
@@ -119,8 +128,8 @@ def sweep_table(steps: list[StepResult], verdicts: list[str], knee: int | None, 
     for i, (step, said) in enumerate(zip(steps, verdicts, strict=True)):
         s = step.summary
         good = s.get("goodput")
-        cells = (f"{s['requests_per_s']:.2f}", f"{s['output_tokens_per_s']:,.0f}", _n(s["ttft_ms"]["p50"]),
-                 _n(s["ttft_ms"]["p99"]), _n(s["tpot_ms"]["p50"]), _n(s["e2e_ms"]["p50"]),
+        cells = (f"{s['requests_per_s']:.2f}", f"{s['output_tokens_per_s']:,.0f}", _n(s["ttft_ms"].get("p50")),
+                 _n(s["ttft_ms"].get("p99")), _n(s["tpot_ms"].get("p50")), _n(s["e2e_ms"].get("p50")),
                  f"{s['failed']}/{s['requests']}", "-" if not good else f"{good['share']:.0%}")
         mark = "*" if i == knee else " "
         lines.append(f"{mark}{i + 1:<4}{step.load:<18}" + "".join(f"{c:>10}" for c in cells) + f"  {said}")
@@ -213,7 +222,7 @@ def _rows(s: dict[str, Any], kinds: set[str]) -> list[tuple[str, float | None, b
         good = s["goodput"]
         rows += [("goodput share", good["share"], True), ("goodput req/s", good["requests_per_s"], True)]
     for key, label in _LATENCIES:
-        rows += [(f"{label} {h} (ms)", s[key][h], False) for h in _STATS]
+        rows += [(f"{label} {h} (ms)", s[key].get(h), False) for h in _stats_of(s)]
     for kind in ERROR_KINDS:
         if kind in kinds:
             rows.append((f"errors {kind}", s["errors"].get(kind, 0), False))
