@@ -309,7 +309,7 @@ def _finish(args: argparse.Namespace, cfg: BenchConfig, doc: dict[str, Any], ste
         from .plots import PlotsUnavailable, write_plots
 
         try:
-            paths = write_plots(args.plots, steps, knee, sweep=cfg.sweep)
+            paths = write_plots(args.plots, steps, knee, sweep=cfg.sweep, slo=cfg.slo)
             _out("wrote " + ", ".join(str(p) for p in paths) + "\n")
         except PlotsUnavailable as exc:
             sys.stderr.write(f"genai-async bench: {exc}\n")

@@ -141,7 +141,8 @@ def test_sweep_finds_a_knee_and_writes_plots(tmp_path: pathlib.Path, capsys: pyt
     assert [s["concurrency"] for s in doc["steps"]][:2] == [1, 2]
     assert doc["knee"] is not None and doc["summary"] == doc["steps"][doc["knee"]]["summary"]
     assert all(len(s["requests"]) == 6 for s in doc["steps"])
-    assert {p.name for p in plots.iterdir()} == {"latency_cdf.png", "throughput.png", "sweep.png"}
+    assert {p.name for p in plots.iterdir()} == {"latency_cdf.png", "throughput.png", "sweep.png",
+                                               "throughput_latency.png"}
 
 
 def test_the_readme_sweep_example_finds_a_knee_and_compare_reads_its_file(tmp_path: pathlib.Path) -> None:
