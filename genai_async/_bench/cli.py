@@ -15,8 +15,9 @@ import math
 import sys
 from typing import Any
 
-from .._cli import DEFAULT_MODEL, EMULATOR_KEY, UsageError
-from .._options import env_api_key
+from .._cli import DEFAULT_MODEL, EMULATOR_KEY, UsageError, cli_words
+from .._options import check_base_url, env_api_key
+from ..errors import ConfigurationError
 from . import report, runner, sweep
 from .config import BenchConfig
 from .metrics import Slo
@@ -39,6 +40,8 @@ def add_bench_parser(sub: Any) -> None:
     t = p.add_argument_group("target")
     t.add_argument("--model", default=DEFAULT_MODEL, metavar="NAME", help=f"model id (default {DEFAULT_MODEL})")
     t.add_argument("--base-url", metavar="URL", help="send requests to this server instead of Google's")
+    t.add_argument("--insecure-http", action="store_true",
+                   help="allow a plain-http --base-url on another host (the key travels unencrypted)")
     t.add_argument("--emulator", action="store_true", help="benchmark the embedded emulator (default with no key)")
     t.add_argument("--emulator-ttft", type=float, default=0.2, metavar="S", help="emulator delay before the first "
                    "chunk, seconds (default 0.2)")
@@ -153,6 +156,11 @@ def _target(args: argparse.Namespace) -> tuple[bool, str | None, str]:
         if not args.emulator:
             sys.stderr.write("genai-async bench: no API key set; benchmarking the embedded emulator (--emulator)\n")
         return True, None, EMULATOR_KEY
+    if args.base_url:
+        try:
+            check_base_url(args.base_url, allow_insecure_http=args.insecure_http)
+        except ConfigurationError as exc:
+            raise UsageError(cli_words(str(exc))) from exc
     if args.base_url and not key:
         if not any(h in args.base_url for h in ("://127.", "://localhost", "://[::1]")):
             raise UsageError("no API key: set GEMINI_API_KEY (or GOOGLE_API_KEY) for a non-local --base-url")
@@ -225,7 +233,7 @@ def config_from_args(args: argparse.Namespace) -> BenchConfig:
         sweep_min_goodput=args.sweep_min_goodput, slo=Slo(_ms(args.slo_ttft), _ms(args.slo_tpot), _ms(args.slo_e2e)),
         processes=args.processes, ray=args.ray is not None, ray_address=args.ray or None,
         ray_runtime_env=runtime_env, max_in_flight=args.max_in_flight, rpm=args.rpm, tpm=args.tpm,
-        retry=args.retry, timeout=args.timeout,
+        retry=args.retry, timeout=args.timeout, insecure_http=args.insecure_http,
     )
 
 

@@ -57,6 +57,7 @@ class BenchConfig:
     retry: bool = False
     timeout: float | None = None
     percentiles: tuple[float, ...] = PERCENTILES
+    insecure_http: bool = False
 
     @property
     def mode(self) -> str:
@@ -95,7 +96,7 @@ def worker_specs(cfg: BenchConfig, base_url: str | None, *, concurrency: int | N
             concurrency=conc[i], rate=rate / n if rate else None, arrivals=cfg.arrivals, burstiness=cfg.burstiness,
             seed=cfg.seed,
             requests=reqs[i], duration=cfg.duration, warmup_requests=warm[i], warmup_seconds=cfg.warmup_seconds,
-            timeout=cfg.timeout, retry=cfg.retry, max_in_flight=in_flight[i],
+            timeout=cfg.timeout, retry=cfg.retry, insecure_http=cfg.insecure_http, max_in_flight=in_flight[i],
             rpm=cfg.rpm / n if cfg.rpm else None, tpm=cfg.tpm / n if cfg.tpm else None, slo=cfg.slo,
             cpu_clock=cpu_clock,
         ))

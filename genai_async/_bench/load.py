@@ -60,6 +60,7 @@ class WorkerSpec:
     warmup_seconds: float = 0.0
     timeout: float | None = None
     retry: bool = False
+    insecure_http: bool = False
     max_in_flight: int | None = None
     rpm: float | None = None
     tpm: float | None = None
@@ -283,6 +284,7 @@ def client_for(spec: WorkerSpec) -> Client:
     pool = spec.concurrency if spec.concurrency and not spec.rate else 4096
     return Client(
         api_key=spec.api_key, base_url=spec.base_url, retry=spec.retry, max_connections=max(pool, 1),
+        allow_insecure_http=spec.insecure_http,
         max_in_flight=spec.max_in_flight, requests_per_minute=spec.rpm, tokens_per_minute=spec.tpm,
         **options,
     )

@@ -124,3 +124,21 @@ def test_a_bursty_rate_run_end_to_end(tmp_path) -> None:
     assert doc["config"]["burstiness"] == 0.5 and doc["config"]["percentiles"] == [50.0, 95.0, 99.9]
     assert doc["summary"]["completed"] == 12 and "p99.9" in doc["summary"]["ttft_ms"]
     assert "p99.9" in out and "std" in out
+
+
+def test_plain_http_target_is_refused_in_cli_words_and_allowed_with_the_flag() -> None:
+    code, _, err = run("--base-url", "http://gemini.example.com", "--requests", "1", env={"GEMINI_API_KEY": "k"})
+    assert code == 2 and "--insecure-http" in err and "allow_insecure_http" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_insecure_http_reaches_a_plain_http_server() -> None:
+    from genai_async._bench.runner import EmulatorThread
+
+    with EmulatorThread() as emu:
+        port = emu.base_url.rsplit(":", 1)[1]
+        # 0.0.0.0 is no loopback name to the client, yet it reaches the emulator on this machine
+        code, out, err = run("--base-url", f"http://0.0.0.0:{port}", "--insecure-http", "--requests", "2",
+                             "--thinking-level", "minimal", env={"GEMINI_API_KEY": "k"})
+    assert code == 0, err
+    assert "2 completed, 0 failed" in out
