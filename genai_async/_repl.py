@@ -1,10 +1,10 @@
 """``genai-async chat``: an interactive terminal chat that survives Ctrl-C.
 
 Design. The prompt is read with the built-in ``input()`` in the main thread, with :mod:`readline`
-loaded when stdin is a terminal (line editing, in-session history with the arrow keys, Tab
-completion of slash commands). Reading in the main thread is what makes Ctrl-C at the prompt act
-at once: ``input()`` raises ``KeyboardInterrupt`` immediately, while a read parked in an executor
-thread (the old design) could not be interrupted until Enter was pressed.
+loaded when stdin is a terminal (line editing, history with the arrow keys kept across sessions in
+:func:`history_file`, Tab completion of slash commands). Reading in the main thread is what makes
+Ctrl-C at the prompt act at once: ``input()`` raises ``KeyboardInterrupt`` immediately, while a read
+parked in an executor thread (the old design) could not be interrupted until Enter was pressed.
 
 Everything asynchronous (the client, the in-process emulator, each answer) runs on ONE event loop
 owned by :class:`_Loop`, which runs only while there is async work: one ``run_until_complete``
@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import pathlib
 import signal
 import sys
@@ -86,14 +87,28 @@ class _Loop:
             self.loop.close()
 
 
-def _readline(out: Callable[[str], None]) -> None:
-    """Line editing and history for ``input()`` where :mod:`readline` exists and stdin is a terminal."""
+HISTORY_LINES = 1000
+
+
+def history_file() -> pathlib.Path | None:
+    """Where prompt history persists: ``GENAI_ASYNC_HISTORY`` (empty: nowhere), else
+    ``$XDG_STATE_HOME/genai-async/chat_history`` (``~/.local/state/...`` by default)."""
+    chosen = os.environ.get("GENAI_ASYNC_HISTORY")
+    if chosen is not None:
+        return pathlib.Path(chosen).expanduser() if chosen.strip() else None
+    state = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    return pathlib.Path(state) / "genai-async" / "chat_history"
+
+
+def _readline() -> Callable[[], None]:
+    """Line editing, history (kept across sessions) and Tab completion of commands for ``input()``,
+    where :mod:`readline` exists and stdin is a terminal. Returns what saves the history at the end."""
     if not sys.stdin.isatty():
-        return
+        return lambda: None
     try:
         import readline
     except ImportError:  # Windows without pyreadline: plain input() still works
-        return
+        return lambda: None
     names = sorted({*(c.split()[0] for c in COMMANDS), *_ALIASES})
 
     def complete(text: str, state: int) -> str | None:
@@ -103,6 +118,21 @@ def _readline(out: Callable[[str], None]) -> None:
     readline.set_completer(complete)
     readline.set_completer_delims(" \t\n")
     readline.parse_and_bind("tab: complete")
+    path = history_file()
+    if path is None:
+        return lambda: None
+    with contextlib.suppress(OSError):  # no history yet, or an unreadable one: start empty
+        readline.read_history_file(path)
+    readline.set_history_length(HISTORY_LINES)
+
+    def save() -> None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            readline.write_history_file(path)
+        except OSError as exc:  # history is a convenience: say so, never fail the session for it
+            sys.stderr.write(f"genai-async: could not save the chat history to {path}: {exc.strerror or exc}\n")
+
+    return save
 
 
 def describe_part(part: Any) -> str:
@@ -132,7 +162,7 @@ def history_text(history: list[Content]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def save_history(path: str, model: str, history: list[Content]) -> pathlib.Path:
+def save_conversation(path: str, model: str, history: list[Content]) -> pathlib.Path:
     """Write ``{"model": ..., "contents": [...]}`` in the wire's camelCase form; returns the path."""
     target = pathlib.Path(path).expanduser()
     doc = {"model": model, "contents": [json.loads(encode(c)) for c in history]}
@@ -173,7 +203,7 @@ class ChatSession:
                 self.out("usage: /save FILE\n")
             else:
                 try:
-                    path = save_history(arg, self.chat.model, self.chat.get_history())
+                    path = save_conversation(arg, self.chat.model, self.chat.get_history())
                     self.out(f"(saved {len(self.chat.get_history())} messages to {path})\n")
                 except OSError as exc:
                     self.out(f"[error] cannot write {arg}: {exc.strerror or exc}\n")
@@ -220,9 +250,12 @@ def run_chat(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             return 130
         session = ChatSession(args, client, _out)
-        _readline(_out)
+        keep_history = _readline()
         _out(f"Chatting with {args.model}. /help lists commands; Ctrl-C stops an answer; Ctrl-D or /exit quits.\n")
-        _repl(loop, session)
+        try:
+            _repl(loop, session)
+        finally:
+            keep_history()
         return 0
     finally:
         with contextlib.suppress(KeyboardInterrupt):

@@ -100,10 +100,11 @@ class Terminal:
         return code
 
 
-async def open_terminal(*args: str) -> Terminal:
+async def open_terminal(*args: str, history: str = "") -> Terminal:
     master, slave = os.openpty()
     env = {k: v for k, v in os.environ.items() if k not in ("GEMINI_API_KEY", "GOOGLE_API_KEY")}
     env["TERM"] = "xterm"
+    env["GENAI_ASYNC_HISTORY"] = history  # empty: none kept, so tests never touch the real home
     try:
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-c", _LAUNCH, str(slave), *CLI[1:], *args,
@@ -178,6 +179,26 @@ async def test_readline_recalls_the_previous_line(gemini_emulator) -> None:
     assert code == 0
     sent = [texts(r.json)[-1][1] for r in gemini_emulator.requests if r.json]
     assert sent == ["Name three colours", "Name three cshapes"]
+
+
+async def test_history_is_kept_across_sessions(gemini_emulator, tmp_path) -> None:
+    history = tmp_path / "state" / "chat_history"
+    async with await open_terminal("chat", "--base-url", gemini_emulator.base_url, history=str(history)) as term:
+        await term.expect("you> ")
+        term.send("Tell me about otters\r")
+        await term.expect("model> ")
+        await term.expect("you> ")
+        term.send("/exit\r")
+    assert term.proc.returncode == 0
+    assert history.read_text().splitlines()[-2:] == ["Tell me about otters", "/exit"]
+    async with await open_terminal("chat", "--base-url", gemini_emulator.base_url, history=str(history)) as term:
+        await term.expect("you> ")
+        term.send(b"\x1b[A\x1b[A\r")  # two lines back: the question of the last session
+        await term.expect("model> ")
+        await term.expect("you> ")
+        term.send(b"\x04")
+    assert term.proc.returncode == 0
+    assert [texts(r.json)[-1][1] for r in gemini_emulator.requests if r.json] == ["Tell me about otters"] * 2
 
 
 async def test_slash_commands_on_the_terminal_never_reach_the_model(gemini_emulator, tmp_path) -> None:
