@@ -56,7 +56,8 @@ class ProgressBar:
             elapsed = max(now - self.started, 1e-9)
             count = f"{done}/{self.total}" if self.total else f"{done}"
             line = (f"{self.label}: {self._bar(done, elapsed)} {count} done  {done / elapsed:7.2f} req/s  "
-                    f"{tokens / elapsed:9.1f} tok/s  errors {errors}  {_clock(elapsed)} ETA {self._eta(done, elapsed)}")
+                    f"{tokens / elapsed:9.1f} tok/s  errors {errors}  elapsed {_clock(elapsed)}  "
+                    f"ETA {self._eta(done, elapsed)}")
         self.stream.write("\r" + line + "\x1b[K")
         self.stream.flush()
         self.shown = True

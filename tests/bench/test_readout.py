@@ -93,7 +93,7 @@ def test_progress_shows_done_of_total_and_an_eta() -> None:
     clock.now += 20.0
     bar.update(Progress(0, done=25, output_tokens=500, warming=False))
     line = out.getvalue().rsplit("\r", 1)[1]
-    assert "25/100 done" in line and "1.25 req/s" in line and "20s ETA 1m00s" in line
+    assert "25/100 done" in line and "1.25 req/s" in line and "elapsed 20s  ETA 1m00s" in line
     clock.now += 60.0
     bar.update(Progress(0, done=100, warming=False, finished=True))
     assert "100/100 done" in out.getvalue().rsplit("\r", 1)[1] and "ETA 0s" in out.getvalue().rsplit("\r", 1)[1]
