@@ -3,8 +3,9 @@
 Commands: ``demo`` (offline, on the embedded emulator), ``generate``, ``stream``, ``chat`` and
 ``emulator``. The real API is used when a key is set (GEMINI_API_KEY or
 GOOGLE_API_KEY); ``--emulator`` starts the local one in-process and ``--base-url`` points anywhere.
-Errors are one line on stderr with a non-zero exit code (a traceback only with ``--debug``); the
-key is never printed.
+Errors are one line on stderr with a non-zero exit code (a traceback only with ``--debug``) and
+name the command-line options, not the client's Python arguments (:func:`cli_words`); the key is
+never printed. ``chat`` (the terminal chat) lives in :mod:`._repl`, ``bench`` in :mod:`._bench`.
 """
 
 from __future__ import annotations
