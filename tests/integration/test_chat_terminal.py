@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import pathlib
 import sys
 
 import pytest
@@ -28,6 +29,22 @@ _LAUNCH = (
     "os.execv(sys.executable, [sys.executable, *sys.argv[2:]])\n"
 )
 _WAIT = 60.0  # an upper bound against hangs, never a timing assertion
+
+
+_SELECT_SYSCALLS = {"23", "270", "72"}  # select and pselect6 on x86-64, pselect6 on arm64
+
+
+def _sleeping_in(pid: int) -> bool | None:
+    """Whether the process is blocked in select(); None where /proc cannot tell."""
+    proc = pathlib.Path(f"/proc/{pid}")
+    try:
+        wchan = (proc / "wchan").read_text()
+        syscall = (proc / "syscall").read_text().split()
+    except OSError:
+        return None
+    if "do_select" in wchan or "poll_schedule_timeout" in wchan:
+        return True
+    return bool(syscall) and syscall[0] in _SELECT_SYSCALLS  # "running" while it runs
 
 
 class Terminal:
@@ -71,6 +88,20 @@ class Terminal:
             return await asyncio.wait_for(wait(), _WAIT)
         except asyncio.TimeoutError:
             raise AssertionError(f"{text!r} never appeared; the terminal showed:\n{self.text()}") from None
+
+    async def reading(self) -> None:
+        """Wait until the CLI sits in readline's select() for the next key (Linux; elsewhere no-op).
+
+        CPython's readline checks for signals only when its select() is interrupted: a Ctrl-C landing
+        in the instant between two keys (echo written, select() not yet entered) waits for the next
+        key. A person never hits that window; a test typing at machine speed on a busy host can.
+        """
+        for _ in range(int(_WAIT / 0.01)):
+            where = _sleeping_in(self.proc.pid)
+            if where is None or where:
+                return  # in select() (not epoll: that is the event loop), or /proc does not say
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"the CLI never waited for a key; the terminal showed:\n{self.text()}")
 
     def send(self, keys: str | bytes) -> None:
         os.write(self.master, keys.encode() if isinstance(keys, str) else keys)
@@ -148,7 +179,8 @@ async def test_ctrl_c_at_the_prompt_acts_at_once_and_twice_quits(gemini_emulator
     async with await open_terminal("chat", "--base-url", gemini_emulator.base_url) as term:
         await term.expect("you> ")
         term.send("half a thought")
-        await term.expect("thought")  # echoed: readline has the line (a key sent with it could beat its select())
+        await term.expect("thought")  # echoed: readline has the line
+        await term.reading()
         term.send(b"\x03")  # no Enter: a read blocked in a worker thread would never see this
         await term.expect("Ctrl-C again")
         await term.expect("you> ")
@@ -156,9 +188,11 @@ async def test_ctrl_c_at_the_prompt_acts_at_once_and_twice_quits(gemini_emulator
         await term.expect("model> ")
         await term.expect("you> ")
         assert texts(gemini_emulator.requests[-1].json) == [("user", "Hello")]  # the cleared line was not sent
+        await term.reading()
         term.send(b"\x03")
         await term.expect("Ctrl-C again")
         await term.expect("you> ")
+        await term.reading()
         term.send(b"\x03")
     code = term.proc.returncode
     assert code == 0 and "Traceback" not in term.text()
