@@ -4,8 +4,9 @@ Commands: ``demo`` (offline, on the embedded emulator), ``generate``, ``stream``
 (a Live API session, ``_cli_live.py``), ``emulator``, ``bench`` and ``run`` (bulk, in ``_bulk/cli.py``). The
 real API is used when a key is set (GEMINI_API_KEY or GOOGLE_API_KEY); ``--emulator`` starts the local one
 in-process and ``--base-url`` points anywhere.
-Errors are one line on stderr with a non-zero exit code (a traceback only with ``--debug``); the
-key is never printed.
+Errors are one line on stderr with a non-zero exit code (a traceback only with ``--debug``) and
+name the command-line options, not the client's Python arguments (:func:`cli_words`); the key is
+never printed. ``chat`` (the terminal chat) lives in :mod:`._repl`, ``bench`` in :mod:`._bench`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import pathlib
+import re
 import sys
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -25,7 +28,7 @@ from ._client import Client
 from ._codec import encode
 from ._options import env_api_key
 from ._version import __version__
-from .errors import GenAIError
+from .errors import ConfigurationError, GenAIError
 
 DEFAULT_MODEL = "gemini-3.5-flash"
 DEMO_PROMPT = "Explain how AI works in a few sentences."
@@ -47,7 +50,9 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--temperature", type=float, help="sampling temperature (0-2)")
     p.add_argument("--json-output", action="store_true", help="ask for JSON output (response_mime_type)")
     p.add_argument("--file", action="append", default=[], metavar="PATH", help="attach a file (repeatable)")
-    p.add_argument("--timeout", type=float, help="longest silence allowed, in seconds")
+    p.add_argument("--timeout", type=_seconds, metavar="S", help="longest silence allowed, in seconds")
+    p.add_argument("--insecure-http", action="store_true",
+                   help="allow a plain-http --base-url on another host (the key travels unencrypted)")
     p.add_argument("--no-retry", action="store_true", help="fail at once instead of retrying 429/5xx/connect errors")
     p.add_argument("--debug", action="store_true", help="show tracebacks")
 
@@ -61,10 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--debug", action="store_true")
     for name, text in (("generate", "one complete answer"), ("stream", "stream an answer as it is generated")):
         p = sub.add_parser(name, help=text)
-        p.add_argument("prompt")
+        p.add_argument("prompt", help="the prompt; - reads it from stdin")
         _common(p)
         p.add_argument("--json", action="store_true", help="print the raw response JSON")
-    chat = sub.add_parser("chat", help="an interactive multi-turn chat (Ctrl-D to quit)")
+    chat = sub.add_parser("chat", help="an interactive multi-turn chat (/help inside lists its commands)")
     _common(chat)
     emu = sub.add_parser("emulator", help="run the local Gemini emulator until Ctrl-C")
     emu.add_argument("--host", default="127.0.0.1")
@@ -77,6 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
     emu.add_argument("--record", metavar="DIR", help="proxy to --upstream and record every exchange in DIR")
     emu.add_argument("--upstream", metavar="URL", help="where --record forwards (e.g. the real API's base URL)")
     emu.add_argument("--replay", metavar="DIR", help="serve the recordings in DIR (no upstream needed)")
+    emu.add_argument("--max-concurrency", type=_count, metavar="N", help="capacity model: N generating requests at "
+                     "once, each slower as they add up (default: no limit)")
+    emu.add_argument("--overflow", choices=["queue", "reject"], default="queue", help="beyond --max-concurrency: "
+                     "wait in line (default) or answer 429 RESOURCE_EXHAUSTED")
+    emu.add_argument("--max-queue", type=int, metavar="N", help="with --overflow queue: 429 beyond N waiting")
     emu.add_argument("--debug", action="store_true")
     from ._bench.cli import add_bench_parser
     from ._bulk.cli import add_run_parser
@@ -86,6 +96,55 @@ def build_parser() -> argparse.ArgumentParser:
     add_bench_parser(sub)
     add_run_parser(sub)
     return parser
+
+
+def _seconds(text: str) -> float:
+    """argparse type of ``--timeout``: a positive, finite number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
+    return value
+
+
+def _count(text: str) -> int:
+    """argparse type of a count that must be at least one."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
+    return value
+
+
+def prompt_of(args: argparse.Namespace) -> str:
+    """The prompt argument, ``-`` meaning stdin; an empty prompt is a usage error."""
+    text: str = args.prompt
+    if text == "-":
+        text = sys.stdin.read()
+    if not text.strip():
+        where = "stdin was empty" if args.prompt == "-" else "the prompt is empty"
+        raise UsageError(f"{where}: give the prompt as an argument, or pipe it in with - (e.g. "
+                         f"`echo Hi | genai-async {args.command} -`)")
+    return text
+
+
+def cli_words(message: str) -> str:
+    """A client error message in the command line's words (options instead of Python arguments)."""
+    for python, option in _CLI_WORDS:
+        message = re.sub(python, option, message)
+    return message
+
+
+_CLI_WORDS = (
+    (r"\bpass allow_insecure_http=True\b", "add --insecure-http"),
+    (r"\ballow_insecure_http\b", "--insecure-http"),
+    (r"\bbase_url\b", "--base-url"),
+    (r"\btimeout\b", "--timeout"),
+)
 
 
 def generate_config(args: argparse.Namespace) -> types.GenerateContentConfig | None:
@@ -122,6 +181,8 @@ async def open_client(args: argparse.Namespace) -> AsyncIterator[Client]:
     options: dict[str, Any] = {"timeout": args.timeout} if getattr(args, "timeout", None) else {}
     if getattr(args, "no_retry", False):
         options["retry"] = False
+    if getattr(args, "insecure_http", False):
+        options["allow_insecure_http"] = True
     if getattr(args, "emulator", False):
         from .emulator import running
 
@@ -134,7 +195,11 @@ async def open_client(args: argparse.Namespace) -> AsyncIterator[Client]:
         key = key or EMULATOR_KEY if _loopback(args.base_url) else key
     if not key:
         raise UsageError("no API key: set GEMINI_API_KEY (or GOOGLE_API_KEY), or use --emulator to run offline")
-    async with Client(api_key=key, base_url=getattr(args, "base_url", None), **options) as client:
+    try:
+        client = Client(api_key=key, base_url=getattr(args, "base_url", None), **options)
+    except ConfigurationError as exc:
+        raise UsageError(cli_words(str(exc))) from exc
+    async with client:
         yield client
 
 
@@ -158,9 +223,10 @@ def _to_json(response: types.GenerateContentResponse) -> str:
 
 
 async def cmd_generate(args: argparse.Namespace) -> int:
+    prompt = prompt_of(args)
     async with open_client(args) as client:
         response = await client.models.generate_content(
-            model=args.model, contents=contents_of(args.prompt, args.file), config=generate_config(args)
+            model=args.model, contents=contents_of(prompt, args.file), config=generate_config(args)
         )
     if args.json:
         _out(_to_json(response) + "\n")
@@ -199,9 +265,10 @@ async def stream_answer(stream: Any, show_thoughts: bool) -> types.GenerateConte
 
 
 async def cmd_stream(args: argparse.Namespace) -> int:
+    prompt = prompt_of(args)
     async with open_client(args) as client:
         stream = client.models.generate_content_stream(
-            model=args.model, contents=contents_of(args.prompt, args.file), config=generate_config(args)
+            model=args.model, contents=contents_of(prompt, args.file), config=generate_config(args)
         )
         if args.json:
             async with stream:
@@ -212,46 +279,20 @@ async def cmd_stream(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _read_line(prompt: str) -> str | None:
-    try:
-        return await asyncio.get_running_loop().run_in_executor(None, input, prompt)
-    except EOFError:
-        return None
-
-
-async def cmd_chat(args: argparse.Namespace) -> int:
-    async with open_client(args) as client:
-        chat = client.chats.create(model=args.model, config=generate_config(args))
-        _out(f"Chatting with {args.model}. Ctrl-D quits; Ctrl-C stops an answer.\n")
-        while True:
-            line = await _read_line("you> ")
-            if line is None:
-                _out("\n")
-                return 0
-            if not line.strip():
-                continue
-            contents = contents_of(line, args.file) if args.file else line
-            args.file = []  # attachments go with the first message only
-            _out("model> ")
-            try:
-                await stream_answer(chat.send_message_stream(contents), args.thoughts)
-            except GenAIError as exc:
-                _out(f"\n[error] {_one_line(exc)}\n")
-
-
 async def cmd_demo(args: argparse.Namespace) -> int:
     from .emulator import running
 
+    prompt = prompt_of(args)
     async with running(time_to_first_chunk=0.35, tokens_per_second=90) as emu:
         async with Client(api_key=EMULATOR_KEY, base_url=emu.base_url) as client:
             _out(_dim(f"genai-async {__version__} demo: streaming from the embedded emulator at {emu.base_url}\n"))
-            _out(f"> {args.prompt}\n\n")
+            _out(f"> {prompt}\n\n")
             start = time.perf_counter()
             first: float | None = None
             chunks = 0
             stream = client.models.generate_content_stream(
                 model=DEFAULT_MODEL,
-                contents=args.prompt,
+                contents=prompt,
                 config=types.GenerateContentConfig(thinking_config=types.ThinkingConfig(thinking_level="low")),
             )
             async with stream:
@@ -281,9 +322,12 @@ def cmd_emulator(args: argparse.Namespace) -> int:
         raise UsageError("--record DIR and --upstream URL go together")
     if args.replay is not None and not pathlib.Path(args.replay).is_dir():
         raise UsageError(f"--replay {args.replay}: no such directory (record one with --record DIR --upstream URL)")
+    if args.max_queue is not None and args.max_queue < 0:
+        raise UsageError(f"--max-queue must be 0 or more, got {args.max_queue}")
     serve(args.host, args.port, seed=args.seed, time_to_first_chunk=args.time_to_first_chunk,
           tokens_per_second=args.tokens_per_second, api_key=args.api_key, strict=not args.lenient,
-          record=args.record, upstream=args.upstream, replay=args.replay)
+          record=args.record, upstream=args.upstream, replay=args.replay,
+          max_concurrency=args.max_concurrency, overflow=args.overflow, max_queue=args.max_queue)
     return 0
 
 
@@ -297,8 +341,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from ._cli_live import cmd_live
 
-    commands = {"generate": cmd_generate, "stream": cmd_stream, "chat": cmd_chat, "demo": cmd_demo, "live": cmd_live}
+    commands = {"generate": cmd_generate, "stream": cmd_stream, "demo": cmd_demo, "live": cmd_live}
     try:
+        if args.command == "chat":
+            from ._repl import run_chat
+
+            return run_chat(args)
         if args.command == "emulator":
             return cmd_emulator(args)
         if args.command == "bench":

@@ -8,6 +8,7 @@ writes the audio (24 kHz, 16-bit mono PCM) to a WAV file with the standard libra
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import sys
 import wave
@@ -63,8 +64,16 @@ def wav_writer(path: str | None) -> Iterator[wave.Wave_write | None]:
         out.close()
 
 
+async def _read_line(prompt: str) -> str | None:
+    """One line typed at ``prompt`` (read in a worker thread so the session keeps receiving); None at EOF."""
+    try:
+        return await asyncio.get_running_loop().run_in_executor(None, input, prompt)
+    except EOFError:
+        return None
+
+
 async def cmd_live(args: argparse.Namespace) -> int:
-    from ._cli import _dim, _one_line, _out, _read_line, open_client
+    from ._cli import _dim, _one_line, _out, open_client
     from .errors import GenAIError
 
     config = live_config(args)

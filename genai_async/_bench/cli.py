@@ -15,8 +15,9 @@ import math
 import sys
 from typing import Any
 
-from .._cli import DEFAULT_MODEL, EMULATOR_KEY, UsageError
-from .._options import env_api_key
+from .._cli import DEFAULT_MODEL, EMULATOR_KEY, UsageError, cli_words
+from .._options import check_base_url, env_api_key
+from ..errors import ConfigurationError
 from . import report, runner, sweep
 from .config import BenchConfig
 from .metrics import Slo
@@ -26,6 +27,7 @@ from .ray_runner import RayUnavailable
 
 DEFAULT_REQUESTS = 100
 DEFAULT_INPUT_TOKENS = 128
+DEFAULT_EMULATOR_CAPACITY = 16
 _SYNTHETIC_POOL = 1024
 
 
@@ -38,12 +40,19 @@ def add_bench_parser(sub: Any) -> None:
     t = p.add_argument_group("target")
     t.add_argument("--model", default=DEFAULT_MODEL, metavar="NAME", help=f"model id (default {DEFAULT_MODEL})")
     t.add_argument("--base-url", metavar="URL", help="send requests to this server instead of Google's")
+    t.add_argument("--insecure-http", action="store_true",
+                   help="allow a plain-http --base-url on another host (the key travels unencrypted)")
     t.add_argument("--emulator", action="store_true", help="benchmark the embedded emulator (default with no key)")
     t.add_argument("--emulator-ttft", type=float, default=0.2, metavar="S", help="emulator delay before the first "
                    "chunk, seconds (default 0.2)")
     t.add_argument("--emulator-tps", type=float, default=100.0, metavar="N", help="emulator output pace, tokens/s "
                    "(default 100; 0 = unpaced)")
     t.add_argument("--emulator-chunk-tokens", type=int, default=8, metavar="N", help="emulator tokens per chunk")
+    t.add_argument("--emulator-max-concurrency", type=int, default=DEFAULT_EMULATOR_CAPACITY, metavar="N",
+                   help="emulator capacity: N generating requests at once, each slower as they add up, the rest "
+                   f"queued (default {DEFAULT_EMULATOR_CAPACITY}; 0 = unlimited)")
+    t.add_argument("--emulator-overflow", choices=["queue", "reject"], default="queue",
+                   help="beyond the emulator's capacity: wait in line (default) or 429")
     i = p.add_argument_group("requests")
     i.add_argument("--prompts", metavar="FILE",
                    help='prompts: .jsonl with {"prompt": ...} per line, or text, one per line')
@@ -59,6 +68,9 @@ def add_bench_parser(sub: Any) -> None:
                       help="requests in flight (closed loop; default 1); with --rate a cap")
     load.add_argument("--rate", type=float, metavar="R", help="requests per second (open loop)")
     load.add_argument("--arrivals", choices=["poisson", "constant"], default="poisson", help="arrivals with --rate")
+    load.add_argument("--burstiness", type=float, default=1.0, metavar="F", help="with --rate: gaps between "
+                      "arrivals are gamma-distributed with shape F, as in vLLM (1 = Poisson, below 1 burstier, above "
+                      "1 steadier)")
     load.add_argument("--requests", type=int, metavar="N", help=f"measured requests (default {DEFAULT_REQUESTS})")
     load.add_argument("--duration", type=float, metavar="S", help="measure for S seconds instead of --requests")
     load.add_argument("--warmup", default="0", metavar="N|Ss", help="warm-up excluded from results: N requests or "
@@ -89,6 +101,9 @@ def add_bench_parser(sub: Any) -> None:
     w.add_argument("--retry", action=argparse.BooleanOptionalAction, default=False, help="retry failures (default off)")
     w.add_argument("--timeout", type=float, metavar="S", help="longest silence allowed, in seconds")
     o = p.add_argument_group("output")
+    o.add_argument("--percentiles", default="50,90,95,99", metavar="LIST",
+                   help="latency percentiles to report, e.g. 50,90,99.9 (default 50,90,95,99; p50 and p99 are always "
+                   "kept for the sweep table and plots)")
     o.add_argument("--output", metavar="FILE", help="write every request's timings, the config and summary as JSON")
     o.add_argument("--plots", metavar="DIR", help="write PNG plots (needs matplotlib: the 'plot' extra)")
     o.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help="live progress on "
@@ -114,6 +129,17 @@ def _warmup(text: str) -> tuple[int, float]:
     raise UsageError(f"--warmup {text}: give a number of requests (10) or of seconds (5s)")
 
 
+def _percentiles(text: str) -> tuple[float, ...]:
+    try:
+        values = tuple(sorted({float(part) for part in text.split(",") if part.strip()}))
+    except ValueError:
+        values = ()
+    if not values or not all(0 < q <= 100 for q in values):
+        raise UsageError(f"--percentiles {text}: give numbers above 0 and up to 100, separated by commas "
+                         "(e.g. 50,90,99.9)")
+    return values
+
+
 def _positive(args: argparse.Namespace, *names: str) -> None:
     for name in names:
         value = getattr(args, name)
@@ -130,6 +156,11 @@ def _target(args: argparse.Namespace) -> tuple[bool, str | None, str]:
         if not args.emulator:
             sys.stderr.write("genai-async bench: no API key set; benchmarking the embedded emulator (--emulator)\n")
         return True, None, EMULATOR_KEY
+    if args.base_url:
+        try:
+            check_base_url(args.base_url, allow_insecure_http=args.insecure_http)
+        except ConfigurationError as exc:
+            raise UsageError(cli_words(str(exc))) from exc
     if args.base_url and not key:
         if not any(h in args.base_url for h in ("://127.", "://localhost", "://[::1]")):
             raise UsageError("no API key: set GEMINI_API_KEY (or GOOGLE_API_KEY) for a non-local --base-url")
@@ -158,10 +189,15 @@ def config_from_args(args: argparse.Namespace) -> BenchConfig:
               "timeout", "max_tokens", "slo_ttft", "slo_tpot", "slo_e2e", "emulator_chunk_tokens", "sweep_steps")
     if args.requests is not None and args.duration is not None:
         raise UsageError("--requests and --duration exclude each other")
+    percentiles = _percentiles(args.percentiles)
+    if not args.burstiness > 0 or not math.isfinite(args.burstiness):
+        raise UsageError(f"--burstiness must be positive, got {args.burstiness}")
+    if args.burstiness != 1.0 and (not args.rate or args.arrivals != "poisson"):
+        raise UsageError("--burstiness shapes random arrivals: it needs --rate (and not --arrivals constant)")
     if args.sweep_factor <= 1:
         raise UsageError("--sweep-factor must be above 1")
-    if args.emulator_ttft < 0 or args.emulator_tps < 0:
-        raise UsageError("--emulator-ttft and --emulator-tps cannot be negative")
+    if args.emulator_ttft < 0 or args.emulator_tps < 0 or args.emulator_max_concurrency < 0:
+        raise UsageError("--emulator-ttft, --emulator-tps and --emulator-max-concurrency cannot be negative")
     requests = args.requests if args.requests is not None or args.duration is not None else DEFAULT_REQUESTS
     concurrency = args.concurrency if args.concurrency is not None or args.rate else 1
     concurrency_sweep = args.sweep and not args.rate  # its steps start at --processes
@@ -187,15 +223,17 @@ def config_from_args(args: argparse.Namespace) -> BenchConfig:
     return BenchConfig(
         model=args.model, prompts=prompts, prompt_source=source, api_key=key, base_url=base_url, emulator=emulator,
         emulator_ttft=args.emulator_ttft, emulator_tps=args.emulator_tps or None,
-        emulator_chunk_tokens=args.emulator_chunk_tokens, stream=args.stream, max_tokens=args.max_tokens,
+        emulator_chunk_tokens=args.emulator_chunk_tokens, emulator_overflow=args.emulator_overflow,
+        emulator_max_concurrency=args.emulator_max_concurrency or None, stream=args.stream, max_tokens=args.max_tokens,
         thinking_level=args.thinking_level, concurrency=concurrency, rate=args.rate, arrivals=args.arrivals,
+        burstiness=args.burstiness, percentiles=percentiles,
         requests=requests, duration=args.duration, warmup_requests=warm_requests, warmup_seconds=warm_seconds,
         seed=args.seed, sweep=args.sweep, sweep_factor=args.sweep_factor, sweep_steps=args.sweep_steps,
         sweep_min_gain=args.sweep_min_gain, sweep_max_errors=args.sweep_max_errors,
         sweep_min_goodput=args.sweep_min_goodput, slo=Slo(_ms(args.slo_ttft), _ms(args.slo_tpot), _ms(args.slo_e2e)),
         processes=args.processes, ray=args.ray is not None, ray_address=args.ray or None,
         ray_runtime_env=runtime_env, max_in_flight=args.max_in_flight, rpm=args.rpm, tpm=args.tpm,
-        retry=args.retry, timeout=args.timeout,
+        retry=args.retry, timeout=args.timeout, insecure_http=args.insecure_http,
     )
 
 
@@ -279,7 +317,7 @@ def _finish(args: argparse.Namespace, cfg: BenchConfig, doc: dict[str, Any], ste
         from .plots import PlotsUnavailable, write_plots
 
         try:
-            paths = write_plots(args.plots, steps, knee, sweep=cfg.sweep)
+            paths = write_plots(args.plots, steps, knee, sweep=cfg.sweep, slo=cfg.slo)
             _out("wrote " + ", ".join(str(p) for p in paths) + "\n")
         except PlotsUnavailable as exc:
             sys.stderr.write(f"genai-async bench: {exc}\n")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .load import WorkerSpec
-from .metrics import Slo
+from .metrics import PERCENTILES, Slo
 
 
 @dataclass
@@ -26,12 +26,15 @@ class BenchConfig:
     emulator_ttft: float = 0.2
     emulator_tps: float | None = 100.0
     emulator_chunk_tokens: int = 8
+    emulator_max_concurrency: int | None = None
+    emulator_overflow: str = "queue"
     stream: bool = True
     max_tokens: int | None = None
     thinking_level: str | None = None
     concurrency: int | None = None
     rate: float | None = None
     arrivals: str = "poisson"
+    burstiness: float = 1.0
     requests: int | None = None
     duration: float | None = None
     warmup_requests: int = 0
@@ -53,6 +56,8 @@ class BenchConfig:
     tpm: float | None = None
     retry: bool = False
     timeout: float | None = None
+    percentiles: tuple[float, ...] = PERCENTILES
+    insecure_http: bool = False
 
     @property
     def mode(self) -> str:
@@ -88,9 +93,10 @@ def worker_specs(cfg: BenchConfig, base_url: str | None, *, concurrency: int | N
         specs.append(WorkerSpec(
             worker=i, workers=n, base_url=base_url, api_key=cfg.api_key, model=cfg.model, prompts=cfg.prompts,
             stream=cfg.stream, max_tokens=cfg.max_tokens, thinking_level=cfg.thinking_level,
-            concurrency=conc[i], rate=rate / n if rate else None, arrivals=cfg.arrivals, seed=cfg.seed,
+            concurrency=conc[i], rate=rate / n if rate else None, arrivals=cfg.arrivals, burstiness=cfg.burstiness,
+            seed=cfg.seed,
             requests=reqs[i], duration=cfg.duration, warmup_requests=warm[i], warmup_seconds=cfg.warmup_seconds,
-            timeout=cfg.timeout, retry=cfg.retry, max_in_flight=in_flight[i],
+            timeout=cfg.timeout, retry=cfg.retry, insecure_http=cfg.insecure_http, max_in_flight=in_flight[i],
             rpm=cfg.rpm / n if cfg.rpm else None, tpm=cfg.tpm / n if cfg.tpm else None, slo=cfg.slo,
             cpu_clock=cpu_clock,
         ))

@@ -4,9 +4,10 @@ A worker owns one :class:`~genai_async.Client` and runs one of two shapes:
 
 - closed loop (``concurrency``): that many request loops, each sending its next request as soon
   as the previous one ends;
-- open loop (``rate``): requests start at Poisson or evenly spaced arrival times whatever the
-  service does, optionally capped at ``concurrency`` requests in flight (an arrival waits for a
-  slot, as in vLLM's ``--max-concurrency``).
+- open loop (``rate``): requests start at Poisson (or, with ``burstiness`` other than 1, gamma:
+  gaps of shape ``burstiness`` and mean ``1/rate``, as vLLM's ``--burstiness``) or evenly spaced
+  arrival times whatever the service does, optionally capped at ``concurrency`` requests in flight
+  (an arrival waits for a slot, as in vLLM's ``--max-concurrency``).
 
 Warm-up requests run in the same shape right before the measured ones and are dropped, so the
 measurement starts on warm connections under load. The measured phase is bounded by a request
@@ -51,6 +52,7 @@ class WorkerSpec:
     concurrency: int | None = 1
     rate: float | None = None
     arrivals: str = "poisson"
+    burstiness: float = 1.0
     seed: int = 0
     requests: int | None = None
     duration: float | None = None
@@ -58,6 +60,7 @@ class WorkerSpec:
     warmup_seconds: float = 0.0
     timeout: float | None = None
     retry: bool = False
+    insecure_http: bool = False
     max_in_flight: int | None = None
     rpm: float | None = None
     tpm: float | None = None
@@ -193,7 +196,7 @@ class _Worker:
             task = asyncio.create_task(self.one(*nxt, slots))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
-            at += 1.0 / rate if constant else rng.expovariate(rate)
+            at += 1.0 / rate if constant else gap(rng, rate, spec.burstiness)
         if tasks:
             await asyncio.gather(*tasks)
 
@@ -267,12 +270,21 @@ class _Worker:
             await asyncio.sleep(_TICK)
 
 
+def gap(rng: random.Random, rate: float, burstiness: float = 1.0) -> float:
+    """Seconds to the next random arrival: exponential (Poisson arrivals) at burstiness 1, else gamma
+    with shape ``burstiness`` and the same mean ``1/rate`` (coefficient of variation 1/sqrt(burstiness))."""
+    if burstiness == 1.0:
+        return rng.expovariate(rate)
+    return rng.gammavariate(burstiness, 1.0 / (rate * burstiness))
+
+
 def client_for(spec: WorkerSpec) -> Client:
     """The worker's client: retries as asked (off by default), pool sized for the load."""
     options: dict[str, Any] = {"timeout": spec.timeout} if spec.timeout else {}
     pool = spec.concurrency if spec.concurrency and not spec.rate else 4096
     return Client(
         api_key=spec.api_key, base_url=spec.base_url, retry=spec.retry, max_connections=max(pool, 1),
+        allow_insecure_http=spec.insecure_http,
         max_in_flight=spec.max_in_flight, requests_per_minute=spec.rpm, tokens_per_minute=spec.tpm,
         **options,
     )

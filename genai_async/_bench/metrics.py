@@ -10,7 +10,9 @@ Exact merging (what ``--processes`` and ``--ray`` rely on):
   identical to the one a single process would have built from the same samples, and so are its
   percentiles. Sums (for means) are exact integer microseconds; min and max are exact.
 - Percentiles are nearest-rank (the smallest sample with at least q % of samples at or below it)
-  and are never averaged across workers.
+  and are never averaged across workers. The standard deviation (population, like numpy's default
+  and vLLM's report) comes from exact integer sums of microseconds and of their squares, so it
+  merges exactly too.
 
 Counters (requests, tokens, chunks, errors by kind, requests meeting the SLOs, CPU seconds) add up.
 The run window is the earliest request start to the latest request end over all workers.
@@ -25,7 +27,9 @@ from typing import Any
 
 SUB_BITS = 7
 _SUB = 1 << SUB_BITS
-PERCENTILES = (50.0, 90.0, 99.0)
+PERCENTILES = (50.0, 90.0, 95.0, 99.0)
+ALWAYS = (50.0, 99.0)
+"""Percentiles every summary has whatever ``--percentiles`` says (the sweep table and plots use them)."""
 _HISTOGRAMS = ("ttft", "itl", "tpot", "e2e")
 ERROR_KINDS = ("429", "4xx", "5xx", "timeout", "stream", "connection", "other")
 """Error kinds in the order they are shown: HTTP 429 apart from other 4xx, then the rest."""
@@ -51,12 +55,14 @@ def bucket_bounds(index: int) -> tuple[int, int]:
 class Histogram:
     """Latency samples in fixed log-linear buckets; :meth:`merge` is exact (counts add)."""
 
-    __slots__ = ("counts", "count", "total", "low", "high")
+    __slots__ = ("counts", "count", "total", "total_sq", "low", "high")
 
     def __init__(self) -> None:
         self.counts: dict[int, int] = {}
         self.count = 0
         self.total = 0
+        self.total_sq: int | None = 0
+        """Sum of squared microseconds (None for histograms read from files that did not keep it)."""
         self.low: int | None = None
         self.high: int | None = None
 
@@ -66,6 +72,8 @@ class Histogram:
         self.counts[index] = self.counts.get(index, 0) + 1
         self.count += 1
         self.total += micros
+        if self.total_sq is not None:
+            self.total_sq += micros * micros
         self.low = micros if self.low is None else min(self.low, micros)
         self.high = micros if self.high is None else max(self.high, micros)
 
@@ -74,6 +82,7 @@ class Histogram:
             self.counts[index] = self.counts.get(index, 0) + n
         self.count += other.count
         self.total += other.total
+        self.total_sq = None if self.total_sq is None or other.total_sq is None else self.total_sq + other.total_sq
         if other.low is not None:
             self.low = other.low if self.low is None else min(self.low, other.low)
         if other.high is not None:
@@ -96,15 +105,24 @@ class Histogram:
     def mean(self) -> float | None:
         return self.total / self.count / 1e6 if self.count else None
 
+    def std(self) -> float | None:
+        """Population standard deviation in seconds (exact sums, so merged histograms agree)."""
+        if not self.count or self.total_sq is None:
+            return None
+        n = self.count
+        return math.sqrt(max(0, n * self.total_sq - self.total * self.total)) / n / 1e6
+
     def to_json(self) -> dict[str, Any]:
         return {"buckets": sorted(self.counts.items()), "count": self.count, "total_us": self.total,
-                "min_us": self.low, "max_us": self.high}
+                "total_sq_us2": self.total_sq, "min_us": self.low, "max_us": self.high}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Histogram:
         hist = cls()
         hist.counts = {int(i): int(n) for i, n in data["buckets"]}
         hist.count, hist.total = int(data["count"]), int(data["total_us"])
+        sq = data.get("total_sq_us2")
+        hist.total_sq = None if sq is None else int(sq)
         hist.low, hist.high = data["min_us"], data["max_us"]
         return hist
 
@@ -171,11 +189,13 @@ class RequestRecord:
         return [b - a for a, b in zip(self.chunks, self.chunks[1:], strict=False)]
 
     def to_json(self) -> dict[str, Any]:
+        """``start``/``end`` are wall-clock (epoch) seconds; ``e2e``, ``ttft`` and ``chunks`` are
+        seconds after ``start`` (the format before ``genai-async-bench/2`` had the e2e in ``end``)."""
         return {
             # Times are kept unrounded (JSON floats round-trip exactly), so statistics recomputed
             # from a file equal the ones reported, to the microsecond bucket.
-            "index": self.index, "worker": self.worker, "start": self.start, "end": self.end,
-            "ttft": self.ttft, "chunks": self.chunks, "output_tokens": self.output_tokens,
+            "index": self.index, "worker": self.worker, "start": self.start, "end": self.start + self.end,
+            "e2e": self.end, "ttft": self.ttft, "chunks": self.chunks, "output_tokens": self.output_tokens,
             "input_tokens": self.input_tokens, "thought_tokens": self.thought_tokens, "error": self.error,
             "detail": self.detail,
         }
@@ -184,7 +204,8 @@ class RequestRecord:
     def from_json(cls, data: dict[str, Any]) -> RequestRecord:
         return cls(
             index=int(data["index"]), worker=int(data["worker"]), start=float(data["start"]),
-            end=float(data["end"]), ttft=data.get("ttft"), chunks=list(data.get("chunks") or []),
+            end=float(data["e2e"] if "e2e" in data else data["end"]), ttft=data.get("ttft"),
+            chunks=list(data.get("chunks") or []),
             output_tokens=data.get("output_tokens"), input_tokens=data.get("input_tokens"),
             thought_tokens=data.get("thought_tokens"), error=data.get("error"), detail=data.get("detail"),
         )
@@ -260,7 +281,7 @@ class Stats:
         if other.last_end is not None:
             self.last_end = other.last_end if self.last_end is None else max(self.last_end, other.last_end)
 
-    def summary(self, slo: Slo) -> dict[str, Any]:
+    def summary(self, slo: Slo, percentiles: tuple[float, ...] = PERCENTILES) -> dict[str, Any]:
         """The numbers a report shows (latencies in ms, rates per second) as plain JSON data."""
         failed = sum(self.errors.values())
         total = self.ok + failed
@@ -277,7 +298,7 @@ class Stats:
             "thought_tokens": self.thought_tokens, "output_tokens_per_s": rate(self.output_tokens),
         }
         for name in _HISTOGRAMS:
-            out[f"{name}_ms"] = latency_summary(getattr(self, name))
+            out[f"{name}_ms"] = latency_summary(getattr(self, name), percentiles)
         out["goodput"] = None if not slo.active else {
             "slo": slo.to_json(), "requests": self.good, "share": self.good / total if total else 0.0,
             "requests_per_s": rate(self.good),
@@ -323,13 +344,19 @@ def merged(parts: Iterable[Stats]) -> Stats:
     return total
 
 
-def latency_summary(hist: Histogram) -> dict[str, float | int | None]:
-    out: dict[str, float | int | None] = {"count": hist.count, "mean": _ms(hist.mean())}
-    for q in PERCENTILES:
-        out[f"p{q:g}"] = _ms(hist.percentile(q))
+def latency_summary(hist: Histogram, percentiles: tuple[float, ...] = PERCENTILES) -> dict[str, float | int | None]:
+    """count, mean, std, the percentiles asked for (plus :data:`ALWAYS`) in order, min and max, in ms."""
+    out: dict[str, float | int | None] = {"count": hist.count, "mean": _ms(hist.mean()), "std": _ms(hist.std())}
+    for q in sorted({*percentiles, *ALWAYS}):
+        out[percentile_key(q)] = _ms(hist.percentile(q))
     out["min"] = None if hist.low is None else hist.low / 1e3
     out["max"] = None if hist.high is None else hist.high / 1e3
     return out
+
+
+def percentile_key(q: float) -> str:
+    """``p50``, ``p99.9``: the summary key of a percentile."""
+    return f"p{q:g}"
 
 
 def classify_status(code: int) -> str:

@@ -1,13 +1,16 @@
-"""The live progress line on stderr: requests done, running throughput and errors.
+"""The live progress line on stderr: requests done out of the total, running throughput, errors, ETA.
 
 Workers send :class:`~genai_async._bench.load.Progress` snapshots (running totals, so a lost or
 repeated one does no harm); :class:`ProgressBar` keeps the latest per worker, adds them up and
 redraws one line at most ten times a second. Drawn only on a terminal or with ``--progress``.
+The ETA is the remaining requests at the rate so far (or the rest of ``--duration``, plus nothing for
+requests still finishing after it).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TextIO
 
 from .load import Progress
@@ -20,12 +23,13 @@ class ProgressBar:
     """One redrawn stderr line for a run of ``total`` requests or ``duration`` seconds."""
 
     def __init__(self, stream: TextIO, *, label: str, total: int | None, duration: float | None,
-                 enabled: bool) -> None:
+                 enabled: bool, clock: Callable[[], float] = time.perf_counter) -> None:
         self.stream = stream
         self.label = label
         self.total = total
         self.duration = duration
         self.enabled = enabled
+        self.clock = clock
         self.latest: dict[int, Progress] = {}
         self.started: float | None = None
         self.drawn = 0.0
@@ -35,7 +39,7 @@ class ProgressBar:
         self.latest[progress.worker] = progress
         if not self.enabled:
             return
-        now = time.perf_counter()
+        now = self.clock()
         if self.started is None and not any(p.warming for p in self.latest.values()):
             self.started = now
         if now - self.drawn >= _REDRAW or progress.finished:
@@ -50,11 +54,22 @@ class ProgressBar:
             line = f"{self.label}: warming up"
         else:
             elapsed = max(now - self.started, 1e-9)
-            line = (f"{self.label}: {self._bar(done, elapsed)} {done} done  {done / elapsed:7.2f} req/s  "
-                    f"{tokens / elapsed:9.1f} tok/s  errors {errors}  {elapsed:6.1f}s")
+            count = f"{done}/{self.total}" if self.total else f"{done}"
+            line = (f"{self.label}: {self._bar(done, elapsed)} {count} done  {done / elapsed:7.2f} req/s  "
+                    f"{tokens / elapsed:9.1f} tok/s  errors {errors}  elapsed {_clock(elapsed)}  "
+                    f"ETA {self._eta(done, elapsed)}")
         self.stream.write("\r" + line + "\x1b[K")
         self.stream.flush()
         self.shown = True
+
+    def _eta(self, done: int, elapsed: float) -> str:
+        if self.total:
+            if done >= self.total:
+                return _clock(0)
+            return _clock((self.total - done) * elapsed / done) if done else "?"
+        if self.duration:
+            return _clock(max(0.0, self.duration - elapsed))
+        return "?"
 
     def _bar(self, done: int, elapsed: float) -> str:
         if self.total:
@@ -71,3 +86,13 @@ class ProgressBar:
             self._draw(self.drawn)  # as of the last update: the run's rates, not diluted by the wait since
             self.stream.write("\n")
             self.stream.flush()
+
+
+def _clock(seconds: float) -> str:
+    """``42s``, ``3m05s``, ``1h02m``."""
+    whole = int(round(seconds))
+    if whole < 60:
+        return f"{whole}s"
+    if whole < 3600:
+        return f"{whole // 60}m{whole % 60:02d}s"
+    return f"{whole // 3600}h{whole % 3600 // 60:02d}m"

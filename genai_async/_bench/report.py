@@ -3,7 +3,10 @@
 The JSON file (``--output``) holds the config, the summary, the mergeable histograms (so files can
 be merged later, exactly) and every measured request: start (epoch seconds), ttft, the arrival of
 every text chunk and the end (seconds after start), token counts and the error kind. A sweep file
-holds one such block per step plus the knee; ``compare`` then uses the knee's summary.
+holds one such block per step plus the knee (``summary`` is the knee's, or null when no step
+passed). ``compare`` of two sweeps puts every step side by side, then the knees; a sweep against a
+single run compares the sweep's knee (its first step when it has none) with the run. Files of the
+earlier format ``genai-async-bench/1`` (where a request's ``end`` was its latency) still load.
 """
 
 from __future__ import annotations
@@ -18,9 +21,9 @@ from .config import BenchConfig
 from .metrics import ERROR_KINDS
 from .runner import StepResult
 
-FORMAT = "genai-async-bench/1"
+FORMAT = "genai-async-bench/2"
+_FORMATS = ("genai-async-bench/1", FORMAT)
 _LATENCIES = (("ttft_ms", "TTFT"), ("itl_ms", "inter-chunk"), ("tpot_ms", "TPOT"), ("e2e_ms", "end-to-end"))
-_STATS = ("mean", "p50", "p90", "p99")
 CPU_WARNING = 0.8
 OVERLAP_WARNING = 0.8
 
@@ -54,10 +57,11 @@ def summary_table(step: StepResult) -> str:
         lines.append(f"goodput      {goodput['requests']}/{s['requests']} met all SLOs ({goodput['share']:.1%}), "
                      f"{goodput['requests_per_s']:.2f} req/s  [{goals}]")
     lines.append("")
-    lines.append(f"{'latency (ms)':<14}" + "".join(f"{h:>11}" for h in (*_STATS, "count")))
+    heads = _stats_of(s)
+    lines.append(f"{'latency (ms)':<14}" + "".join(f"{h:>10}" for h in (*heads, "count")))
     for key, label in _LATENCIES:
         row = s[key]
-        lines.append(f"{label:<14}" + "".join(f"{_n(row[h]):>11}" for h in _STATS) + f"{row['count']:>11,}")
+        lines.append(f"{label:<14}" + "".join(f"{_n(row.get(h)):>10}" for h in heads) + f"{row['count']:>10,}")
     lines.append("")
     errors = s["errors"]
     shown = "  ".join(f"{kind}: {errors[kind]}" for kind in errors) if errors else "none"
@@ -66,15 +70,24 @@ def summary_table(step: StepResult) -> str:
     for record in step.records:
         if record.error is not None and record.error not in examples:
             examples[record.error] = record.detail or ""
-    lines += [f"  e.g. {kind:<9}{detail}" for kind, detail in examples.items()]
-    lines.append(f"client       {client_line(s['client'])}")
+    lines += [f"  e.g. {kind:<10} {detail}" for kind, detail in examples.items()]
+    lines.append(f"client       {client_line(s['client'], s['duration_s'])}")
     return "\n".join(lines) + "\n"
 
 
-def client_line(c: dict[str, Any]) -> str:
+def _stats_of(s: dict[str, Any]) -> list[str]:
+    """The columns of the latency table: mean, std and the percentiles this summary has, in order."""
+    row = s["ttft_ms"]
+    percentiles = sorted((k for k in row if k.startswith("p")), key=lambda k: float(k[1:]))
+    return ["mean", "std", *percentiles] if "std" in row else ["mean", *percentiles]
+
+
+def client_line(c: dict[str, Any], duration: float | None = None) -> str:
     per_chunk = c.get("cpu_per_chunk_us")
+    busiest = (f"busiest worker at {c['max_cpu_utilisation']:.0%} of a core" if duration is None or duration >= 1.0
+               else "run too short to judge how busy the workers were")
     return (f"{c['cpu_s']:.3f} s CPU in {c['workers']} worker(s), {_n(per_chunk)} µs per chunk over "
-            f"{c['chunks']:,} chunks, busiest worker at {c['max_cpu_utilisation']:.0%} of a core")
+            f"{c['chunks']:,} chunks, {busiest}")
 
 
 def cpu_warning(summary: dict[str, Any]) -> str | None:
@@ -115,13 +128,13 @@ def sweep_table(steps: list[StepResult], verdicts: list[str], knee: int | None, 
     for i, (step, said) in enumerate(zip(steps, verdicts, strict=True)):
         s = step.summary
         good = s.get("goodput")
-        cells = (f"{s['requests_per_s']:.2f}", f"{s['output_tokens_per_s']:,.0f}", _n(s["ttft_ms"]["p50"]),
-                 _n(s["ttft_ms"]["p99"]), _n(s["tpot_ms"]["p50"]), _n(s["e2e_ms"]["p50"]),
+        cells = (f"{s['requests_per_s']:.2f}", f"{s['output_tokens_per_s']:,.0f}", _n(s["ttft_ms"].get("p50")),
+                 _n(s["ttft_ms"].get("p99")), _n(s["tpot_ms"].get("p50")), _n(s["e2e_ms"].get("p50")),
                  f"{s['failed']}/{s['requests']}", "-" if not good else f"{good['share']:.0%}")
         mark = "*" if i == knee else " "
         lines.append(f"{mark}{i + 1:<4}{step.load:<18}" + "".join(f"{c:>10}" for c in cells) + f"  {said}")
     if knee is None:
-        lines.append("no knee: the first step already failed its checks; start lower")
+        lines.append(_no_knee(steps[0], verdicts[0]))
     elif knee == len(steps) - 1 and verdicts[-1] == "ok":
         lines.append(f"not saturated after {len(steps)} steps: the knee is at least {steps[knee].load}")
         if stopped:
@@ -130,6 +143,21 @@ def sweep_table(steps: list[StepResult], verdicts: list[str], knee: int | None, 
         lines.append(f"knee (*): {steps[knee].load}, {steps[knee].summary['output_tokens_per_s']:,.0f} output "
                      f"tokens/s, {steps[knee].summary['requests_per_s']:.2f} req/s")
     return "\n".join(lines) + "\n"
+
+
+def _no_knee(first: StepResult, said: str) -> str:
+    """Why the very first step failed, and what to change (lower load only helps above the minimum)."""
+    lightest = first.rate is None and (first.concurrency or 1) <= 1
+    if said.startswith("slo") and lightest:
+        s = first.summary
+        shown = (("ttft_ms", "TTFT"), ("tpot_ms", "TPOT"), ("e2e_ms", "E2E"))
+        seen = ", ".join(f"{name} p50 {_n(s[key]['p50'])} ms" for key, name in shown)
+        return (f"no knee: even one request at a time missed the SLOs ({seen}); the service is slower than the "
+                "goals when idle: relax --slo-ttft/--slo-tpot/--slo-e2e (or use a faster model/settings)")
+    if said.startswith("errors") and lightest:
+        return "no knee: requests failed even one at a time; see the errors below"
+    knob = "--rate" if first.rate else "--concurrency"
+    return f"no knee: the first step ({first.load}) already failed its checks; start lower with {knob}"
 
 
 def _step_json(step: StepResult) -> dict[str, Any]:
@@ -160,16 +188,26 @@ def write_json(path: str | pathlib.Path, doc: dict[str, Any]) -> None:
 
 
 def load_run(path: str | pathlib.Path) -> dict[str, Any]:
-    """A saved run; its ``summary`` is the knee's for a sweep. Raises ValueError when unusable."""
+    """A saved run or sweep (with or without a knee). Raises ValueError when unusable."""
     try:
         doc = json.loads(pathlib.Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
         raise ValueError(f"{path}: {exc.strerror or exc}") from exc
     except json.JSONDecodeError as exc:
         raise ValueError(f"{path}: not JSON ({exc})") from exc
-    if not isinstance(doc, dict) or doc.get("format") != FORMAT or not isinstance(doc.get("summary"), dict):
-        raise ValueError(f"{path}: not a genai-async bench --output file (or a sweep without a knee)")
-    return doc
+    usable = isinstance(doc, dict) and doc.get("format") in _FORMATS and (
+        isinstance(doc.get("summary"), dict) or (isinstance(doc.get("steps"), list) and doc["steps"]))
+    if not usable:
+        raise ValueError(f"{path}: not a genai-async bench --output file")
+    return dict(doc)
+
+
+def _headline(doc: dict[str, Any]) -> dict[str, Any]:
+    """The step a file stands for: the run itself, a sweep's knee, or its first step when it has none."""
+    if not doc.get("steps"):
+        return doc
+    knee = doc.get("knee")
+    return dict(doc["steps"][knee if knee is not None else 0])
 
 
 def _rows(s: dict[str, Any], kinds: set[str]) -> list[tuple[str, float | None, bool]]:
@@ -184,7 +222,7 @@ def _rows(s: dict[str, Any], kinds: set[str]) -> list[tuple[str, float | None, b
         good = s["goodput"]
         rows += [("goodput share", good["share"], True), ("goodput req/s", good["requests_per_s"], True)]
     for key, label in _LATENCIES:
-        rows += [(f"{label} {h} (ms)", s[key][h], False) for h in _STATS]
+        rows += [(f"{label} {h} (ms)", s[key].get(h), False) for h in _stats_of(s)]
     for kind in ERROR_KINDS:
         if kind in kinds:
             rows.append((f"errors {kind}", s["errors"].get(kind, 0), False))
@@ -193,21 +231,67 @@ def _rows(s: dict[str, Any], kinds: set[str]) -> list[tuple[str, float | None, b
 
 
 def compare(a: dict[str, Any], b: dict[str, Any], names: tuple[str, str]) -> str:
-    """Both summaries side by side with B - A and the relative change."""
+    """Both files side by side with B - A and the relative change; two sweeps step by step."""
     lines = [f"A: {names[0]}  ({_describe(a)})", f"B: {names[1]}  ({_describe(b)})", ""]
-    lines.append(f"{'metric':<24}{'A':>14}{'B':>14}{'delta':>14}{'change':>10}")
-    kinds = {*a["summary"]["errors"], *b["summary"]["errors"]}
-    b_rows = {label: value for label, value, _ in _rows(b["summary"], kinds)}
-    labels = [label for label, _, _ in _rows(a["summary"], kinds)]
-    labels += [label for label in b_rows if label not in labels]
-    a_rows = {label: (value, better) for label, value, better in _rows(a["summary"], kinds)}
+    if a.get("steps") and b.get("steps"):
+        steps_a, steps_b = a["steps"], b["steps"]
+        for i in range(max(len(steps_a), len(steps_b))):
+            sa = steps_a[i] if i < len(steps_a) else None
+            sb = steps_b[i] if i < len(steps_b) else None
+            lines.append(f"step {i + 1}: A {_load_of(sa)} ({_verdict_of(sa)}) | B {_load_of(sb)} ({_verdict_of(sb)})")
+            if sa is not None and sb is not None:
+                lines += _table(sa["summary"], sb["summary"], brief=True)
+            lines.append("")
+        lines.append(f"knee: A {_knee_text(a)} | B {_knee_text(b)}")
+        lines.append("")
+    ha, hb = _headline(a), _headline(b)
+    lines.append(f"{_what(a)} vs {_what(b)}:")
+    lines += _table(ha["summary"], hb["summary"])
+    return "\n".join(lines) + "\n"
+
+
+_BRIEF = ("requests/s", "output tokens/s", "requests failed", "goodput share", "TTFT p50 (ms)", "TTFT p99 (ms)",
+          "TPOT p50 (ms)", "end-to-end p50 (ms)")
+
+
+def _table(sa: dict[str, Any], sb: dict[str, Any], brief: bool = False) -> list[str]:
+    kinds = {*sa["errors"], *sb["errors"]}
+    a_rows = {label: value for label, value, _ in _rows(sa, kinds)}
+    b_rows = {label: value for label, value, _ in _rows(sb, kinds)}
+    labels = [*a_rows, *(label for label in b_rows if label not in a_rows)]
+    if brief:
+        labels = [label for label in labels if label in _BRIEF]
+    lines = [f"  {'metric':<22}{'A':>14}{'B':>14}{'delta':>14}{'change':>10}"]
     for label in labels:
-        va = a_rows.get(label, (None, True))[0]
-        vb = b_rows.get(label)
+        va, vb = a_rows.get(label), b_rows.get(label)
         delta = None if va is None or vb is None else vb - va
         change = "-" if delta is None or not va else f"{delta / va:+.1%}"
-        lines.append(f"{label:<24}{_n(va, 2):>14}{_n(vb, 2):>14}{_signed(delta):>14}{change:>10}")
-    return "\n".join(lines) + "\n"
+        lines.append(f"  {label:<22}{_n(va, 2):>14}{_n(vb, 2):>14}{_signed(delta):>14}{change:>10}")
+    return lines
+
+
+def _load_of(step: dict[str, Any] | None) -> str:
+    if step is None:
+        return "(no such step)"
+    return f"{step['rate']:g} req/s" if step.get("rate") else f"concurrency {step.get('concurrency')}"
+
+
+def _verdict_of(step: dict[str, Any] | None) -> str:
+    return "-" if step is None else str(step.get("verdict", "-"))
+
+
+def _knee_text(doc: dict[str, Any]) -> str:
+    knee = doc.get("knee")
+    if knee is None:
+        return "none (no step passed)"
+    s = doc["steps"][knee]
+    return f"{_load_of(s)}, {s['summary']['output_tokens_per_s']:,.0f} output tokens/s"
+
+
+def _what(doc: dict[str, Any]) -> str:
+    if not doc.get("steps"):
+        return "run"
+    return "knee" if doc.get("knee") is not None else "first step (no knee)"
 
 
 def _signed(value: float | None) -> str:
@@ -218,7 +302,7 @@ def _signed(value: float | None) -> str:
 
 def _describe(doc: dict[str, Any]) -> str:
     c = doc.get("config", {})
-    at = doc["steps"][doc["knee"]] if doc.get("steps") and doc.get("knee") is not None else doc
-    load = f"rate {at.get('rate'):g}/s" if at.get("rate") else f"concurrency {at.get('concurrency')}"
-    kind = "sweep knee" if "steps" in doc else "run"
-    return f"{kind}, {c.get('model')}, {load}, {'stream' if c.get('stream', True) else 'unary'}, {doc.get('created')}"
+    at = _headline(doc)
+    kind = ("sweep knee" if doc.get("knee") is not None else "sweep without a knee") if doc.get("steps") else "run"
+    return (f"{kind}, {c.get('model')}, {_load_of(at)}, {'stream' if c.get('stream', True) else 'unary'}, "
+            f"{doc.get('created')}")

@@ -60,7 +60,7 @@ def merge_results(results: list[WorkerResult], cfg: BenchConfig, concurrency: in
     every worker was measuring; Ray tasks that had to wait for a free CPU make it small)."""
     records = sorted((r for res in results for r in res.records), key=lambda r: (r.start, r.index))
     stats = merged(res.stats for res in results)
-    summary = stats.summary(cfg.slo)
+    summary = stats.summary(cfg.slo, cfg.percentiles)
     starts = [res.stats.first_start for res in results if res.stats.first_start is not None]
     ends = [res.stats.last_end for res in results if res.stats.last_end is not None]
     if len(results) > 1 and len(starts) == len(ends) == len(results):
@@ -204,5 +204,6 @@ def target(cfg: BenchConfig) -> Iterator[tuple[str | None, bool]]:
         yield cfg.base_url, False
         return
     with EmulatorThread(time_to_first_chunk=cfg.emulator_ttft, tokens_per_second=cfg.emulator_tps,
-                        chunk_tokens=cfg.emulator_chunk_tokens, seed=cfg.seed) as emu:
+                        chunk_tokens=cfg.emulator_chunk_tokens, seed=cfg.seed,
+                        max_concurrency=cfg.emulator_max_concurrency, overflow=cfg.emulator_overflow) as emu:
         yield emu.base_url, True

@@ -23,6 +23,7 @@ from . import _catalogue, _models
 from ._batches import OUTCOMES, Batches
 from ._body import Body
 from ._caches import Caches
+from ._capacity import Capacity
 from ._cors import cors_headers, preflight_headers
 from ._files import Files
 from ._live import PATH as LIVE_PATH
@@ -116,6 +117,11 @@ class Emulator:
 
     ``batch_schedule`` is ``(pending, running)``: the seconds a new batch job stays PENDING, then
     RUNNING, before it ends (``queue_batch_outcome`` scripts how).
+
+    ``max_concurrency`` (None: unlimited) turns on the capacity model
+    of :mod:`._capacity`: that many generating requests at once, slower as they add up, the rest
+    queued (``overflow="queue"``, at most ``max_queue`` waiting) or refused with 429
+    (``overflow="reject"``); its counters are on ``.capacity``.
     """
 
     def __init__(
@@ -137,6 +143,9 @@ class Emulator:
         upstream: str | None = None,
         replay: str | Path | None = None,
         batch_schedule: tuple[float, float] = (0.0, 0.0),
+        max_concurrency: int | None = None,
+        overflow: str = "queue",
+        max_queue: int | None = None,
     ) -> None:
         if chunk_tokens < 1:
             raise ValueError("chunk_tokens must be at least 1")
@@ -165,6 +174,7 @@ class Emulator:
         self.requests: list[RecordedRequest] = []
         """The most recent requests, oldest first (bounded: see the class docstring)."""
         self._recorded_bytes = 0
+        self.capacity = Capacity(max_concurrency, overflow, max_queue) if max_concurrency is not None else None
         self._script = Script()
         self._ids = random.Random(seed)
         self._files = Files(self._new_id, file_processing_delay, self._script.file_states)
@@ -375,15 +385,30 @@ class Emulator:
             reply = error_reply(err)
         except Exception as exc:  # an emulator bug: answer like the service's 500, and say what broke
             reply = self._internal_error(request, exc)
-        reply.headers = {**_COMMON_HEADERS, **cors, **reply.headers}
-        actions = plan(
-            reply,
-            fault,
-            first_delay=self.time_to_first_chunk if reply.paced else 0.0,
-            tokens_per_second=self.tokens_per_second if reply.paced else None,
-            line_end=self.sse_line_ending.encode(),
-        )
-        return await Sender(self._closing, self._hanging).send(request, reply, actions)
+        slow, capacity = 1.0, self.capacity if reply.paced else None
+        if capacity is not None:
+            waiting = asyncio.current_task()
+            if waiting is not None:
+                self._hanging.add(waiting)  # a request still in line is cancelled at shutdown
+            try:
+                slow = await capacity.acquire()
+            except ApiError as err:  # over capacity: refused like an overloaded service
+                reply, capacity = error_reply(err), None
+            finally:
+                self._hanging.discard(waiting)
+        try:
+            reply.headers = {**_COMMON_HEADERS, **cors, **reply.headers}
+            actions = plan(
+                reply,
+                fault,
+                first_delay=self.time_to_first_chunk * slow if reply.paced else 0.0,
+                tokens_per_second=self.tokens_per_second / slow if reply.paced and self.tokens_per_second else None,
+                line_end=self.sse_line_ending.encode(),
+            )
+            return await Sender(self._closing, self._hanging).send(request, reply, actions)
+        finally:
+            if capacity is not None:
+                capacity.release()
 
     async def _replay(self, request: web.Request, raw: bytes, query: dict[str, str]) -> web.StreamResponse:
         assert self._replayer is not None

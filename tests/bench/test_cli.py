@@ -59,12 +59,13 @@ def test_cli_run_prints_a_table_and_writes_every_request(two_runs: tuple[str, st
     for text in ("concurrency 4", "TTFT", "inter-chunk", "TPOT", "end-to-end", "req/s", "µs per chunk", "retries off"):
         assert text in out
     doc = load(a)
-    assert doc["format"] == "genai-async-bench/1" and doc["config"]["concurrency"] == 4
+    assert doc["format"] == "genai-async-bench/2" and doc["config"]["concurrency"] == 4
     assert "api_key" not in doc["config"]
     assert len(doc["requests"]) == 20 and doc["summary"]["completed"] == 20
     first = doc["requests"][0]
-    assert {"start", "ttft", "chunks", "end", "output_tokens", "error"} <= set(first)
-    assert first["output_tokens"] > 0 and first["ttft"] == first["chunks"][0] <= first["end"]
+    assert {"start", "ttft", "chunks", "end", "e2e", "output_tokens", "error"} <= set(first)
+    assert first["output_tokens"] > 0 and first["ttft"] == first["chunks"][0] <= first["e2e"]
+    assert first["end"] == first["start"] + first["e2e"]  # both wall-clock timestamps
     # the emulator served from this process: how busy the process was is kept (and warned about)
     assert 0 < doc["summary"]["client"]["host_cpu_utilisation"] <= 2
 
@@ -140,4 +141,29 @@ def test_sweep_finds_a_knee_and_writes_plots(tmp_path: pathlib.Path, capsys: pyt
     assert [s["concurrency"] for s in doc["steps"]][:2] == [1, 2]
     assert doc["knee"] is not None and doc["summary"] == doc["steps"][doc["knee"]]["summary"]
     assert all(len(s["requests"]) == 6 for s in doc["steps"])
-    assert {p.name for p in plots.iterdir()} == {"latency_cdf.png", "throughput.png", "sweep.png"}
+    assert {p.name for p in plots.iterdir()} == {"latency_cdf.png", "throughput.png", "sweep.png",
+                                               "throughput_latency.png"}
+
+
+def test_the_readme_sweep_example_finds_a_knee_and_compare_reads_its_file(tmp_path: pathlib.Path) -> None:
+    readme = (pathlib.Path(__file__).parents[2] / "README.md").read_text()
+    line = next(x for x in readme.splitlines() if x.startswith("genai-async bench --sweep"))
+    args = line.split("#")[0].split()[2:]
+    assert args[args.index("--duration") + 1] == "30"
+    args[args.index("--duration") + 1] = "3"  # the same sweep, shorter steps
+    args[args.index("--plots") + 1] = str(tmp_path / "plots")
+    out_file = tmp_path / "sweep.json"
+    code, out, err = finish(start(*args, "--output", str(out_file), "--no-progress"), timeout=300)
+    assert code == 0, err
+    assert "knee (*): concurrency" in out and "no knee" not in out, out
+    doc = load(str(out_file))
+    assert doc["knee"] is not None and doc["knee"] >= 2  # it got past the first steps
+    code, text, err = run("compare", str(out_file), str(out_file))
+    assert code == 0, err
+    assert "step 1: A concurrency 1" in text and "knee: A concurrency" in text
+
+
+def test_emulator_command_checks_its_capacity_options() -> None:
+    proc = subprocess.run([sys.executable, "-m", "genai_async", "emulator", "--max-concurrency", "0"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "--max-concurrency" in proc.stderr
