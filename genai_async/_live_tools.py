@@ -21,6 +21,9 @@ Rules (README, "Live API"):
   stopped: its worker thread is abandoned and runs it to the end (its result is dropped).
 - ``send_tool_response`` for a call the session took raises ``ConfigurationError`` (two answers to
   one call would confuse the model).
+- A function's ``Exception`` is the model's ``{"error": ...}``; anything else escaping a call (a
+  ``BaseException`` that is not an ``Exception``) ends the session with it: ``on_failure`` wakes the
+  receiver, which raises it.
 """
 
 from __future__ import annotations
@@ -42,17 +45,21 @@ REMEMBERED = 1024
 class LiveTools:
     """The session's automatic tool calls: started from ``receive()``, owned until ``aclose()``."""
 
-    __slots__ = ("_box", "_send", "_running", "_answered", "_tasks", "_rounds", "failure")
+    __slots__ = ("_box", "_send", "_on_failure", "_running", "_answered", "_tasks", "_rounds")
 
-    def __init__(self, box: Toolbox, send: Callable[[list[FunctionResponse]], Awaitable[None]]) -> None:
+    def __init__(
+        self,
+        box: Toolbox,
+        send: Callable[[list[FunctionResponse]], Awaitable[None]],
+        on_failure: Callable[[BaseException], None],
+    ) -> None:
         self._box = box
         self._send = send
+        self._on_failure = on_failure
         self._running: dict[str, asyncio.Task[Content]] = {}  # call id -> its task
         self._answered: dict[str, None] = {}  # ids taken, oldest first (bounded)
         self._tasks: set[asyncio.Task[Any]] = set()  # every call and batch task not finished
         self._rounds = 0  # tool calls answered automatically in this turn
-        self.failure: BaseException | None = None
-        """An unexpected exception that ended a batch (re-raised by ``receive()``)."""
 
     @property
     def running(self) -> int:
@@ -134,8 +141,8 @@ class LiveTools:
             return
         exc = task.exception()
         if exc is not None:
-            _log.error("a live tool call failed unexpectedly: %r", exc)
-            self.failure = exc
+            _log.error("a live tool call failed unexpectedly: %r; the session ends with it", exc)
+            self._on_failure(exc)
 
 
 def _response(task: asyncio.Task[Content]) -> FunctionResponse:

@@ -120,7 +120,7 @@ class AsyncSession:
         self._sock: Socket | None = None
         self._generation = 0
         self._lock = asyncio.Lock()  # writes and connection swaps, one at a time
-        self._error: GenAIError | None = None  # why the session ended (sends and receives raise it)
+        self._error: BaseException | None = None  # why the session ended (sends and receives raise it)
         self._closed = False
         self._receiving = False
         self._replay: list[tuple[int, bytes]] = []  # client turns (numbered) the latest handle may not cover
@@ -144,7 +144,7 @@ class AsyncSession:
         if config is not None and _afc.has_local_tools(config):
             self._config, box = await _afc.prepare(config)  # callables -> declarations, as generate_content
             if box is not None:
-                self._tools = LiveTools(box, self._send_responses)
+                self._tools = LiveTools(box, self._send_responses, self._tool_failed)
         self._sock = await self._open(self.resumption_handle)
 
     @property
@@ -254,6 +254,13 @@ class AsyncSession:
         """The answer to a tool call the session ran itself."""
         await self._send(proto.responses_frame(responses), replay=True)
 
+    def _tool_failed(self, exc: BaseException) -> None:
+        """A tool call escaped with a BaseException: end the session with it (receive() raises it)."""
+        self._error = exc
+        self._moved.set()
+        if self._sock is not None:
+            self._sock.abort()  # wakes a parked receive()
+
     async def _send(self, frame: bytes, *, replay: bool) -> None:
         self._usable()
         replay = replay and self._resumable
@@ -322,9 +329,6 @@ class AsyncSession:
         while True:
             if self._pending:
                 return self._pending.popleft()
-            if self._tools is not None and self._tools.failure is not None:
-                failure, self._tools.failure = self._tools.failure, None
-                raise failure
             sock, generation = self._usable(), self._generation
             if self._receiving:
                 raise ConfigurationError(f"{self._endpoint}: receive() is already running in another task")
@@ -385,6 +389,8 @@ class AsyncSession:
     async def _recover(self, generation: int, closed: Closed) -> None:
         """The socket of ``generation`` closed: move to a new one (resumable) or end the session.
         Called with the lock held."""
+        if self._error is not None:
+            raise self._error  # the session already ended (a tool call failed)
         if generation != self._generation:
             return  # another task moved already
         transport_closed = self._client._transport.closed_error(self._endpoint)

@@ -292,3 +292,23 @@ async def test_bad_callable_is_refused_before_any_socket(client: genai_async.Cli
         async with client.live.connect(model=MODEL, config={"tools": [42]}):
             pass
     assert emu.live.frames == [] and emu.live.sessions == 0
+
+
+class Halt(BaseException):
+    """Not an Exception: it is not the model's {"error"}; it ends the session."""
+
+
+async def test_a_base_exception_escaping_a_tool_ends_the_session(client: genai_async.Client, emu: Emulator) -> None:
+    async def get_time(city: str) -> str:
+        """Get the local time in a city."""
+        raise Halt("stop everything")
+
+    seen: list[types.LiveServerMessage] = []
+    with pytest.raises(Halt, match="stop everything"):
+        async with client.live.connect(model=MODEL, config={"tools": [get_time]}) as session:
+            await session.send_client_content(turns="What is the time in Bern?", turn_complete=True)
+            async for message in session.receive():  # parked for the answer: woken by the failure
+                seen.append(message)
+    assert seen[0].tool_call is not None and tool_responses(emu) == []
+    with pytest.raises(errors.ConfigurationError, match="closed"):
+        await session.send_client_content(turns="again")
