@@ -312,3 +312,33 @@ async def test_a_base_exception_escaping_a_tool_ends_the_session(client: genai_a
     assert seen[0].tool_call is not None and tool_responses(emu) == []
     with pytest.raises(errors.ConfigurationError, match="closed"):
         await session.send_client_content(turns="again")
+
+
+async def test_a_connection_lost_mid_tool_call_cancels_the_call(client: genai_async.Client, emu: Emulator) -> None:
+    cancelled = asyncio.Event()
+
+    async def get_time(city: str) -> str:
+        """Get the local time in a city."""
+        try:
+            await asyncio.Event().wait()
+        finally:
+            cancelled.set()
+        return "unreachable"
+
+    config = types.LiveConnectConfig(tools=[get_time], session_resumption=types.SessionResumptionConfig())
+    async with client.live.connect(model=MODEL, config=config) as probe:  # how many messages turn 1 takes
+        await probe.send_client_content(turns="Tell me about Rome", turn_complete=True)
+        first_turn = len([m async for m in probe.receive()])
+    emu.live.queue_drop(after_messages=first_turn + 2)  # turn 1, its resumption update, the toolCall
+    async with client.live.connect(model=MODEL, config=config) as session:
+        await session.send_client_content(turns="Tell me about Rome", turn_complete=True)
+        assert len([m async for m in session.receive()]) == first_turn
+        await session.send_client_content(turns="What is the time in Bern?", turn_complete=True)
+        messages = [m async for m in session.receive()]
+        assert session.resumptions == 1
+        assert session.running_tools == 0
+    assert cancelled.is_set()
+    assert [m.tool_call is not None for m in messages] == [False, True, False]  # update, call, the cut
+    last = messages[-1].server_content
+    assert last is not None and last.interrupted and last.turn_complete
+    assert tool_responses(emu) == []  # the call belonged to the lost connection's answer
