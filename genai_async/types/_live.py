@@ -6,7 +6,7 @@ from the frame bytes into ``LiveServerMessage``; inline audio arrives as ``bytes
 once, by msgspec).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ._base import _Base
@@ -96,10 +96,11 @@ class LiveConnectConfig(_Base):
     enable_affective_dialog: bool | None = None
     system_instruction: Any = None
     """A ``str``, ``Part``, ``Content`` or a list of ``str``/``Part``."""
-    tools: list[Tool | Callable[..., Any] | Any] | None = None
+    tools: Sequence[Tool | Callable[..., Any] | Any] | None = None
     """``types.Tool`` objects or dicts, Python functions (sync or async) and ``mcp.ClientSession``
     objects, as for ``generate_content``: the functions are declared in ``setup`` and the session
-    runs them when the model calls them (see ``automatic_function_calling``)."""
+    runs them when the model calls them (see ``automatic_function_calling``). A ``Sequence`` so that
+    a ``list[types.Tool]`` type-checks (lists are invariant); it is stored as a list."""
     automatic_function_calling: AutomaticFunctionCallingConfig | None = None
     """genai_async only (the official SDK never runs functions in a live session): ``disable=True``
     declares the functions without running them; ``call_timeout`` limits one call;

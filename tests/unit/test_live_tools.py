@@ -173,3 +173,10 @@ def test_tool_responses_need_ids_but_the_sessions_own_answers_echo_none() -> Non
         proto.tool_responses([{"name": "echo", "response": {}}])
     frame = proto.responses_frame([types.FunctionResponse(name="echo", response={"result": 1})])
     assert frame == b'{"toolResponse":{"functionResponses":[{"name":"echo","response":{"result":1}}]}}'
+
+
+def test_tools_are_a_sequence_stored_as_a_list() -> None:
+    cfg = proto.connect_config(types.LiveConnectConfig(tools=(echo, {"google_search": {}})))
+    assert cfg is not None and cfg.tools == [echo, types.Tool(google_search=types.GoogleSearch())]
+    with pytest.raises(errors.ConfigurationError, match="must be a list"):
+        proto.connect_config({"tools": echo})
