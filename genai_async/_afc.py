@@ -18,10 +18,11 @@ Rules (the official SDK's ``AsyncModels.generate_content`` is the reference):
   ``FunctionDeclaration`` next to callables) ends the loop and is returned for the caller to handle
   (the official SDK disables AFC altogether when it sees both).
 
-Seam for other surfaces (the Live API's tool calls): :func:`prepare` turns ``config.tools`` into
-the wire tools and a :class:`Toolbox`; ``Toolbox.handles(calls)`` / ``await Toolbox.run(calls)`` run
-one batch of ``FunctionCall`` objects concurrently and return the user ``Content`` of
-``functionResponse`` parts (ids echoed), so no second AFC implementation is needed.
+Seam for other surfaces: :func:`prepare` turns ``config.tools`` (a ``GenerateContentConfig`` or a
+``LiveConnectConfig``) into the wire tools and a :class:`Toolbox`; ``Toolbox.handles(calls)`` /
+``await Toolbox.run(calls)`` run one batch of ``FunctionCall`` objects concurrently and return the
+user ``Content`` of ``functionResponse`` parts (ids echoed). The Live API's ``toolCall`` messages use
+it (``_live_tools.py``), so there is no second AFC implementation.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import inspect
 import logging
 import sys
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import anyio
 import anyio.to_thread
@@ -51,6 +52,7 @@ from .types import (
     GenerateContentConfig,
     GenerateContentRequest,
     GenerateContentResponse,
+    LiveConnectConfig,
     Part,
     Tool,
 )
@@ -59,9 +61,10 @@ logger = logging.getLogger("genai_async")
 _TaskGroup = getattr(asyncio, "TaskGroup", None)
 """``asyncio.TaskGroup`` (3.11+): the calls of one answer run in it; anyio's task group on 3.10."""
 DEFAULT_MAX_REMOTE_CALLS = 10
+_Config = TypeVar("_Config", GenerateContentConfig, LiveConnectConfig)
 
 
-def has_local_tools(cfg: GenerateContentConfig | None) -> bool:
+def has_local_tools(cfg: GenerateContentConfig | LiveConnectConfig | None) -> bool:
     """True when ``cfg.tools`` holds anything but ``types.Tool`` (a function, an MCP session...)."""
     tools = cfg.tools if cfg is not None else None
     return bool(tools) and any(type(t) is not Tool for t in tools)  # type: ignore[union-attr]
@@ -162,7 +165,7 @@ _NESTED = (float, dict, list)
 # --------------------------------------------------------------------------- preparing a call
 
 
-async def prepare(cfg: GenerateContentConfig) -> tuple[GenerateContentConfig, Toolbox | None]:
+async def prepare(cfg: _Config) -> tuple[_Config, Toolbox | None]:
     """The config as sent (callables and MCP sessions replaced by declarations) and the toolbox
     (None when automatic function calling is off)."""
     declared: list[FunctionDeclaration] = []

@@ -160,6 +160,12 @@ def _blob(value: Any, name: str) -> Blob:
 
 def tool_response_frame(function_responses: Any) -> bytes:
     """``toolResponse``: one FunctionResponse (or dict) or a list of them; each needs the call's ``id``."""
+    responses = tool_responses(function_responses)
+    return responses_frame(responses)
+
+
+def tool_responses(function_responses: Any) -> list[FunctionResponse]:
+    """The caller's ``function_responses`` (one or a list of FunctionResponse or dict), each with an ``id``."""
     items = function_responses if isinstance(function_responses, (list, tuple)) else [function_responses]
     if not items:
         raise ConfigurationError("function_responses is empty; answer each toolCall function call")
@@ -170,6 +176,11 @@ def tool_response_frame(function_responses: Any) -> bytes:
                 f"function_responses[{i}] has no id: copy the id of the FunctionCall it answers "
                 "(message.tool_call.function_calls[...].id)"
             )
+    return responses
+
+
+def responses_frame(responses: list[FunctionResponse]) -> bytes:
+    """``toolResponse`` with ``responses`` as they are (the session's own answers echo ids, never invent them)."""
     return encode(LiveClientMessage(tool_response=LiveClientToolResponse(function_responses=responses)))
 
 

@@ -10,6 +10,7 @@ field (a timestamp such as ``Interval.start_time``) becomes RFC 3339; a naive on
 
 from __future__ import annotations
 
+import collections.abc as _abc
 import datetime
 import enum
 import functools
@@ -132,7 +133,7 @@ def _norm(value: Any, tp: Any, path: str) -> Any:
     origin = typing.get_origin(tp)
     if origin is Union or origin is _pytypes.UnionType:
         return _norm_union(value, typing.get_args(tp), path)
-    if origin is list:
+    if origin is list or origin is _abc.Sequence:  # Sequence: a covariant annotation, stored as a list
         if not isinstance(value, (list, tuple)):
             raise ConfigurationError(f"{path} must be a list, got {type(value).__name__}")
         (item,) = typing.get_args(tp) or (Any,)

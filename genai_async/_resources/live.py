@@ -24,9 +24,12 @@ when a user barges in; send the turn again if you still need it. Realtime input 
 never sent again: it is stale by then. The session object stays the same; ``session.resumptions``
 counts the moves and ``session.resumption_handle`` is the latest handle.
 
-Function calls arrive as ``message.tool_call``; answer them with ``send_tool_response``. This is the
-seam for Python-callable tools: when automatic function calling lands (issue 17) it runs the calls of
-a ``tool_call`` message and sends their results through this method; the session does not run code.
+Function calls arrive as ``message.tool_call``. Python functions (and MCP sessions) in
+``config.tools`` are declared in ``setup`` as for generate_content and run by the session itself when
+``receive()`` reads a call to them: concurrently, in tasks the session owns, with the answer sent as
+one ``toolResponse`` (``_live_tools.py`` has the rules; the calling is automatic function calling's
+own ``Toolbox``). Other calls are answered by the caller with ``send_tool_response``. Closing the
+session cancels the calls still running.
 """
 
 from __future__ import annotations
@@ -36,12 +39,16 @@ import logging
 from collections import deque
 from typing import TYPE_CHECKING, Any, NoReturn
 
+import msgspec
+
+from .. import _afc
 from .. import _live_protocol as proto
 from .._coerce import model_path
+from .._live_tools import LiveTools
 from .._options import with_overrides
 from .._websocket import Closed, Socket, connect
 from ..errors import APIError, ConfigurationError, GenAIError, StreamError, TimeoutError
-from ..types import LiveConnectConfig, LiveServerContent, LiveServerMessage
+from ..types import FunctionResponse, LiveConnectConfig, LiveServerContent, LiveServerMessage, Tool
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -64,7 +71,8 @@ class Live:
     def connect(self, *, model: str, config: LiveConnectConfig | dict[str, Any] | None = None) -> LiveConnect:
         """Open a session: ``async with client.live.connect(model=..., config=...) as session:``.
 
-        Checks ``model`` and ``config`` now (ConfigurationError), connects on entering the block.
+        Checks ``model`` and ``config`` now (ConfigurationError), connects on entering the block
+        (Python functions in ``config.tools`` are declared then, before the socket opens).
         """
         cfg = proto.connect_config(config)
         settings = with_overrides(self._client._settings, cfg.http_options if cfg is not None else None)
@@ -77,7 +85,10 @@ class LiveConnect:
     __slots__ = ("_session",)
 
     def __init__(self, client: Client, model: str, config: LiveConnectConfig | None, settings: Settings) -> None:
-        proto.setup_frame(model, config)  # bad config fails here, before any socket
+        checked = config
+        if config is not None and _afc.has_local_tools(config):  # declared in _start (MCP listing awaits)
+            checked = msgspec.structs.replace(config, tools=[t for t in config.tools or () if isinstance(t, Tool)])
+        proto.setup_frame(model, checked)  # bad config fails here, before any socket
         self._session = AsyncSession(client, model, config, settings)
 
     async def __aenter__(self) -> AsyncSession:
@@ -109,7 +120,7 @@ class AsyncSession:
         self._sock: Socket | None = None
         self._generation = 0
         self._lock = asyncio.Lock()  # writes and connection swaps, one at a time
-        self._error: GenAIError | None = None  # why the session ended (sends and receives raise it)
+        self._error: BaseException | None = None  # why the session ended (sends and receives raise it)
         self._closed = False
         self._receiving = False
         self._replay: list[tuple[int, bytes]] = []  # client turns (numbered) the latest handle may not cover
@@ -120,6 +131,7 @@ class AsyncSession:
         self._go_away = False
         self._pending: deque[LiveServerMessage] = deque()  # read early (a drain) or synthetic
         self._moved = asyncio.Event()  # set when the connection of this generation was replaced (or failed)
+        self._tools: LiveTools | None = None  # the calls the session runs itself (callables in config.tools)
 
     def __repr__(self) -> str:
         state = "closed" if self._closed or self._error else "open"
@@ -128,7 +140,17 @@ class AsyncSession:
     # -- opening and closing -------------------------------------------------------------------
 
     async def _start(self) -> None:
+        config = self._config
+        if config is not None and _afc.has_local_tools(config):
+            self._config, box = await _afc.prepare(config)  # callables -> declarations, as generate_content
+            if box is not None:
+                self._tools = LiveTools(box, self._send_responses, self._tool_failed)
         self._sock = await self._open(self.resumption_handle)
+
+    @property
+    def running_tools(self) -> int:
+        """Function calls the session is running for the model right now (Python-callable tools)."""
+        return 0 if self._tools is None else self._tools.running
 
     async def _open(self, handle: str | None) -> Socket:
         """Connect, send ``setup`` and wait for ``setupComplete`` (the client's silence limit)."""
@@ -156,15 +178,23 @@ class AsyncSession:
         return sock
 
     async def close(self) -> None:
-        """Close the socket; idempotent. Sending afterwards raises ConfigurationError."""
+        """Cancel running tool calls and close the socket; idempotent. Sending afterwards raises
+        ConfigurationError."""
         self._closed = True
+        tools = self._tools
+        if tools is not None:
+            tools.cancel_all()
         sock, self._sock = self._sock, None
-        if sock is not None:
-            try:
-                await sock.close()
-            except BaseException:
-                sock.abort()
-                raise
+        try:
+            if sock is not None:
+                try:
+                    await sock.close()
+                except BaseException:
+                    sock.abort()
+                    raise
+        finally:
+            if tools is not None:
+                await tools.aclose()
 
     async def __aenter__(self) -> AsyncSession:
         return self
@@ -213,8 +243,23 @@ class AsyncSession:
         await self._send(frame, replay=False)
 
     async def send_tool_response(self, *, function_responses: Any) -> None:
-        """Answer a ``tool_call``: FunctionResponse(s) (or dicts) whose ``id`` matches the call's."""
-        await self._send(proto.tool_response_frame(function_responses), replay=True)
+        """Answer a ``tool_call``: FunctionResponse(s) (or dicts) whose ``id`` matches the call's.
+        Calls the session runs itself (Python functions in ``config.tools``) must not be answered here."""
+        responses = proto.tool_responses(function_responses)
+        if self._tools is not None:
+            self._tools.check_manual(responses)
+        await self._send(proto.responses_frame(responses), replay=True)
+
+    async def _send_responses(self, responses: list[FunctionResponse]) -> None:
+        """The answer to a tool call the session ran itself."""
+        await self._send(proto.responses_frame(responses), replay=True)
+
+    def _tool_failed(self, exc: BaseException) -> None:
+        """A tool call escaped with a BaseException: end the session with it (receive() raises it)."""
+        self._error = exc
+        self._moved.set()
+        if self._sock is not None:
+            self._sock.abort()  # wakes a parked receive()
 
     async def _send(self, frame: bytes, *, replay: bool) -> None:
         self._usable()
@@ -307,7 +352,8 @@ class AsyncSession:
             return message
 
     def _note(self, message: LiveServerMessage) -> None:
-        """Bookkeeping for resumption: the answer in progress, the latest handle, goAway."""
+        """Bookkeeping for resumption (the answer in progress, the latest handle, goAway) and the
+        tool calls the session runs itself."""
         content = message.server_content
         if content is not None:
             self._in_answer = not content.turn_complete
@@ -324,6 +370,14 @@ class AsyncSession:
             self._replay = [entry for entry in self._replay if entry[0] >= answered]
         if message.go_away is not None and self._resumable:
             self._go_away = True
+        tools = self._tools
+        if tools is not None:  # Python-callable tools: start or cancel calls, count the turn's rounds
+            if message.tool_call is not None:
+                tools.take(message.tool_call.function_calls or [])
+            if message.tool_call_cancellation is not None:
+                tools.cancel(message.tool_call_cancellation.ids or [])
+            if content is not None and content.turn_complete:
+                tools.turn_complete()
 
     def _can_move(self) -> bool:
         """No answer is being delivered and the handle holds every answered turn (turns sent since
@@ -335,6 +389,8 @@ class AsyncSession:
     async def _recover(self, generation: int, closed: Closed) -> None:
         """The socket of ``generation`` closed: move to a new one (resumable) or end the session.
         Called with the lock held."""
+        if self._error is not None:
+            raise self._error  # the session already ended (a tool call failed)
         if generation != self._generation:
             return  # another task moved already
         transport_closed = self._client._transport.closed_error(self._endpoint)
@@ -377,6 +433,8 @@ class AsyncSession:
         try:
             if cut:
                 _log.warning("%s: a lost connection cut the answer in progress; it ends as interrupted", self._endpoint)
+                if self._tools is not None:
+                    self._tools.cancel_all()  # their calls belonged to the cut answer
                 self._replay.clear()
                 self._in_answer = False
                 self._pending.append(

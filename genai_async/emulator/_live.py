@@ -13,7 +13,9 @@ loop takes client messages while one answer task at a time writes the answer:
   ``outputTranscription`` when asked; then ``generationComplete``, then ``turnComplete``
   with ``usageMetadata``, then a ``sessionResumptionUpdate`` when the setup asked for resumption;
 - a function call is sent as ``toolCall``; the answer continues after the matching ``toolResponse``;
-- client content arriving mid-answer cancels it with ``serverContent.interrupted``.
+- client content arriving mid-answer cancels it with ``serverContent.interrupted`` (preceded by
+  ``toolCallCancellation`` with the ids of the calls still waiting for their ``toolResponse``; a late
+  response to a cancelled call is ignored).
 
 Pace: the emulator's ``time_to_first_chunk`` and ``tokens_per_second``, as for REST streams.
 Scripting (tests): ``emu.live.queue_go_away(after_turns=, time_left=)``, ``queue_drop(after_messages= | after_turns=)``
@@ -165,6 +167,8 @@ class _Session:
         self.state = _State()
         self.answer: asyncio.Task[None] | None = None
         self.tool_reply: asyncio.Future[list[dict[str, Any]]] | None = None
+        self.tool_ids: list[str] = []  # the ids of the calls tool_reply waits for
+        self.cancelled_ids: set[str] = set()
         self.fault: LiveFault | None = None
         self.sent = 0
         self.turns = 0
@@ -298,6 +302,8 @@ class _Session:
             await self._realtime(message["realtimeInput"] or {})
         elif "toolResponse" in message:
             responses = (message["toolResponse"] or {}).get("functionResponses") or []
+            if responses and all(isinstance(r, dict) and r.get("id") in self.cancelled_ids for r in responses):
+                return  # answers to calls cancelled by an interruption: too late, ignored as the service does
             if self.tool_reply is None or self.tool_reply.done():
                 raise _Close(1007, "Invalid request: a tool response without a pending tool call.")
             self.tool_reply.set_result(list(responses))
@@ -334,6 +340,10 @@ class _Session:
     async def _interrupt(self) -> None:
         task, self.answer = self.answer, None
         if task is not None and not task.done():
+            if self.tool_reply is not None and not self.tool_reply.done():
+                self.tool_reply, ids = None, self.tool_ids
+                self.cancelled_ids.update(ids)
+                await self.send({"toolCallCancellation": {"ids": ids}})
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -374,6 +384,7 @@ class _Session:
                 break
             calls = [{"id": f"fc-{seed[:4].hex()}-{i}", **call} for i, call in enumerate(cand.calls)]
             self.tool_reply = asyncio.get_running_loop().create_future()
+            self.tool_ids = [c["id"] for c in calls]
             await self.send({"toolCall": {"functionCalls": calls}})
             responses = await self.tool_reply
             self.state.history.append({"role": "model", "parts": [{"functionCall": c} for c in calls]})

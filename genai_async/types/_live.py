@@ -6,13 +6,14 @@ from the frame bytes into ``LiveServerMessage``; inline audio arrives as ``bytes
 once, by msgspec).
 """
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ._base import _Base
 from ._config import AudioTranscriptionConfig, GenerationConfig, SafetySetting, SpeechConfig, ThinkingConfig
 from ._content import Blob, Content, FunctionCall, FunctionResponse
 from ._metadata import GroundingMetadata, UrlContextMetadata, UsageMetadata
-from ._params import HttpOptions
+from ._params import AutomaticFunctionCallingConfig, HttpOptions
 from ._tools import Tool
 
 # ------------------------------------------------------------------------------------- settings
@@ -95,7 +96,16 @@ class LiveConnectConfig(_Base):
     enable_affective_dialog: bool | None = None
     system_instruction: Any = None
     """A ``str``, ``Part``, ``Content`` or a list of ``str``/``Part``."""
-    tools: list[Tool] | None = None
+    tools: Sequence[Tool | Callable[..., Any] | Any] | None = None
+    """``types.Tool`` objects or dicts, Python functions (sync or async) and ``mcp.ClientSession``
+    objects, as for ``generate_content``: the functions are declared in ``setup`` and the session
+    runs them when the model calls them (see ``automatic_function_calling``). A ``Sequence`` so that
+    a ``list[types.Tool]`` type-checks (lists are invariant); it is stored as a list."""
+    automatic_function_calling: AutomaticFunctionCallingConfig | None = None
+    """genai_async only (the official SDK never runs functions in a live session): ``disable=True``
+    declares the functions without running them; ``call_timeout`` limits one call;
+    ``maximum_remote_calls`` caps the tool responses sent automatically in one turn (one less than it,
+    counted as for ``generate_content``)."""
     session_resumption: SessionResumptionConfig | None = None
     """Set (even empty) to get resumption handles; the session then reconnects by itself."""
     input_audio_transcription: AudioTranscriptionConfig | None = None

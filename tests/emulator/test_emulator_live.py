@@ -92,6 +92,26 @@ async def test_recorded_session_plays_out(ws: aiohttp.ClientWebSocketResponse) -
     assert update["resumable"] is True and update["newHandle"]
 
 
+async def test_interruption_cancels_a_pending_tool_call(ws: aiohttp.ClientWebSocketResponse) -> None:
+    tools = [{"functionDeclarations": [{"name": "get_time", "description": "Current UTC time."}]}]
+    await ws.send_str(json.dumps({"setup": {**SETUP["setup"], "tools": tools}}))
+    await read(ws)
+    question = {"clientContent": {"turns": [{"role": "user", "parts": [{"text": "What time is it?"}]}],
+                                  "turnComplete": True}}
+    await ws.send_str(json.dumps(question))
+    call = (await read(ws))["toolCall"]["functionCalls"][0]
+    other = {"clientContent": {"turns": [{"role": "user", "parts": [{"text": "Tell me about Rome"}]}],
+                               "turnComplete": True}}
+    await ws.send_str(json.dumps(other))
+    assert await read(ws) == {"toolCallCancellation": {"ids": [call["id"]]}}
+    assert await read(ws) == {"serverContent": {"interrupted": True}}
+    late = {"toolResponse": {"functionResponses": [{"id": call["id"], "name": "get_time", "response": {}}]}}
+    await ws.send_str(json.dumps(late))  # too late: ignored, the session goes on
+    messages = await until_turn_complete(ws)
+    text = "".join(p["text"] for m in messages for p in m.get("serverContent", {}).get("modelTurn", {}).get("parts", []))
+    assert "Rome" in text
+
+
 async def test_tool_response_without_call_is_refused(ws: aiohttp.ClientWebSocketResponse) -> None:
     await ws.send_str(json.dumps(SETUP))
     await read(ws)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -183,6 +184,47 @@ async def test_cancel_while_receiving_mid_turn_and_mid_tool_call(emulator: Emula
                 await cancel_when_parked(task, got.__len__)
             await wait_until(lambda: not emulator.live._sockets)
         assert got[0].tool_call is not None
+
+
+async def test_cancel_while_the_session_runs_tools(emulator: Emulator) -> None:
+    """Python-callable tools running for the model (an async one parked, a sync one in its worker
+    thread) are cancelled with the task that holds the session; no task is left."""
+    started: list[str] = []
+    cancelled: list[str] = []
+    release = threading.Event()
+
+    async def get_time(city: str) -> str:
+        """Get the local time in a city."""
+        started.append("get_time")
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancelled.append("get_time")
+            raise
+        return "unreachable"
+
+    def get_weather(city: str) -> str:
+        """Get the weather in a city."""
+        started.append("get_weather")
+        release.wait(10)
+        return "late"
+
+    async with genai_async.Client(api_key="k", base_url=emulator.base_url) as client:
+        async with no_leaks(client):
+
+            async def session_run() -> None:
+                config = {"tools": [get_time, get_weather]}
+                async with client.live.connect(model=MODEL, config=config) as session:
+                    await session.send_client_content(turns="Call get_time and get_weather in Bern", turn_complete=True)
+                    async for _ in session.receive():  # parked: the tools never finish
+                        pass
+
+            task = asyncio.ensure_future(session_run())
+            await cancel_when_parked(task, lambda: len(started) == 2)
+        await wait_until(lambda: not emulator.live._sockets)
+    assert cancelled == ["get_time"]
+    assert not [f for f in emulator.live.frames if "toolResponse" in f]
+    release.set()  # the abandoned thread finishes the sync function; its result is dropped
 
 
 async def test_cancel_while_resuming() -> None:

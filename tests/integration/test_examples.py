@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 PRINTS = {  # what an example must print besides some output
+    "live_tools": ["[the session runs get_weather({'city': 'Zurich'}), get_time({'city': 'Zurich'})]"],
     "tracing": ['"name": "generate_content gemini-3.5-flash"', '"gen_ai.response.first_chunk"', '"answer-question"'],
 }
 SERVERS = {"web_backend"}  # serves until stopped: tests/integration/test_web_backend.py runs it over a socket

@@ -93,3 +93,25 @@ async def test_name_clash_between_session_and_function(server: Scripted, client:
         with pytest.raises(errors.ConfigurationError, match="'add' is already defined"):
             await client.models.generate_content(model=MODEL, contents="x", config={"tools": [connected.session, add]})
     assert server.requests == []
+
+
+async def test_session_tools_in_a_live_session() -> None:
+    """The live session calls the MCP server's tools itself, from its own tool tasks."""
+    from genai_async import types
+    from genai_async.emulator import running
+
+    async with running() as emu, genai_async.Client(api_key="k", base_url=emu.base_url) as client:
+        async with mcp.Client(make_server()) as connected:
+            config = types.LiveConnectConfig(response_modalities=["TEXT"], tools=[connected.session])
+            async with client.live.connect(model="gemini-live-2.5-flash-preview", config=config) as session:
+                await session.send_client_content(turns="Call add", turn_complete=True)
+                messages = [m async for m in session.receive()]
+        frames = emu.live.frames
+    declared = frames[0]["setup"]["tools"][0]["functionDeclarations"]
+    assert [d["name"] for d in declared] == ["add", "divide"]
+    call = messages[0].tool_call.function_calls[0] if messages[0].tool_call and messages[0].tool_call.function_calls else None
+    assert call is not None and call.name == "add" and call.args is not None
+    (response,) = [f["toolResponse"]["functionResponses"] for f in frames if "toolResponse" in f]
+    assert response[0]["id"] == call.id and response[0]["name"] == "add"
+    assert response[0]["response"]["result"]["content"][0]["text"] == str(call.args["a"] + call.args["b"])
+    assert messages[-1].server_content is not None and messages[-1].server_content.turn_complete

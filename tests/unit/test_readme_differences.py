@@ -50,3 +50,8 @@ def test_vertexai_is_refused_as_the_readme_says() -> None:
     assert "`vertexai=True`" in DIFFERENCES
     with pytest.raises(errors.ConfigurationError):
         genai_async.Client(api_key="k", vertexai=True)
+
+
+def test_live_function_calling_difference_is_documented() -> None:
+    assert "In a live session the session runs your Python functions too" in DIFFERENCES
+    assert "AutomaticFunctionCallingConfig(disable=True)" in DIFFERENCES
