@@ -11,7 +11,8 @@ Rules (the official SDK's ``AsyncModels.generate_content`` is the reference):
   and one user Content with a ``functionResponse`` per call, in call order, each echoing the call's
   ``id`` when it had one (never invented). ``{"result": value}``, or ``{"error": "..."}`` when the
   function raised, its arguments did not fit the annotations, or it timed out.
-- ``response.automatic_function_calling_history``: the request contents, then every round.
+- ``response.automatic_function_calling_history``: the request contents, then every round; ``[]``
+  when no function was called (the official SDK's value: an empty history means "no round ran").
 - Better than the official SDK: the calls of one answer run concurrently (async functions as tasks,
   sync ones in worker threads), with an optional per-call timeout (``call_timeout``); cancelling the
   caller cancels the running functions. An answer calling a function we were not given (a plain
@@ -258,5 +259,5 @@ async def generate(
         response = await models._generate(model, request, wire)
         sent += 1
     if box.keep_history:
-        response.automatic_function_calling_history = [*turns, *rounds]
+        response.automatic_function_calling_history = [*turns, *rounds] if rounds else []
     return response, rounds

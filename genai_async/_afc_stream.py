@@ -205,7 +205,7 @@ class ToolStream(ResponseStream):
             self._start_round()
             return True
         if box is not None and box.keep_history:
-            response.automatic_function_calling_history = [*self._turns, *self._rounds]
+            response.automatic_function_calling_history = [*self._turns, *self._rounds] if self._rounds else []
         self._final = response
         self._done = True
         if self._on_complete is not None:

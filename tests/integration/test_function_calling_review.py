@@ -1,0 +1,46 @@
+"""Automatic function calling, second pass: parity details with the official SDK and edge cases
+found in review (history without calls, aclose while tools run, positional-only parameters)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+import genai_async
+from tests.conftest import Scripted
+from tests.integration.test_chats import answer, script
+from tests.integration.test_function_calling import MODEL, calls, get_weather, sse
+
+
+@pytest.fixture
+async def client(server: Scripted) -> AsyncIterator[genai_async.Client]:
+    c = genai_async.Client(api_key="k", base_url=server.base_url, http_options={"retry_options": {"attempts": 1}})
+    try:
+        yield c
+    finally:
+        await c.aclose()
+
+
+async def test_history_is_empty_when_no_function_was_called(server: Scripted, client: genai_async.Client) -> None:
+    """The official SDK sets ``[]`` when AFC ran but no round happened (the history starts with the first round)."""
+    script(server, answer("plain"))
+    r = await client.models.generate_content(model=MODEL, contents="x", config={"tools": [get_weather]})
+    assert r.automatic_function_calling_history == []
+
+
+async def test_history_is_empty_when_the_only_request_was_the_last_allowed(
+    server: Scripted, client: genai_async.Client
+) -> None:
+    script(server, calls(("get_weather", {"city": "Oslo"})))
+    cfg = {"tools": [get_weather], "automatic_function_calling": {"maximum_remote_calls": 1}}
+    r = await client.models.generate_content(model=MODEL, contents="x", config=cfg)
+    assert r.function_calls is not None and r.automatic_function_calling_history == []
+
+
+async def test_stream_history_is_empty_when_no_function_was_called(server: Scripted, client: genai_async.Client) -> None:
+    script(server, sse(answer("plain")))
+    async with client.models.generate_content_stream(model=MODEL, contents="x", config={"tools": [get_weather]}) as s:
+        chunks = [c async for c in s]
+    assert chunks[0].automatic_function_calling_history is None
+    assert s.response.automatic_function_calling_history == []
