@@ -39,7 +39,7 @@ import anyio
 import anyio.to_thread
 import msgspec
 
-from ._callables import ArgumentError, convert_args, declaration, function_name, plan, to_json_result
+from ._callables import ArgumentError, convert_args, declaration, function_name, plan, split_args, to_json_result
 from ._coerce import generate_request
 from ._mcp import McpTools
 from ._resources._chat import model_turn
@@ -136,9 +136,13 @@ async def _outcome(name: str, fn: Any, raw: dict[str, Any] | None) -> dict[str, 
 
 async def _invoke(fn: Callable[..., Any], args: dict[str, Any]) -> Any:
     kwargs = convert_args(fn, args)
-    if plan(fn)[2]:
-        return await fn(**kwargs)
-    value = await anyio.to_thread.run_sync(functools.partial(fn, **kwargs), abandon_on_cancel=True)
+    fn_plan = plan(fn)
+    positional: list[Any] = []
+    if fn_plan[3]:  # def f(a, /): by position
+        positional, kwargs = split_args(fn, kwargs)
+    if fn_plan[2]:
+        return await fn(*positional, **kwargs)
+    value = await anyio.to_thread.run_sync(functools.partial(fn, *positional, **kwargs), abandon_on_cancel=True)
     return await value if inspect.isawaitable(value) else value
 
 

@@ -12,6 +12,7 @@ Decisions (the official SDK's ``FunctionDeclaration.from_callable`` is the refer
 - Anything else (an unannotated parameter, ``Literal[1, 2]``, an int-valued Enum, a recursive type)
   is a ConfigurationError naming the function and the parameter, raised before any request.
 - ``*args``/``**kwargs`` are not declared; ``**kwargs`` receives arguments the model adds anyway.
+  Positional-only parameters (``def f(a, /)``) are declared by name and passed by position.
 """
 
 from __future__ import annotations
@@ -239,13 +240,14 @@ _PLAIN = {str: (str,), bool: (bool,), int: (int,), float: (float, int)}
 """Annotations whose JSON value needs no conversion: the accepted runtime types (bool is not an int here)."""
 
 
-def plan(fn: Callable[..., Any]) -> tuple[dict[str, Any], bool, bool]:
+def plan(fn: Callable[..., Any]) -> tuple[dict[str, Any], bool, bool, tuple[str, ...]]:
     """Per function, computed once: the annotation per parameter, whether it takes ``**kwargs``,
-    and whether it is async (a coroutine function, or an object with ``async def __call__``)."""
+    whether it is async (a coroutine function, or an object with ``async def __call__``), and the
+    names of its positional-only parameters (passed by position, see :func:`split_args`)."""
     return _cached_plan(fn) if _hashable(fn) else _plan(fn)
 
 
-def _plan(fn: Callable[..., Any]) -> tuple[dict[str, Any], bool, bool]:
+def _plan(fn: Callable[..., Any]) -> tuple[dict[str, Any], bool, bool, tuple[str, ...]]:
     params = inspect.signature(fn).parameters
     hints = _hints(fn)
     annotations = {
@@ -255,7 +257,21 @@ def _plan(fn: Callable[..., Any]) -> tuple[dict[str, Any], bool, bool]:
     }
     call = type(fn).__call__ if not inspect.isroutine(fn) else None
     is_async = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(call)
-    return annotations, any(p.kind is p.VAR_KEYWORD for p in params.values()), is_async
+    positional = tuple(name for name, p in params.items() if p.kind is p.POSITIONAL_ONLY)
+    return annotations, any(p.kind is p.VAR_KEYWORD for p in params.values()), is_async, positional
+
+
+def split_args(fn: Callable[..., Any], kwargs: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
+    """The converted arguments as ``(args, kwargs)`` for the call: positional-only parameters
+    (``def f(a, /)``) by position, in order, as far as the model gave them; the rest by name (a gap
+    leaves the later ones in ``kwargs``, so the call itself reports the missing argument)."""
+    positional = plan(fn)[3]
+    args: list[Any] = []
+    for name in positional:
+        if name not in kwargs:
+            break
+        args.append(kwargs.pop(name))
+    return args, kwargs
 
 
 _cached_plan = functools.lru_cache(maxsize=512)(_plan)
@@ -268,7 +284,7 @@ def convert_args(fn: Callable[..., Any], args: Mapping[str, Any]) -> dict[str, A
     Arguments the function does not declare are dropped (as in the official SDK) unless it takes
     ``**kwargs``; a missing required argument is reported by the call itself.
     """
-    annotations, takes_kwargs, _ = plan(fn)
+    annotations, takes_kwargs, _, _ = plan(fn)
     out: dict[str, Any] = {}
     for name, value in args.items():
         annotation = annotations.get(name)

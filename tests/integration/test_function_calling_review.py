@@ -44,3 +44,14 @@ async def test_stream_history_is_empty_when_no_function_was_called(server: Scrip
         chunks = [c async for c in s]
     assert chunks[0].automatic_function_calling_history is None
     assert s.response.automatic_function_calling_history == []
+
+
+async def test_positional_only_parameters_are_passed(server: Scripted, client: genai_async.Client) -> None:
+    def add(a: int, b: int, /, *, scale: int = 1) -> int:
+        """Add two numbers."""
+        return (a + b) * scale
+
+    script(server, calls(("add", {"a": 2, "b": 3, "scale": 2})), answer("10"))
+    await client.models.generate_content(model=MODEL, contents="x", config={"tools": [add]})
+    sent = server.requests[1]["json"]["contents"][2]["parts"][0]["functionResponse"]["response"]
+    assert sent == {"result": 10}
