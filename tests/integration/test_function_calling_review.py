@@ -3,14 +3,16 @@ found in review (history without calls, aclose while tools run, positional-only 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
 
 import genai_async
+from genai_async import errors
 from tests.conftest import Scripted
 from tests.integration.test_chats import answer, script
-from tests.integration.test_function_calling import MODEL, calls, get_weather, sse
+from tests.integration.test_function_calling import MODEL, calls, checked_out, get_weather, sse
 
 
 @pytest.fixture
@@ -44,6 +46,64 @@ async def test_stream_history_is_empty_when_no_function_was_called(server: Scrip
         chunks = [c async for c in s]
     assert chunks[0].automatic_function_calling_history is None
     assert s.response.automatic_function_calling_history == []
+
+
+async def test_aclose_while_tools_run_cancels_them(server: Scripted, client: genai_async.Client) -> None:
+    """Another task closes the stream while the reader waits for a tool: the tool is cancelled, no
+    further request is sent, and the reader gets the StreamError a closed plain stream gives."""
+    entered, cancelled = asyncio.Event(), asyncio.Event()
+
+    async def slow() -> str:
+        """Slow."""
+        entered.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+        return "never"
+
+    script(server, sse(calls(("slow", {}))), sse(answer("x")))
+    stream = await client.models.generate_content_stream(model=MODEL, contents="x", config={"tools": [slow]})
+
+    async def read() -> int:
+        return len([c async for c in stream])
+
+    task = asyncio.create_task(read())
+    await entered.wait()
+    await stream.aclose()
+    with pytest.raises(errors.StreamError, match="aclose"):
+        await task
+    assert cancelled.is_set()
+    assert len(server.requests) == 1 and checked_out(client) == 0
+
+
+async def test_aclose_while_tools_run_in_a_chat_keeps_the_history(server: Scripted, client: genai_async.Client) -> None:
+    entered = asyncio.Event()
+
+    async def slow() -> str:
+        """Slow."""
+        entered.set()
+        await asyncio.Event().wait()
+        return "never"
+
+    script(server, sse(calls(("slow", {}))), sse(answer("x")))
+    chat = client.chats.create(model=MODEL, config={"tools": [slow]})
+    stream = await chat.send_message_stream("go")
+
+    async def read() -> None:
+        async for _ in stream:
+            pass
+
+    task = asyncio.create_task(read())
+    await entered.wait()
+    await stream.aclose()
+    with pytest.raises(errors.StreamError):
+        await task
+    assert chat.get_history() == []  # the call turn has no response: nothing is committed
+    assert len(server.requests) == 1
+    script(server, answer("next"))
+    assert (await chat.send_message("again")).text == "next"  # the chat is free again
 
 
 async def test_positional_only_parameters_are_passed(server: Scripted, client: genai_async.Client) -> None:
