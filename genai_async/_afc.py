@@ -33,7 +33,7 @@ import inspect
 import logging
 import sys
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import anyio
 import anyio.to_thread
@@ -208,6 +208,15 @@ async def prepare(cfg: GenerateContentConfig) -> tuple[GenerateContentConfig, To
     if timeout is not None and timeout <= 0:
         raise ConfigurationError(f"automatic_function_calling.call_timeout must be positive seconds, got {timeout!r}")
     return wire, Toolbox(functions, limit, keep, timeout)
+
+
+async def declared_tools(tools: list[Any] | None) -> list[Tool] | None:
+    """``tools`` as sent by calls that declare but never call (``count_tokens``, ``caches.create``):
+    Python functions and MCP sessions become declarations, merged as ``generate_content`` sends them."""
+    if not tools or all(type(t) is Tool for t in tools):
+        return tools
+    wire, _ = await prepare(GenerateContentConfig(tools=tools))
+    return cast("list[Tool] | None", wire.tools)  # prepare left only types.Tool in it
 
 
 def _add(functions: dict[str, Any], name: str, fn: Any, index: int) -> None:

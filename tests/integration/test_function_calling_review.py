@@ -115,3 +115,41 @@ async def test_positional_only_parameters_are_passed(server: Scripted, client: g
     await client.models.generate_content(model=MODEL, contents="x", config={"tools": [add]})
     sent = server.requests[1]["json"]["contents"][2]["parts"][0]["functionResponse"]["response"]
     assert sent == {"result": 10}
+
+
+async def test_count_tokens_declares_python_functions(server: Scripted, client: genai_async.Client) -> None:
+    """Beyond the official SDK (it refuses tools here on the Gemini API): functions are declared in
+    the generateContentRequest form, exactly as generate_content declares them, and never called."""
+    server.reply_json({"totalTokens": 42})
+    manual = {"function_declarations": [{"name": "manual"}]}
+    r = await client.models.count_tokens(model=MODEL, contents="hi", config={"tools": [manual, {"google_search": {}}, get_weather]})
+    assert r.total_tokens == 42
+    tools = server.requests[0]["json"]["generateContentRequest"]["tools"]
+    assert tools == [{"googleSearch": {}}, {"functionDeclarations": [
+        {"name": "manual"},
+        {"name": "get_weather", "description": "Get the weather in a city.", "parameters": {
+            "type": "OBJECT", "properties": {"city": {"type": "STRING"}, "unit": {"type": "STRING", "default": "c"}},
+            "required": ["city"]}},
+    ]}]
+
+
+async def test_caches_create_declares_python_functions(server: Scripted, client: genai_async.Client) -> None:
+    server.reply_json({"name": "cachedContents/c1", "model": f"models/{MODEL}"})
+    await client.caches.create(model=MODEL, config={"contents": "long text", "tools": [get_weather]})
+    declared = server.requests[0]["json"]["tools"]
+    assert [d["name"] for d in declared[0]["functionDeclarations"]] == ["get_weather"]
+
+
+@pytest.mark.parametrize("where", ["count_tokens", "caches"])
+async def test_bad_tool_in_count_tokens_and_caches_is_named(
+    server: Scripted, client: genai_async.Client, where: str
+) -> None:
+    def untyped(x):  # type: ignore[no-untyped-def]
+        """No annotation."""
+
+    with pytest.raises(errors.ConfigurationError, match="parameter 'x' has no type annotation"):
+        if where == "count_tokens":
+            await client.models.count_tokens(model=MODEL, contents="hi", config={"tools": [untyped]})
+        else:
+            await client.caches.create(model=MODEL, config={"contents": "x", "tools": [untyped]})
+    assert server.requests == []
