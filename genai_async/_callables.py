@@ -22,6 +22,7 @@ import datetime
 import enum
 import functools
 import inspect
+import re
 import types as _pytypes
 import typing
 import uuid
@@ -48,12 +49,21 @@ class _Unsupported(Exception):
     """An annotation with no Gemini schema; carries the reason."""
 
 
+_VALID_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.:-]{0,127}")
+"""A function name the service accepts (docs/gemini-rest.md §3.9)."""
+
+
 def function_name(fn: Callable[..., Any]) -> str:
     """The name the model calls ``fn`` by."""
     name = getattr(fn, "__name__", None)
     if not isinstance(name, str):
         raise ConfigurationError(
             f"the tool {fn!r} has no __name__; pass a function, or wrap the callable in a def"
+        )
+    if _VALID_NAME.fullmatch(name) is None:
+        raise ConfigurationError(
+            f"tool {name!r} is not a valid function name for Gemini (ASCII letters, digits, _ . : -, starting "
+            "with a letter or underscore, at most 128 characters); use a def with such a name, or set __name__"
         )
     return name
 

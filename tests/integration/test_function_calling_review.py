@@ -153,3 +153,17 @@ async def test_bad_tool_in_count_tokens_and_caches_is_named(
         else:
             await client.caches.create(model=MODEL, config={"contents": "x", "tools": [untyped]})
     assert server.requests == []
+
+
+async def test_a_callable_whose_name_the_service_rejects_is_refused(server: Scripted, client: genai_async.Client) -> None:
+    """A lambda is named ``<lambda>``: the service would answer 400 for it, so it is refused before sending."""
+    with pytest.raises(errors.ConfigurationError, match=r"'<lambda>' is not a valid function name"):
+        await client.models.generate_content(model=MODEL, contents="x", config={"tools": [lambda: "sunny"]})
+
+    def météo(city: str) -> str:
+        """Non-ASCII names are valid Python, not valid Gemini function names."""
+        return city
+
+    with pytest.raises(errors.ConfigurationError, match="not a valid function name"):
+        await client.models.generate_content(model=MODEL, contents="x", config={"tools": [météo]})
+    assert server.requests == []
