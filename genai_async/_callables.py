@@ -88,6 +88,8 @@ def build_declaration(fn: Callable[..., Any]) -> FunctionDeclaration:
     for pname, (annotation, param) in params.items():
         try:
             schema = _schema(annotation, ())
+        except NameError as exc:  # a field of a dataclass / TypedDict / Struct annotated with an unknown name
+            raise _unresolved(f"tool {name}: parameter {pname!r}", exc) from exc
         except _Unsupported as exc:
             raise ConfigurationError(
                 f"tool {name}: parameter {pname!r} is annotated {_show(annotation)}, which has no Gemini "
@@ -113,7 +115,9 @@ def _parameters(fn: Callable[..., Any], name: str) -> dict[str, tuple[Any, inspe
         raise ConfigurationError(f"tool {name}: cannot read its signature ({exc})") from exc
     try:
         hints = _hints(fn)
-    except Exception as exc:  # a NameError from a string annotation, or a broken __annotations__
+    except NameError as exc:  # a string annotation (``from __future__ import annotations``) not in the module
+        raise _unresolved(f"tool {name}", exc) from exc
+    except Exception as exc:  # a broken __annotations__
         raise ConfigurationError(f"tool {name}: cannot resolve its annotations ({exc})") from exc
     out: dict[str, tuple[Any, inspect.Parameter]] = {}
     for pname, param in signature.parameters.items():
@@ -127,6 +131,15 @@ def _parameters(fn: Callable[..., Any], name: str) -> dict[str, tuple[Any, inspe
             )
         out[pname] = (annotation, param)
     return out
+
+
+def _unresolved(where: str, exc: NameError) -> ConfigurationError:
+    missing = getattr(exc, "name", None) or str(exc)
+    return ConfigurationError(
+        f"{where}: cannot resolve the annotation {missing!r} ({exc}); string annotations (as with "
+        "`from __future__ import annotations`) are looked up in the module that defines them, so define "
+        "the type at module level, or import it there outside `if TYPE_CHECKING:`"
+    )
 
 
 def _hints(fn: Callable[..., Any]) -> dict[str, Any]:

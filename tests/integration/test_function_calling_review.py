@@ -4,8 +4,11 @@ found in review (history without calls, aclose while tools run, positional-only 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
+import msgspec
 import pytest
 
 import genai_async
@@ -13,6 +16,16 @@ from genai_async import errors
 from tests.conftest import Scripted
 from tests.integration.test_chats import answer, script
 from tests.integration.test_function_calling import MODEL, calls, checked_out, get_weather, sse
+
+if TYPE_CHECKING:
+    from decimal import Decimal
+
+
+@dataclasses.dataclass
+class Order:
+    """A field annotated with a name imported only for type checkers."""
+
+    amount: Decimal
 
 
 @pytest.fixture
@@ -166,4 +179,50 @@ async def test_a_callable_whose_name_the_service_rejects_is_refused(server: Scri
 
     with pytest.raises(errors.ConfigurationError, match="not a valid function name"):
         await client.models.generate_content(model=MODEL, contents="x", config={"tools": [météo]})
+    assert server.requests == []
+
+
+async def test_chat_stream_cut_in_the_second_round_leaves_the_history(server: Scripted, client: genai_async.Client) -> None:
+    """A failure mid-AFC (the round-2 stream is cut after a chunk) raises with the partial answer
+    and leaves the chat as it was: a failed turn is not a stop."""
+    cut = sse({"candidates": [{"content": {"role": "model", "parts": [{"text": "Cold"}]}, "index": 0}]})
+    script(server, sse(calls(("get_weather", {"city": "Oslo"}))), lambda: server.reply_stream(cut, abort=True))
+    chat = client.chats.create(model=MODEL, config={"tools": [get_weather]})
+    seen = []
+    with pytest.raises(errors.StreamError) as caught:
+        async with chat.send_message_stream("Weather?") as stream:
+            async for chunk in stream:
+                seen.append(chunk)
+    assert len(seen) == 2 and seen[1].automatic_function_calling_history is not None
+    assert caught.value.partial.text == "Cold"  # type: ignore[attr-defined]
+    assert chat.get_history() == [] and checked_out(client) == 0
+    script(server, answer("again"))
+    assert (await chat.send_message("Weather?")).text == "again"
+
+
+async def test_an_annotation_naming_a_local_class_says_how_to_fix_it(server: Scripted, client: genai_async.Client) -> None:
+    """With ``from __future__ import annotations`` (this module) annotations are strings resolved in
+    the function's module: a class defined inside a function cannot be found."""
+
+    class Local(msgspec.Struct):
+        n: int
+
+    def use(x: Local) -> int:
+        """Uses a local class."""
+        return x.n
+
+    with pytest.raises(errors.ConfigurationError, match=r"tool use: cannot resolve the annotation 'Local'.*module level"):
+        await client.models.generate_content(model=MODEL, contents="x", config={"tools": [use]})
+    assert server.requests == []
+
+
+async def test_a_field_annotation_that_cannot_be_resolved_is_a_configuration_error(
+    server: Scripted, client: genai_async.Client
+) -> None:
+    def place(order: Order) -> str:
+        """Place an order."""
+        return "ok"
+
+    with pytest.raises(errors.ConfigurationError, match=r"tool place: parameter 'order'.*cannot resolve the annotation 'Decimal'"):
+        await client.models.generate_content(model=MODEL, contents="x", config={"tools": [place]})
     assert server.requests == []
