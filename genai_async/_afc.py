@@ -135,11 +135,11 @@ async def _outcome(name: str, fn: Any, raw: dict[str, Any] | None) -> dict[str, 
 
 
 async def _invoke(fn: Callable[..., Any], args: dict[str, Any]) -> Any:
-    kwargs = convert_args(fn, args)
     fn_plan = plan(fn)
+    kwargs = convert_args(fn, args, fn_plan)
     positional: list[Any] = []
     if fn_plan[3]:  # def f(a, /): by position
-        positional, kwargs = split_args(fn, kwargs)
+        positional, kwargs = split_args(fn_plan, kwargs)
     if fn_plan[2]:
         return await fn(*positional, **kwargs)
     value = await anyio.to_thread.run_sync(functools.partial(fn, *positional, **kwargs), abandon_on_cancel=True)

@@ -26,8 +26,9 @@ import re
 import types as _pytypes
 import typing
 import uuid
+import weakref
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Literal, Union
+from typing import Any, Generic, Literal, TypeVar, Union
 
 import msgspec
 
@@ -68,14 +69,41 @@ def function_name(fn: Callable[..., Any]) -> str:
     return name
 
 
+V = TypeVar("V")
+
+
+class _PerFunction(Generic[V]):
+    """A cache of ``build(fn)`` that holds functions weakly: tools built per request as closures
+    (and what they capture) die with the request. Bound methods are keyed by their function, so
+    ``obj.method`` hits the cache for every instance; a callable that cannot be weakly referenced
+    or hashed is built each time."""
+
+    __slots__ = ("build", "plain", "bound")
+
+    def __init__(self, build: Callable[[Callable[..., Any]], V]) -> None:
+        self.build = build
+        self.plain: dict[weakref.ref[Any], V] = {}
+        self.bound: dict[weakref.ref[Any], V] = {}
+
+    def __call__(self, fn: Callable[..., Any]) -> V:
+        table, key = (self.bound, fn.__func__) if type(fn) is _pytypes.MethodType else (self.plain, fn)
+        try:
+            return table[weakref.ref(key)]  # a weak reference hashes and compares as its referent
+        except KeyError:
+            value = table[weakref.ref(key, functools.partial(_forget, table))] = self.build(fn)
+            return value
+        except TypeError:  # not weak-referenceable, or unhashable
+            return self.build(fn)
+
+
+def _forget(table: dict[weakref.ref[Any], Any], dead: weakref.ref[Any]) -> None:
+    table.pop(dead, None)
+
+
 def declaration(fn: Callable[..., Any]) -> FunctionDeclaration:
     """The ``FunctionDeclaration`` of a sync or async Python function (cached per function; shared:
     do not modify it)."""
-    return _cached_declaration(fn) if _hashable(fn) else build_declaration(fn)
-
-
-def _hashable(fn: object) -> bool:
-    return getattr(type(fn), "__hash__", None) is not None
+    return _cached_declaration(fn)
 
 
 def build_declaration(fn: Callable[..., Any]) -> FunctionDeclaration:
@@ -105,7 +133,7 @@ def build_declaration(fn: Callable[..., Any]) -> FunctionDeclaration:
     return FunctionDeclaration(name=name, description=doc or None, parameters=parameters)
 
 
-_cached_declaration = functools.lru_cache(maxsize=512)(build_declaration)
+_cached_declaration = _PerFunction(build_declaration)
 
 
 def _parameters(fn: Callable[..., Any], name: str) -> dict[str, tuple[Any, inspect.Parameter]]:
@@ -267,7 +295,7 @@ def plan(fn: Callable[..., Any]) -> tuple[dict[str, Any], bool, bool, tuple[str,
     """Per function, computed once: the annotation per parameter, whether it takes ``**kwargs``,
     whether it is async (a coroutine function, or an object with ``async def __call__``), and the
     names of its positional-only parameters (passed by position, see :func:`split_args`)."""
-    return _cached_plan(fn) if _hashable(fn) else _plan(fn)
+    return _cached_plan(fn)
 
 
 def _plan(fn: Callable[..., Any]) -> tuple[dict[str, Any], bool, bool, tuple[str, ...]]:
@@ -284,11 +312,11 @@ def _plan(fn: Callable[..., Any]) -> tuple[dict[str, Any], bool, bool, tuple[str
     return annotations, any(p.kind is p.VAR_KEYWORD for p in params.values()), is_async, positional
 
 
-def split_args(fn: Callable[..., Any], kwargs: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
+def split_args(fn_plan: Plan, kwargs: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
     """The converted arguments as ``(args, kwargs)`` for the call: positional-only parameters
     (``def f(a, /)``) by position, in order, as far as the model gave them; the rest by name (a gap
     leaves the later ones in ``kwargs``, so the call itself reports the missing argument)."""
-    positional = plan(fn)[3]
+    positional = fn_plan[3]
     args: list[Any] = []
     for name in positional:
         if name not in kwargs:
@@ -297,17 +325,22 @@ def split_args(fn: Callable[..., Any], kwargs: dict[str, Any]) -> tuple[list[Any
     return args, kwargs
 
 
-_cached_plan = functools.lru_cache(maxsize=512)(_plan)
+_cached_plan = _PerFunction(_plan)
 
 
-def convert_args(fn: Callable[..., Any], args: Mapping[str, Any]) -> dict[str, Any]:
+Plan = tuple[dict[str, Any], bool, bool, tuple[str, ...]]
+"""What :func:`plan` returns."""
+
+
+def convert_args(fn: Callable[..., Any], args: Mapping[str, Any], fn_plan: Plan | None = None) -> dict[str, Any]:
     """The model's JSON arguments as the annotated Python values (Enum, Literal, dataclass,
     TypedDict, msgspec Struct, pydantic model, datetime...); raises :class:`ArgumentError`.
 
     Arguments the function does not declare are dropped (as in the official SDK) unless it takes
-    ``**kwargs``; a missing required argument is reported by the call itself.
+    ``**kwargs``; a missing required argument is reported by the call itself. ``fn_plan``: ``plan(fn)``
+    when the caller has it already.
     """
-    annotations, takes_kwargs, _, _ = plan(fn)
+    annotations, takes_kwargs, _, _ = fn_plan or plan(fn)
     out: dict[str, Any] = {}
     for name, value in args.items():
         annotation = annotations.get(name)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gc
+import weakref
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 import pytest
@@ -226,3 +228,44 @@ async def test_a_field_annotation_that_cannot_be_resolved_is_a_configuration_err
     with pytest.raises(errors.ConfigurationError, match=r"tool place: parameter 'order'.*cannot resolve the annotation 'Decimal'"):
         await client.models.generate_content(model=MODEL, contents="x", config={"tools": [place]})
     assert server.requests == []
+
+
+class _Resource:
+    """Stands for what a per-request tool closes over (a DB session, the user's data...)."""
+
+
+async def test_per_request_closures_are_not_kept_alive(server: Scripted, client: genai_async.Client) -> None:
+    """A web backend builds its tools per request as closures; the declaration cache must not keep
+    them (and what they capture) alive after the request, for plain functions, bound methods and
+    callable objects alike."""
+
+    def make_tools(resource: _Resource) -> list[Any]:
+        def lookup(city: str) -> str:
+            """Look something up."""
+            return f"{city}: {id(resource)}"
+
+        class Holder:
+            def __init__(self) -> None:
+                self.resource = resource
+
+            def fetch(self, key: str) -> str:
+                """Fetch a key."""
+                return key
+
+            async def __call__(self, n: int) -> int:
+                return n
+
+        holder = Holder()
+        holder.__name__ = "count"  # type: ignore[attr-defined]
+        return [lookup, holder.fetch, holder]
+
+    resource = _Resource()
+    alive = weakref.ref(resource)
+    script(server, calls(("lookup", {"city": "Oslo"}), ("fetch", {"key": "k"}), ("count", {"n": 2})), answer("ok"))
+    r = await client.models.generate_content(model=MODEL, contents="x", config={"tools": make_tools(resource)})
+    assert r.text == "ok"
+    responses = [p["functionResponse"]["response"] for p in server.requests[1]["json"]["contents"][2]["parts"]]
+    assert responses[1:] == [{"result": "k"}, {"result": 2}]
+    del resource, r
+    gc.collect()
+    assert alive() is None
