@@ -11,7 +11,8 @@ Rules (the official SDK's ``AsyncModels.generate_content`` is the reference):
   and one user Content with a ``functionResponse`` per call, in call order, each echoing the call's
   ``id`` when it had one (never invented). ``{"result": value}``, or ``{"error": "..."}`` when the
   function raised, its arguments did not fit the annotations, or it timed out.
-- ``response.automatic_function_calling_history``: the request contents, then every round.
+- ``response.automatic_function_calling_history``: the request contents, then every round; ``[]``
+  when no function was called (the official SDK's value: an empty history means "no round ran").
 - Better than the official SDK: the calls of one answer run concurrently (async functions as tasks,
   sync ones in worker threads), with an optional per-call timeout (``call_timeout``); cancelling the
   caller cancels the running functions. An answer calling a function we were not given (a plain
@@ -33,13 +34,13 @@ import inspect
 import logging
 import sys
 from collections.abc import Callable
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 import anyio
 import anyio.to_thread
 import msgspec
 
-from ._callables import ArgumentError, convert_args, declaration, function_name, plan, to_json_result
+from ._callables import ArgumentError, convert_args, declaration, function_name, plan, split_args, to_json_result
 from ._coerce import generate_request
 from ._mcp import McpTools
 from ._resources._chat import model_turn
@@ -137,10 +138,14 @@ async def _outcome(name: str, fn: Any, raw: dict[str, Any] | None) -> dict[str, 
 
 
 async def _invoke(fn: Callable[..., Any], args: dict[str, Any]) -> Any:
-    kwargs = convert_args(fn, args)
-    if plan(fn)[2]:
-        return await fn(**kwargs)
-    value = await anyio.to_thread.run_sync(functools.partial(fn, **kwargs), abandon_on_cancel=True)
+    fn_plan = plan(fn)
+    kwargs = convert_args(fn, args, fn_plan)
+    positional: list[Any] = []
+    if fn_plan[3]:  # def f(a, /): by position
+        positional, kwargs = split_args(fn_plan, kwargs)
+    if fn_plan[2]:
+        return await fn(*positional, **kwargs)
+    value = await anyio.to_thread.run_sync(functools.partial(fn, *positional, **kwargs), abandon_on_cancel=True)
     return await value if inspect.isawaitable(value) else value
 
 
@@ -208,6 +213,15 @@ async def prepare(cfg: _Config) -> tuple[_Config, Toolbox | None]:
     return wire, Toolbox(functions, limit, keep, timeout)
 
 
+async def declared_tools(tools: list[Any] | None) -> list[Tool] | None:
+    """``tools`` as sent by calls that declare but never call (``count_tokens``, ``caches.create``):
+    Python functions and MCP sessions become declarations, merged as ``generate_content`` sends them."""
+    if not tools or all(type(t) is Tool for t in tools):
+        return tools
+    wire, _ = await prepare(GenerateContentConfig(tools=tools))
+    return cast("list[Tool] | None", wire.tools)  # prepare left only types.Tool in it
+
+
 def _add(functions: dict[str, Any], name: str, fn: Any, index: int) -> None:
     if name in functions:
         raise ConfigurationError(
@@ -261,5 +275,5 @@ async def generate(
         response = await models._generate(model, request, wire)
         sent += 1
     if box.keep_history:
-        response.automatic_function_calling_history = [*turns, *rounds]
+        response.automatic_function_calling_history = [*turns, *rounds] if rounds else []
     return response, rounds

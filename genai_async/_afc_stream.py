@@ -10,6 +10,9 @@ Decisions:
 - ``.response`` is the stitched answer of the current round; after the end, the final answer with
   ``automatic_function_calling_history`` set.
 - Only one round's connection is open at a time; ``aclose()`` closes it and is idempotent.
+  ``aclose()`` from another task while the functions of a round run cancels them (they run in a
+  task of their own for that) and the waiting reader gets the ``StreamError`` a plain stream
+  gives when it is closed while it waits; no further request is sent.
 - Hooks for chats: ``on_complete(final, rounds)`` when the answer ended; ``on_close(completed,
   stopped_turns)`` exactly once, where ``stopped_turns`` (caller stopped early after output) holds
   the finished rounds plus the model output delivered in the current one, trimmed so it ends with
@@ -18,6 +21,7 @@ Decisions:
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Generator
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +31,7 @@ from ._afc import Toolbox, calls_of, prepare
 from ._coerce import generate_request
 from ._resources._chat import model_turn
 from ._streaming import ResponseStream
+from .errors import StreamError
 from .types import Content, GenerateContentConfig, GenerateContentRequest, GenerateContentResponse
 
 if TYPE_CHECKING:
@@ -45,7 +50,7 @@ class ToolStream(ResponseStream):
 
     __slots__ = (
         "_box", "_contents", "_count", "_history", "_hook", "_inner", "_model", "_models", "_on_complete", "_cfg",
-        "_request", "_rounds", "_sent", "_turns", "_wire",
+        "_request", "_rounds", "_sent", "_tools", "_turns", "_wire",
     )
 
     def __init__(
@@ -74,6 +79,8 @@ class ToolStream(ResponseStream):
         self._history: list[Content] | None = None
         """What chunks of the current round carry as automatic_function_calling_history (one list per round)."""
         self._final: GenerateContentResponse | None = None
+        self._tools: asyncio.Future[Content] | None = None
+        """The task running the current round's functions (cancelled by ``aclose``)."""
         self._sent = 0
         self._count = 0
         self._done = self._closed = self._failed = False
@@ -116,6 +123,9 @@ class ToolStream(ResponseStream):
 
     def _close(self) -> None:
         self._closed = True
+        tools, self._tools = self._tools, None
+        if tools is not None:
+            tools.cancel()
         inner, self._inner = self._inner, None
         if inner is not None:
             self._inner = inner  # kept for .response; its connection is released now
@@ -197,7 +207,7 @@ class ToolStream(ResponseStream):
         box = self._box
         calls = calls_of(response)
         if box is not None and calls and self._sent < box.max_requests and box.handles(calls):
-            reply = await box.run(calls)
+            reply = await self._run_tools(box, calls)
             self._rounds += (model_turn(response), reply)
             self._request = msgspec.structs.replace(self._request, contents=[*self._turns, *self._rounds])
             if box.keep_history:
@@ -205,13 +215,32 @@ class ToolStream(ResponseStream):
             self._start_round()
             return True
         if box is not None and box.keep_history:
-            response.automatic_function_calling_history = [*self._turns, *self._rounds]
+            response.automatic_function_calling_history = [*self._turns, *self._rounds] if self._rounds else []
         self._final = response
         self._done = True
         if self._on_complete is not None:
             self._on_complete(response, self._rounds)
         self._close()
         return False
+
+
+    async def _run_tools(self, box: Toolbox, calls: list[Any]) -> Content:
+        """Run one round's functions in a task ``aclose`` can cancel (cancelling the reader cancels
+        it too: awaiting a task passes the cancellation on)."""
+        task = self._tools = asyncio.ensure_future(box.run(calls))
+        try:
+            return await task
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            cancelling = getattr(current, "cancelling", None)  # Python 3.11+
+            if self._closed and task.cancelled() and not (cancelling is not None and cancelling()):
+                raise StreamError(
+                    f"{self._model}: the stream was closed with aclose() while its functions ran "
+                    f"(round {self._sent}, after {self._count} chunks); they were cancelled"
+                ) from None
+            raise
+        finally:
+            self._tools = None
 
 
 def _calls_in(content: Content) -> bool:

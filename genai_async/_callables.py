@@ -12,6 +12,7 @@ Decisions (the official SDK's ``FunctionDeclaration.from_callable`` is the refer
 - Anything else (an unannotated parameter, ``Literal[1, 2]``, an int-valued Enum, a recursive type)
   is a ConfigurationError naming the function and the parameter, raised before any request.
 - ``*args``/``**kwargs`` are not declared; ``**kwargs`` receives arguments the model adds anyway.
+  Positional-only parameters (``def f(a, /)``) are declared by name and passed by position.
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ import datetime
 import enum
 import functools
 import inspect
+import re
 import types as _pytypes
 import typing
 import uuid
+import weakref
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Literal, Union
+from typing import Any, Generic, Literal, TypeVar, Union
 
 import msgspec
 
@@ -47,6 +50,10 @@ class _Unsupported(Exception):
     """An annotation with no Gemini schema; carries the reason."""
 
 
+_VALID_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.:-]{0,127}")
+"""A function name the service accepts (docs/gemini-rest.md §3.9)."""
+
+
 def function_name(fn: Callable[..., Any]) -> str:
     """The name the model calls ``fn`` by."""
     name = getattr(fn, "__name__", None)
@@ -54,17 +61,49 @@ def function_name(fn: Callable[..., Any]) -> str:
         raise ConfigurationError(
             f"the tool {fn!r} has no __name__; pass a function, or wrap the callable in a def"
         )
+    if _VALID_NAME.fullmatch(name) is None:
+        raise ConfigurationError(
+            f"tool {name!r} is not a valid function name for Gemini (ASCII letters, digits, _ . : -, starting "
+            "with a letter or underscore, at most 128 characters); use a def with such a name, or set __name__"
+        )
     return name
+
+
+V = TypeVar("V")
+
+
+class _PerFunction(Generic[V]):
+    """A cache of ``build(fn)`` that holds functions weakly: tools built per request as closures
+    (and what they capture) die with the request. Bound methods are keyed by their function, so
+    ``obj.method`` hits the cache for every instance; a callable that cannot be weakly referenced
+    or hashed is built each time."""
+
+    __slots__ = ("build", "plain", "bound")
+
+    def __init__(self, build: Callable[[Callable[..., Any]], V]) -> None:
+        self.build = build
+        self.plain: dict[weakref.ref[Any], V] = {}
+        self.bound: dict[weakref.ref[Any], V] = {}
+
+    def __call__(self, fn: Callable[..., Any]) -> V:
+        table, key = (self.bound, fn.__func__) if type(fn) is _pytypes.MethodType else (self.plain, fn)
+        try:
+            return table[weakref.ref(key)]  # a weak reference hashes and compares as its referent
+        except KeyError:
+            value = table[weakref.ref(key, functools.partial(_forget, table))] = self.build(fn)
+            return value
+        except TypeError:  # not weak-referenceable, or unhashable
+            return self.build(fn)
+
+
+def _forget(table: dict[weakref.ref[Any], Any], dead: weakref.ref[Any]) -> None:
+    table.pop(dead, None)
 
 
 def declaration(fn: Callable[..., Any]) -> FunctionDeclaration:
     """The ``FunctionDeclaration`` of a sync or async Python function (cached per function; shared:
     do not modify it)."""
-    return _cached_declaration(fn) if _hashable(fn) else build_declaration(fn)
-
-
-def _hashable(fn: object) -> bool:
-    return getattr(type(fn), "__hash__", None) is not None
+    return _cached_declaration(fn)
 
 
 def build_declaration(fn: Callable[..., Any]) -> FunctionDeclaration:
@@ -77,6 +116,8 @@ def build_declaration(fn: Callable[..., Any]) -> FunctionDeclaration:
     for pname, (annotation, param) in params.items():
         try:
             schema = _schema(annotation, ())
+        except NameError as exc:  # a field of a dataclass / TypedDict / Struct annotated with an unknown name
+            raise _unresolved(f"tool {name}: parameter {pname!r}", exc) from exc
         except _Unsupported as exc:
             raise ConfigurationError(
                 f"tool {name}: parameter {pname!r} is annotated {_show(annotation)}, which has no Gemini "
@@ -92,7 +133,7 @@ def build_declaration(fn: Callable[..., Any]) -> FunctionDeclaration:
     return FunctionDeclaration(name=name, description=doc or None, parameters=parameters)
 
 
-_cached_declaration = functools.lru_cache(maxsize=512)(build_declaration)
+_cached_declaration = _PerFunction(build_declaration)
 
 
 def _parameters(fn: Callable[..., Any], name: str) -> dict[str, tuple[Any, inspect.Parameter]]:
@@ -102,7 +143,9 @@ def _parameters(fn: Callable[..., Any], name: str) -> dict[str, tuple[Any, inspe
         raise ConfigurationError(f"tool {name}: cannot read its signature ({exc})") from exc
     try:
         hints = _hints(fn)
-    except Exception as exc:  # a NameError from a string annotation, or a broken __annotations__
+    except NameError as exc:  # a string annotation (``from __future__ import annotations``) not in the module
+        raise _unresolved(f"tool {name}", exc) from exc
+    except Exception as exc:  # a broken __annotations__
         raise ConfigurationError(f"tool {name}: cannot resolve its annotations ({exc})") from exc
     out: dict[str, tuple[Any, inspect.Parameter]] = {}
     for pname, param in signature.parameters.items():
@@ -116,6 +159,15 @@ def _parameters(fn: Callable[..., Any], name: str) -> dict[str, tuple[Any, inspe
             )
         out[pname] = (annotation, param)
     return out
+
+
+def _unresolved(where: str, exc: NameError) -> ConfigurationError:
+    missing = getattr(exc, "name", None) or str(exc)
+    return ConfigurationError(
+        f"{where}: cannot resolve the annotation {missing!r} ({exc}); string annotations (as with "
+        "`from __future__ import annotations`) are looked up in the module that defines them, so define "
+        "the type at module level, or import it there outside `if TYPE_CHECKING:`"
+    )
 
 
 def _hints(fn: Callable[..., Any]) -> dict[str, Any]:
@@ -239,13 +291,14 @@ _PLAIN = {str: (str,), bool: (bool,), int: (int,), float: (float, int)}
 """Annotations whose JSON value needs no conversion: the accepted runtime types (bool is not an int here)."""
 
 
-def plan(fn: Callable[..., Any]) -> tuple[dict[str, Any], bool, bool]:
+def plan(fn: Callable[..., Any]) -> tuple[dict[str, Any], bool, bool, tuple[str, ...]]:
     """Per function, computed once: the annotation per parameter, whether it takes ``**kwargs``,
-    and whether it is async (a coroutine function, or an object with ``async def __call__``)."""
-    return _cached_plan(fn) if _hashable(fn) else _plan(fn)
+    whether it is async (a coroutine function, or an object with ``async def __call__``), and the
+    names of its positional-only parameters (passed by position, see :func:`split_args`)."""
+    return _cached_plan(fn)
 
 
-def _plan(fn: Callable[..., Any]) -> tuple[dict[str, Any], bool, bool]:
+def _plan(fn: Callable[..., Any]) -> tuple[dict[str, Any], bool, bool, tuple[str, ...]]:
     params = inspect.signature(fn).parameters
     hints = _hints(fn)
     annotations = {
@@ -255,20 +308,39 @@ def _plan(fn: Callable[..., Any]) -> tuple[dict[str, Any], bool, bool]:
     }
     call = type(fn).__call__ if not inspect.isroutine(fn) else None
     is_async = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(call)
-    return annotations, any(p.kind is p.VAR_KEYWORD for p in params.values()), is_async
+    positional = tuple(name for name, p in params.items() if p.kind is p.POSITIONAL_ONLY)
+    return annotations, any(p.kind is p.VAR_KEYWORD for p in params.values()), is_async, positional
 
 
-_cached_plan = functools.lru_cache(maxsize=512)(_plan)
+def split_args(fn_plan: Plan, kwargs: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
+    """The converted arguments as ``(args, kwargs)`` for the call: positional-only parameters
+    (``def f(a, /)``) by position, in order, as far as the model gave them; the rest by name (a gap
+    leaves the later ones in ``kwargs``, so the call itself reports the missing argument)."""
+    positional = fn_plan[3]
+    args: list[Any] = []
+    for name in positional:
+        if name not in kwargs:
+            break
+        args.append(kwargs.pop(name))
+    return args, kwargs
 
 
-def convert_args(fn: Callable[..., Any], args: Mapping[str, Any]) -> dict[str, Any]:
+_cached_plan = _PerFunction(_plan)
+
+
+Plan = tuple[dict[str, Any], bool, bool, tuple[str, ...]]
+"""What :func:`plan` returns."""
+
+
+def convert_args(fn: Callable[..., Any], args: Mapping[str, Any], fn_plan: Plan | None = None) -> dict[str, Any]:
     """The model's JSON arguments as the annotated Python values (Enum, Literal, dataclass,
     TypedDict, msgspec Struct, pydantic model, datetime...); raises :class:`ArgumentError`.
 
     Arguments the function does not declare are dropped (as in the official SDK) unless it takes
-    ``**kwargs``; a missing required argument is reported by the call itself.
+    ``**kwargs``; a missing required argument is reported by the call itself. ``fn_plan``: ``plan(fn)``
+    when the caller has it already.
     """
-    annotations, takes_kwargs, _ = plan(fn)
+    annotations, takes_kwargs, _, _ = fn_plan or plan(fn)
     out: dict[str, Any] = {}
     for name, value in args.items():
         annotation = annotations.get(name)

@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from .._afc import declared_tools
 from .._coerce import http_options_only, model_path
 from .._contents import load_paths, to_content, to_contents
 from .._pager import Pager, paged
@@ -54,7 +55,8 @@ class Caches:
 
         ``config.ttl`` takes ``"300s"``, seconds as int/float, or a ``timedelta``;
         ``config.expire_time`` an RFC 3339 string or an aware ``datetime``. Set at most one; with
-        neither the service keeps the cache for one hour.
+        neither the service keeps the cache for one hour. Python functions in ``config.tools`` are
+        declared as ``generate_content`` declares them (the official SDK takes only ``types.Tool``).
         """
         name = model_path(model)
         cfg, ttl, expire_time = _split_expiry(config, CreateCachedContentConfig)
@@ -65,7 +67,7 @@ class Caches:
             model=name,
             contents=contents,
             system_instruction=None if system is None else to_content(system, "config.system_instruction"),
-            tools=cfg.tools,
+            tools=await declared_tools(cfg.tools),
             tool_config=cfg.tool_config,
             display_name=cfg.display_name,
             ttl=ttl,

@@ -228,7 +228,8 @@ class Models:
         """Count the tokens a prompt would use (``models/{m}:countTokens``).
 
         With ``system_instruction``, ``tools`` or ``generation_config`` in the config, the whole
-        request is counted through the API's ``generateContentRequest`` form.
+        request is counted through the API's ``generateContentRequest`` form. Python functions in
+        ``tools`` are declared as ``generate_content`` declares them (the official SDK refuses tools here).
         """
         path = f"{model_path(model)}:countTokens"
         cfg = None if config is None else to_struct(config, CountTokensConfig)
@@ -241,7 +242,7 @@ class Models:
                     model=model_path(model),
                     contents=turns,
                     system_instruction=None if system is None else to_content(system, "config.system_instruction"),
-                    tools=cfg.tools,
+                    tools=await afc.declared_tools(cfg.tools),
                     generation_config=_upper_thinking_level(cfg.generation_config),
                 )
             )

@@ -128,7 +128,9 @@ class CountTokensConfig(_Base):
 
     http_options: HttpOptions | None = None
     system_instruction: Any = None
-    tools: list[Tool] | None = None
+    tools: list[Tool | Callable[..., Any] | Any] | None = None
+    """``types.Tool`` objects or dicts, Python functions and ``mcp.ClientSession`` objects (declared as
+    ``generate_content`` declares them, never called)."""
     generation_config: GenerationConfig | None = None
 
 
@@ -195,7 +197,9 @@ class CreateCachedContentConfig(_Base):
     contents: Any = None
     """Anything ``generate_content`` accepts as ``contents``."""
     system_instruction: Any = None
-    tools: list[Tool] | None = None
+    tools: list[Tool | Callable[..., Any] | Any] | None = None
+    """``types.Tool`` objects or dicts, Python functions and ``mcp.ClientSession`` objects (declared as
+    ``generate_content`` declares them, never called)."""
     tool_config: ToolConfig | None = None
 
 

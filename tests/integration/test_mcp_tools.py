@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -115,3 +117,37 @@ async def test_session_tools_in_a_live_session() -> None:
     assert response[0]["id"] == call.id and response[0]["name"] == "add"
     assert response[0]["response"]["result"]["content"][0]["text"] == str(call.args["a"] + call.args["b"])
     assert messages[-1].server_content is not None and messages[-1].server_content.turn_complete
+
+
+async def test_stdio_server_subprocess_with_paged_tool_list(server: Scripted, client: genai_async.Client) -> None:
+    """A real MCP server started by the test as a subprocess over stdio; its tools/list has two
+    pages, and every page's tools are declared and callable."""
+    from mcp.client.stdio import StdioServerParameters, stdio_client
+
+    script_path = Path(__file__).with_name("mcp_stdio_server.py")
+    params = StdioServerParameters(command=sys.executable, args=[str(script_path)], cwd=str(script_path.parents[2]))
+    script(server, calls(("add", {"a": 2, "b": 3}), ("shout", {"text": "hi"})), answer("5 and HI"))
+    async with stdio_client(params) as (read, write), mcp.ClientSession(read, write) as session:
+        await session.initialize()
+        r = await client.models.generate_content(model=MODEL, contents="2+3, shout hi", config={"tools": [session]})
+    assert r.text == "5 and HI"
+    declared = server.requests[0]["json"]["tools"][0]["functionDeclarations"]
+    assert [d["name"] for d in declared] == ["add", "shout"]
+    assert declared[1]["parametersJsonSchema"]["required"] == ["text"]
+    responses = [p["functionResponse"] for p in server.requests[1]["json"]["contents"][2]["parts"]]
+    assert [r["response"]["result"]["content"][0]["text"] for r in responses] == ["5", "HI"]
+
+
+async def test_a_tool_list_that_never_ends_is_an_error(server: Scripted, client: genai_async.Client) -> None:
+    import mcp.types as mcp_types
+    from mcp.server.lowlevel import Server
+
+    async def list_tools(ctx: Any, params: Any) -> Any:
+        tool = mcp_types.Tool(name="t", input_schema={"type": "object"})
+        return mcp_types.ListToolsResult(tools=[tool], next_cursor="again")  # the same cursor forever
+
+    looping: Any = Server("looping", on_list_tools=list_tools)
+    async with mcp.Client(looping) as connected:
+        with pytest.raises(errors.GenAIError, match="tools/list keeps paginating"):
+            await client.models.generate_content(model=MODEL, contents="x", config={"tools": [connected.session]})
+    assert server.requests == []
