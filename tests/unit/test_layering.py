@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import json
 import pathlib
+import re
 import subprocess
 import sys
 
@@ -215,3 +216,17 @@ def test_the_console_script_target_and_python_dash_m_still_work() -> None:
     out = subprocess.run([sys.executable, "-m", "genai_async", "--version"], capture_output=True, text=True,
                          check=True, timeout=60)
     assert out.stdout.strip() == f"genai-async {genai_async.__version__}"
+
+
+def test_architecture_md_names_every_module_and_the_readme_links_it() -> None:
+    """The picture stays the package's: a new top-level module or package must be drawn in it."""
+    root = PACKAGE.parent
+    picture = (root / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    names = {path.stem if path.suffix else path.name for path in PACKAGE.iterdir()
+             if (path.suffix == ".py" or (path / "__init__.py").is_file())}
+    assert "_client" in names and "_cli" in names
+    missing = sorted(n for n in names - {"__init__", "_version"} if not re.search(rf"(?<![\w.]){n}\b", picture))
+    assert missing == []
+    for stage in ("_transport", "sse", "_codec", "_accumulate"):
+        assert stage in picture
+    assert "(ARCHITECTURE.md)" in (root / "README.md").read_text(encoding="utf-8")
