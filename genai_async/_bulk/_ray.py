@@ -17,18 +17,30 @@ Every node needs genai-async installed, and the API (or emulator) reachable from
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import os
 import sys
 import time
 from collections.abc import Iterator
+from types import ModuleType
 from typing import Any
 
-from .._bench.ray_runner import import_ray
 from ._engine import BulkResult, Tally, execute
 from ._input import Item, from_path
 from ._journal import Writer, key_text, scan
 from ._run import RunProgress, RunSummary, encode_result
+
+
+class RayUnavailable(RuntimeError):
+    """``--ray`` was asked for but Ray is not installed (``genai-async run`` and ``bench``)."""
+
+
+def import_ray() -> ModuleType:
+    try:
+        return importlib.import_module("ray")
+    except ImportError as exc:
+        raise RayUnavailable("--ray needs Ray: pip install 'genai-async[ray]'") from exc
 
 
 class _Worker:

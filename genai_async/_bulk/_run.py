@@ -18,8 +18,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import msgspec
 
-from .._bench.load import Progress
-from .._bench.progress import ProgressBar
+from .._progress import Progress, ProgressBar
 from ..errors import APIError, GenAIError
 from ..types import GenerateContentResponse, UsageMetadata
 from ._engine import BulkResult, Tally, execute

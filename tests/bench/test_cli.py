@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from genai_async._bench.metrics import RequestRecord, Slo, stats_of
 from genai_async._cli import main
+from genai_async._cli.bench.metrics import RequestRecord, Slo, stats_of
 
 CLI = [sys.executable, "-m", "genai_async", "bench"]
 FAST = ["--emulator", "--thinking-level", "minimal", "--emulator-ttft", "0.05", "--emulator-tps", "2000"]

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from genai_async._bench.load import WorkerSpec, client_for, run_worker
-from genai_async._bench.metrics import Slo
+from genai_async._cli.bench.load import WorkerSpec, client_for, run_worker
+from genai_async._cli.bench.metrics import Slo
 from genai_async.emulator import running
 
 MODEL = "gemini-3.5-flash"

@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from genai_async._bench.metrics import (
+from genai_async._cli.bench.metrics import (
     Histogram,
     RequestRecord,
     Slo,

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from genai_async._bench import plots
-from genai_async._bench.metrics import RequestRecord, Slo, stats_of
-from genai_async._bench.runner import StepResult
+from genai_async._cli.bench import plots
+from genai_async._cli.bench.metrics import RequestRecord, Slo, stats_of
+from genai_async._cli.bench.runner import StepResult
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("matplotlib") is None, reason="matplotlib is not installed")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from genai_async._bench.prompts import PromptError, load_prompts, synthetic_prompts
+from genai_async._cli.bench.prompts import PromptError, load_prompts, synthetic_prompts
 from genai_async.emulator._tokens import count_text
 
 

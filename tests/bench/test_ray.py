@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from genai_async._bench.metrics import RequestRecord, Slo, stats_of
 from genai_async._cli import main
+from genai_async._cli.bench.metrics import RequestRecord, Slo, stats_of
 
 ray = pytest.importorskip("ray")
 

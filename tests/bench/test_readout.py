@@ -10,11 +10,11 @@ import statistics
 
 import pytest
 
-from genai_async._bench import report
-from genai_async._bench.load import Progress, gap
-from genai_async._bench.metrics import Histogram, RequestRecord, Slo, merged, stats_of
-from genai_async._bench.progress import ProgressBar
-from genai_async._bench.runner import StepResult
+from genai_async._cli.bench import report
+from genai_async._cli.bench.load import gap
+from genai_async._cli.bench.metrics import Histogram, RequestRecord, Slo, merged, stats_of
+from genai_async._cli.bench.runner import StepResult
+from genai_async._progress import Progress, ProgressBar
 
 from .test_cli import FAST, run
 
@@ -133,7 +133,7 @@ def test_plain_http_target_is_refused_in_cli_words_and_allowed_with_the_flag() -
 
 
 def test_insecure_http_reaches_a_plain_http_server() -> None:
-    from genai_async._bench.runner import EmulatorThread
+    from genai_async._cli.bench.runner import EmulatorThread
 
     with EmulatorThread() as emu:
         port = emu.base_url.rsplit(":", 1)[1]

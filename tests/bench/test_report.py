@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from genai_async._bench import report
-from genai_async._bench.config import BenchConfig
-from genai_async._bench.metrics import RequestRecord, Slo, stats_of
-from genai_async._bench.runner import StepResult
+from genai_async._cli.bench import report
+from genai_async._cli.bench.config import BenchConfig
+from genai_async._cli.bench.metrics import RequestRecord, Slo, stats_of
+from genai_async._cli.bench.runner import StepResult
 
 
 def step(concurrency: int, scale: float = 1.0, slo: Slo | None = None) -> StepResult:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from genai_async._bench.config import BenchConfig, split, worker_specs
-from genai_async._bench.metrics import Slo, Stats
-from genai_async._bench.runner import StepResult
-from genai_async._bench.sweep import knee_of, next_load, run_sweep, verdict
+from genai_async._cli.bench.config import BenchConfig, split, worker_specs
+from genai_async._cli.bench.metrics import Slo, Stats
+from genai_async._cli.bench.runner import StepResult
+from genai_async._cli.bench.sweep import knee_of, next_load, run_sweep, verdict
 
 
 def cfg(**kw: Any) -> BenchConfig:

@@ -27,9 +27,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import types
-from .._client import Client
-from ..errors import APIError, ConnectionError, GenAIError, StreamError, TimeoutError
+from ... import types
+from ..._client import Client
+from ..._progress import Progress
+from ...errors import APIError, ConnectionError, GenAIError, StreamError, TimeoutError
 from .metrics import RequestRecord, Slo, Stats, classify_status
 
 _DETAIL = 200
@@ -67,18 +68,6 @@ class WorkerSpec:
     slo: Slo = field(default_factory=Slo)
     cpu_clock: str = "process"
     """``process`` in a process of its own; ``thread`` when sharing a process (with the emulator)."""
-
-
-@dataclass
-class Progress:
-    """A worker's running totals, sent to whoever draws the progress bar."""
-
-    worker: int
-    done: int = 0
-    errors: int = 0
-    output_tokens: int = 0
-    warming: bool = True
-    finished: bool = False
 
 
 @dataclass

@@ -15,7 +15,9 @@ import wave
 from collections.abc import Iterator
 from typing import Any
 
-from . import types
+from .. import types
+from ..errors import GenAIError
+from .common import dim, one_line, open_client, out
 
 DEFAULT_LIVE_MODEL = "gemini-live-2.5-flash-preview"
 SAMPLE_RATE = 24000
@@ -73,31 +75,28 @@ async def _read_line(prompt: str) -> str | None:
 
 
 async def cmd_live(args: argparse.Namespace) -> int:
-    from ._cli import _dim, _one_line, _out, open_client
-    from .errors import GenAIError
-
     config = live_config(args)
     async with open_client(args) as client:
         async with client.live.connect(model=args.model, config=config) as session:
             with wav_writer(args.audio_out) as wav:
-                _out(_dim(f"Live session with {args.model}. Type a line; Ctrl-D ends.\n"))
+                out(dim(f"Live session with {args.model}. Type a line; Ctrl-D ends.\n"))
                 audio_bytes = 0
                 while True:
                     line = await _read_line("you> ")
                     if line is None:
-                        _out("\n")
+                        out("\n")
                         break
                     if not line.strip():
                         continue
-                    _out("model> ")
+                    out("model> ")
                     await session.send_client_content(turns=line, turn_complete=True)
                     try:
                         async for message in session.receive():
                             audio_bytes += _show(message, wav)
                     except GenAIError as exc:
-                        _out(f"\n[error] {_one_line(exc)}\n")
+                        out(f"\n[error] {one_line(exc)}\n")
                         return 1
-                    _out("\n")
+                    out("\n")
     if args.audio_out:
         seconds = audio_bytes / (2 * SAMPLE_RATE)
         sys.stderr.write(f"genai-async: wrote {seconds:.1f} s of audio to {args.audio_out}\n")
@@ -106,15 +105,13 @@ async def cmd_live(args: argparse.Namespace) -> int:
 
 def _show(message: types.LiveServerMessage, wav: wave.Wave_write | None) -> int:
     """Print a message's text (or transcription) and write its audio; returns the audio bytes."""
-    from ._cli import _out
-
     content = message.server_content
     if content is not None and content.interrupted:
-        _out(" [interrupted]")
+        out(" [interrupted]")
     if message.text:
-        _out(message.text)
+        out(message.text)
     elif content is not None and content.output_transcription and content.output_transcription.text:
-        _out(content.output_transcription.text)
+        out(content.output_transcription.text)
     data = message.data
     if data and wav is not None:
         wav.writeframes(data)

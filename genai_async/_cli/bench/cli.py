@@ -1,7 +1,7 @@
 """``genai-async bench``: the argparse front of the load tester, and ``bench compare``.
 
 :func:`add_bench_parser` adds the subcommand to the main parser; :func:`run_bench` turns the
-parsed options into a :class:`~genai_async._bench.config.BenchConfig`, runs it (one run or a
+parsed options into a :class:`~genai_async._cli.bench.config.BenchConfig`, runs it (one run or a
 sweep), prints the summary on stdout and writes ``--output`` / ``--plots``. Mistakes in the
 options raise the CLI's ``UsageError`` (one line, exit code 2). Retries are off unless ``--retry``:
 a retried request would hide the failure and fold the backoff into its latency.
@@ -15,15 +15,15 @@ import math
 import sys
 from typing import Any
 
-from .._cli import DEFAULT_MODEL, EMULATOR_KEY, UsageError, cli_words
-from .._options import check_base_url, env_api_key
-from ..errors import ConfigurationError
+from ..._bulk._ray import RayUnavailable
+from ..._options import check_base_url, env_api_key
+from ..._progress import ProgressBar
+from ...errors import ConfigurationError
+from ..common import DEFAULT_MODEL, EMULATOR_KEY, UsageError, cli_words
 from . import report, runner, sweep
 from .config import BenchConfig
 from .metrics import Slo
-from .progress import ProgressBar
 from .prompts import PromptError, load_prompts, synthetic_prompts
-from .ray_runner import RayUnavailable
 
 DEFAULT_REQUESTS = 100
 DEFAULT_INPUT_TOKENS = 128

@@ -1,6 +1,7 @@
 """The live progress line on stderr: requests done out of the total, running throughput, errors, ETA.
 
-Workers send :class:`~genai_async._bench.load.Progress` snapshots (running totals, so a lost or
+Shared by the bench (``genai-async bench``) and the bulk runner (``genai-async run``,
+:mod:`genai_async.bulk`); standard library only. Workers send :class:`Progress` snapshots (running totals, so a lost or
 repeated one does no harm); :class:`ProgressBar` keeps the latest per worker, adds them up and
 redraws one line at most ten times a second. Drawn only on a terminal or with ``--progress``.
 The ETA is the remaining requests at the rate so far (or the rest of ``--duration``, plus nothing for
@@ -11,12 +12,23 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TextIO
-
-from .load import Progress
 
 _WIDTH = 24
 _REDRAW = 0.1
+
+
+@dataclass
+class Progress:
+    """A worker's running totals, sent to whoever draws the progress bar."""
+
+    worker: int
+    done: int = 0
+    errors: int = 0
+    output_tokens: int = 0
+    warming: bool = True
+    finished: bool = False
 
 
 class ProgressBar:

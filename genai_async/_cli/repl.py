@@ -30,10 +30,11 @@ import threading
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
-from ._codec import encode
-from ._coerce import model_path
-from .errors import ConfigurationError, GenAIError
-from .types import Content
+from .._codec import encode
+from .._coerce import model_path
+from ..errors import ConfigurationError, GenAIError
+from ..types import Content
+from .common import contents_of, generate_config, one_line, open_client, out, stream_answer
 
 T = TypeVar("T")
 
@@ -174,8 +175,6 @@ class ChatSession:
     """The state of one terminal chat: the client, the current chat, and the slash commands."""
 
     def __init__(self, args: argparse.Namespace, client: Any, out: Callable[[str], None]) -> None:
-        from ._cli import generate_config
-
         self.args = args
         self.client = client
         self.out = out
@@ -225,22 +224,18 @@ class ChatSession:
         return True
 
     async def answer(self, text: str) -> None:
-        from ._cli import _one_line, contents_of, stream_answer
-
         contents = contents_of(text, self.args.file) if self.args.file else text
         self.out("model> ")
         try:
             await stream_answer(self.chat.send_message_stream(contents), self.args.thoughts)
         except GenAIError as exc:
-            self.out(f"\n[error] {_one_line(exc)}\n")
+            self.out(f"\n[error] {one_line(exc)}\n")
             return
         self.args.file = []  # attachments go with the first answered message only
 
 
 def run_chat(args: argparse.Namespace) -> int:
     """The ``chat`` command; returns the exit code."""
-    from ._cli import _out, contents_of, open_client
-
     contents_of("", args.file)  # a missing --file is a usage error now, not at the first message
     loop = _Loop()
     stack = contextlib.AsyncExitStack()
@@ -249,9 +244,9 @@ def run_chat(args: argparse.Namespace) -> int:
             client = loop.run(stack.enter_async_context(open_client(args)))
         except KeyboardInterrupt:
             return 130
-        session = ChatSession(args, client, _out)
+        session = ChatSession(args, client, out)
         keep_history = _readline()
-        _out(f"Chatting with {args.model}. /help lists commands; Ctrl-C stops an answer; Ctrl-D or /exit quits.\n")
+        out(f"Chatting with {args.model}. /help lists commands; Ctrl-C stops an answer; Ctrl-D or /exit quits.\n")
         try:
             _repl(loop, session)
         finally:

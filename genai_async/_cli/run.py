@@ -15,15 +15,16 @@ import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
+from .._bulk._run import RunSummary
 from .._options import env_api_key
-from ._run import RunSummary
+from .common import DEFAULT_MODEL, EMULATOR_KEY, UsageError, loopback
 
 
 def add_run_parser(sub: Any) -> None:
     p = sub.add_parser("run", help="run a JSONL file of prompts and keep every result (resumable)")
     p.add_argument("input", help="JSONL: one request per line ({\"prompt\": ...} or {\"contents\", \"config\"})")
     p.add_argument("--output", "-o", required=True, help="JSONL results; appended, and read back to resume")
-    p.add_argument("--model", default="gemini-3.5-flash")
+    p.add_argument("--model", default=DEFAULT_MODEL)
     p.add_argument("--concurrency", type=int, default=32, help="requests in flight at most (default 32)")
     p.add_argument("--rpm", type=float, help="requests per minute at most (the client's limit)")
     p.add_argument("--tpm", type=float, help="tokens per minute at most (estimated from the request size)")
@@ -45,8 +46,6 @@ def add_run_parser(sub: Any) -> None:
 
 
 def _check(args: argparse.Namespace) -> None:
-    from .._cli import UsageError
-
     if not os.path.isfile(args.input):
         raise UsageError(f"{args.input}: no such input file")
     if os.path.abspath(args.input) == os.path.abspath(args.output):
@@ -62,8 +61,6 @@ def _check(args: argparse.Namespace) -> None:
 @contextlib.asynccontextmanager
 async def target(args: argparse.Namespace) -> AsyncIterator[tuple[str | None, str]]:
     """``(api_key, base_url)`` of the real API, ``--base-url`` or an in-process emulator."""
-    from .._cli import EMULATOR_KEY, UsageError, _loopback
-
     if args.emulator:
         from ..emulator import running
 
@@ -72,7 +69,7 @@ async def target(args: argparse.Namespace) -> AsyncIterator[tuple[str | None, st
         return
     key = env_api_key()
     base = args.base_url
-    if base and not key and _loopback(base):
+    if base and not key and loopback(base):
         key = EMULATOR_KEY
     if not key:
         raise UsageError("no API key: set GEMINI_API_KEY (or GOOGLE_API_KEY), or use --emulator to run offline")
@@ -81,13 +78,13 @@ async def target(args: argparse.Namespace) -> AsyncIterator[tuple[str | None, st
 
 async def _run(args: argparse.Namespace) -> RunSummary:
     from .. import bulk
-    from ._input import count_lines
+    from .._bulk._input import count_lines
 
     progress = sys.stderr.isatty() if args.progress is None else args.progress
     async with target(args) as (key, base):
         base_url = base or None
         if args.ray:
-            from ._ray import run_on_ray
+            from .._bulk._ray import run_on_ray
 
             return await asyncio.to_thread(
                 run_on_ray, args.input, args.output, address=args.ray, workers=args.ray_workers, model=args.model,
@@ -99,13 +96,13 @@ async def _run(args: argparse.Namespace) -> RunSummary:
                                       requests_per_minute=args.rpm, tokens_per_minute=args.tpm,
                                       timeout=args.timeout) as client:
             if args.batch_api:
-                from ._batchmode import run_batch
+                from .._bulk._batchmode import run_batch
 
                 return await run_batch(args.input, args.output, client=client, model=args.model, poll=args.poll,
                                        progress=progress, retry_failed=args.retry_failed)
             total = count_lines(args.input) if progress else None
-            from ._input import from_path
-            from ._run import run_to_file
+            from .._bulk._input import from_path
+            from .._bulk._run import run_to_file
 
             return await run_to_file(from_path(args.input), args.output, client=client, model=args.model,
                                      concurrency=args.concurrency, total=total, progress=progress,

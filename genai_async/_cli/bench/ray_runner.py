@@ -1,7 +1,7 @@
 """``--ray``: run the load workers as Ray tasks on an existing Ray cluster, as llmperf does.
 
-Each task runs one worker's event loop (:func:`~genai_async._bench.load.run_worker`) on one CPU of
-whichever node Ray picks, and returns its :class:`~genai_async._bench.load.WorkerResult`: the raw
+Each task runs one worker's event loop (:func:`~genai_async._cli.bench.load.run_worker`) on one CPU of
+whichever node Ray picks, and returns its :class:`~genai_async._cli.bench.load.WorkerResult`: the raw
 request records and the mergeable histograms. The driver merges them exactly like results from
 local processes. Nothing here manages nodes; Ray does. ``ray`` is imported only when ``--ray`` is
 used (the optional ``ray`` extra).
@@ -22,23 +22,12 @@ used (the optional ``ray`` extra).
 from __future__ import annotations
 
 import asyncio
-import importlib
 from collections.abc import Callable
-from types import ModuleType
 from typing import Any
 
-from .load import Progress, WorkerResult, WorkerSpec, run_worker
-
-
-class RayUnavailable(RuntimeError):
-    """``--ray`` was asked for but Ray is not installed."""
-
-
-def import_ray() -> ModuleType:
-    try:
-        return importlib.import_module("ray")
-    except ImportError as exc:
-        raise RayUnavailable("--ray needs Ray: pip install 'genai-async[ray]'") from exc
+from ..._bulk._ray import import_ray
+from ..._progress import Progress
+from .load import WorkerResult, WorkerSpec, run_worker
 
 
 def ray_worker(spec: WorkerSpec) -> WorkerResult:

@@ -3,9 +3,9 @@
 - One worker runs in the main thread's event loop.
 - Several workers run one event loop each in processes started with ``spawn`` (no forked event
   loops or sockets). They report ready once imported and start together on one signal, send progress
-  snapshots and finally their :class:`~genai_async._bench.load.WorkerResult` through one queue.
+  snapshots and finally their :class:`~genai_async._cli.bench.load.WorkerResult` through one queue.
   A worker that dies without a result fails the run with its exit code.
-- ``--ray`` hands the same specs to :mod:`genai_async._bench.ray_runner`.
+- ``--ray`` hands the same specs to :mod:`genai_async._cli.bench.ray_runner`.
 - ``--emulator`` serves the emulator from a daemon thread with its own event loop in this process,
   so it keeps serving while the main thread runs a worker or waits for processes. Its CPU is then
   not the load generator's: a worker sharing the process reads its own thread's CPU clock.
@@ -26,8 +26,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from ..._progress import Progress
 from .config import BenchConfig, worker_specs
-from .load import Progress, WorkerResult, WorkerSpec, run_worker
+from .load import WorkerResult, WorkerSpec, run_worker
 from .metrics import RequestRecord, Stats, merged
 
 _START_TIMEOUT = 300.0
@@ -174,7 +175,7 @@ class EmulatorThread:
             self._ready.set()
 
     async def _serve(self) -> None:
-        from ..emulator import running
+        from ...emulator import running
 
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()

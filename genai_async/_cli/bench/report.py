@@ -16,7 +16,7 @@ import json
 import pathlib
 from typing import Any
 
-from .._version import __version__
+from ..._version import __version__
 from .config import BenchConfig
 from .metrics import ERROR_KINDS
 from .runner import StepResult
