@@ -48,7 +48,7 @@ from urllib.parse import urlsplit
 from ._options import Settings, logger, redact_url
 from ._secrets import scrub
 from ._version import __version__
-from .errors import APIError, ConnectionError, GenAIError, StreamError, TimeoutError
+from .errors import APIError, ConnectionError, GenAIError, StreamError, TimeoutError, api_error
 
 if TYPE_CHECKING:
     import aiohttp
@@ -528,21 +528,6 @@ def redirect_error(status: int, headers: Any, *, endpoint: str, settings: Settin
     )
     kept = {k: v for k, v in headers.items() if k.lower() != "location"}
     return APIError(status, None, message, endpoint=endpoint, headers=kept)
-
-
-def api_error(
-    status: int, raw: bytes, *, reason: str | None, endpoint: str, headers: Any = None
-) -> APIError:
-    """Decode an error body (JSON envelope, one-element array, or HTML) into the right APIError."""
-    from ._codec import decode_json
-
-    try:
-        body = decode_json(raw)
-    except ValueError:
-        body = None
-    return APIError.from_envelope(
-        status, body, reason=reason, raw=raw, endpoint=endpoint, headers=dict(headers or {})
-    )
 
 
 def translate(exc: Exception, endpoint: str, settings: Settings, *, reading: bool) -> Exception:
