@@ -23,7 +23,7 @@ The rules:
   EOF or the reset that came during the lag, before the reading task has seen them: what is
   already there wins over the timer. A wait that got something is watched again from now.
 
-aiohttp internals used, all here (tests/unit/test_aiohttp_contract.py checks each one and names the
+aiohttp internals used, all here (tests/faults/test_aiohttp_contract.py checks each one and names the
 one an aiohttp release changed; pyproject pins ``aiohttp<4``):
 
 - ``ClientResponse.start(connection)`` (overridden) and ``connection.protocol``: the request is out.

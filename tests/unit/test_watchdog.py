@@ -3,7 +3,7 @@
 What the rules are is in genai_async/_watchdog.py's docstring; the real-socket behaviour (headers
 that never come, a stream that goes quiet, a busy loop) is tested in tests/integration/test_stream.py
 and tests/faults/. Readers here are stand-ins with aiohttp's reader surface (``_buffer``,
-``is_eof``, ``exception``, ``set_exception``), which tests/unit/test_aiohttp_contract.py pins.
+``is_eof``, ``exception``, ``set_exception``), which tests/faults/test_aiohttp_contract.py pins.
 """
 
 from __future__ import annotations
