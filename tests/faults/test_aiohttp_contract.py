@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -52,6 +53,9 @@ READER_SURFACE = [
         *[(aiohttp.client_proto.ResponseHandler, name, why) for name, why in READER_SURFACE],
         *[(aiohttp.streams.StreamReader, name, why) for name, why in READER_SURFACE],
         (aiohttp, "ServerTimeoutError", "fail a silent read the way sock_read does"),
+        (aiohttp, "ConnectionTimeoutError", "tell a connect timeout apart (_transport.translate; new in 3.10)"),
+        (aiohttp, "ClientPayloadError", "tell a cut body apart (_transport.translate)"),
+        (aiohttp, "ClientConnectorError", "tell a failed connect apart (_transport.translate)"),
         (aiohttp.TCPConnector, "limit", "tell that the pool is full"),
     ],
 )
@@ -63,6 +67,13 @@ def test_the_classes_have_what_the_watchdog_uses(owner: Any, name: str, why: str
         assert params == ["self", "connection"], f"ClientResponse.start's parameters changed: {params}"
     elif name in dict(READER_SURFACE):
         assert callable(attr), f"{owner.__qualname__}.{name} is no longer a method"
+
+
+def test_pyproject_pins_aiohttp_below_the_next_major() -> None:
+    tomllib = pytest.importorskip("tomllib")
+    project = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())["project"]
+    (pin,) = [d.replace(" ", "") for d in project["dependencies"] if d.startswith("aiohttp")]
+    assert pin == "aiohttp>=3.10,<4", f"{pin}: the contract above is checked against aiohttp 3 from 3.10 on"
 
 
 def test_a_session_still_takes_a_response_class() -> None:
