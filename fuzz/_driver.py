@@ -39,7 +39,8 @@ def _atheris() -> Any:
 OFF_PATH = [
     f"genai_async.{name}"
     for name in (
-        "_cli", "_client", "_coerce", "_limits", "_options", "_pager", "_retry", "_transport", "_resources",
+        "_cli", "_client", "_coerce", "_limits", "_options", "_pager", "_preload", "_retry", "_transport", "_watchdog",
+        "_resources",
         "_resources._chat", "_resources._sources", "_resources._upload", "_resources.caches", "_resources.chats",
         "_resources.files", "_resources.models",
     )

@@ -11,15 +11,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
 
-from ._codec import decode, decoder, encode
+from ._codec import decode, encode
 from ._limits import Limiter, settle_usage
 from ._options import DEFAULT_MAX_CONNECTIONS, Settings, logger, resolve, with_overrides
 from ._otel import OPTIONS as _OTEL
+from ._preload import warm_codec as _prepare  # one-time work in the thread that imports aiohttp
 from ._resources.models import Models
 from ._retry import RetryPolicy, retry_message
 from ._transport import Body, Response, Transport
 from .errors import ConfigurationError, GenAIError, StreamError
-from .types import GenerateContentResponse
 
 if TYPE_CHECKING:
     from ._resources.batches import Batches
@@ -30,12 +30,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 _UNSET: Any = object()
-
-
-def _prepare() -> None:
-    """One-time work done off the event loop with the aiohttp import: msgspec's response decoder
-    (a few milliseconds; building it at ``import genai_async`` would slow every import)."""
-    decoder(GenerateContentResponse)
 
 
 class Client:

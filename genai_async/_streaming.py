@@ -41,7 +41,7 @@ from ._codec import TooDeep, decode_json, decoder, too_deep
 from ._options import logger
 from ._retry import retry_message
 from ._secrets import scrub
-from .errors import APIError, ConnectionError, GenAIError, StreamError
+from .errors import ConnectionError, GenAIError, StreamError, inband_error
 from .sse import SSEDecoder, SSEError
 from .types import GenerateContentResponse
 
@@ -338,14 +338,9 @@ class ResponseStream:
 
     def _raise_if_error(self, text: str) -> None:
         """Raise the APIError when ``text`` is a JSON error envelope (either in-band shape)."""
-        try:
-            body = decode_json(text)
-        except ValueError:
-            return  # not JSON at all: the caller reports it as a broken event
-        if isinstance(body, dict) and "error" in body:
-            err = body["error"]
-            code = err.get("code") if isinstance(err, dict) else None
-            raise APIError.from_envelope(code if type(code) is int else 500, body, endpoint=self._endpoint)
+        error = inband_error(text, endpoint=self._endpoint)  # errors.is_envelope: the one recognition
+        if error is not None:
+            raise error
 
     def _at_eof(self) -> None:
         self._eof = True

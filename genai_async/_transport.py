@@ -1,26 +1,16 @@
-"""HTTP transport: the one module that talks to aiohttp.
+"""HTTP transport: sends requests over aiohttp and maps what fails.
 
 One ``aiohttp.ClientSession`` per client, created lazily inside the running loop (so a client can be
 built outside any loop), with one ``TCPConnector`` capped at ``max_connections`` and keep-alive.
-aiohttp itself is imported on first use, which keeps ``import genai_async`` cheap, and in a worker
-thread (:meth:`Transport.open`): its import takes a few hundred milliseconds (most of it building
-the default SSL context), which would otherwise freeze every other task of the loop during the first
-request. ``async with Client()`` opens the session up front, so the first request pays neither.
+aiohttp itself is imported on first use, in a worker thread (``_preload``, awaited by
+:meth:`Transport.open`), so ``import genai_async`` stays cheap and the first request does not freeze
+the loop.
 
 Time limits: the read timeout is the longest silence (waiting for the headers once the request is
-out, then for each read of the body), so a stream that keeps producing is never cut;
-``sock_connect`` bounds connecting; ``total`` is only set for unary calls that ask for a deadline.
-The silence limit is ours, not aiohttp's ``sock_read``: that one arms, cancels and re-arms an event-
-loop timer on every socket read, which cost about 9 % of the client's CPU per unary request and a
-fifth per chunk on streams that arrive one read per chunk (benchmarks S3/S6). Instead each wait
-records when it began (one clock read) and ONE watchdog timer per client
-(:meth:`Transport._check_silence`) wakes at the earliest moment any wait could reach its limit,
-fails the waits that did the way ``sock_read`` would (``ServerTimeoutError`` set on the connection
-or on the body), and re-arms itself. A header wait starts when aiohttp starts reading the response
-(our ClientResponse subclass finds the wait by task and tells it), so waiting for a pooled
-connection or connecting never counts. Only a pending read counts: a caller that is slow to read is
-not a silent server. File uploads (big or streamed bodies) keep aiohttp's ``sock_read``, which
-starts once the body is out.
+out, then for each read of the body), kept by one watchdog timer per client (``_watchdog``, the only
+module that touches aiohttp's internals) instead of aiohttp's ``sock_read``; ``sock_connect`` bounds
+connecting; ``total`` is only set for unary calls that ask for a deadline. File uploads (big or
+streamed bodies) keep aiohttp's ``sock_read``, which starts once the body is out.
 
 Errors: every aiohttp/OS/timeout failure is translated in one place, :func:`translate`, and
 re-raised as ours ``from`` the original; the hot paths stay plain awaits inside ``try`` (free in
@@ -33,22 +23,24 @@ cancellation, error, garbage collection) is closed, so no half-read connection i
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import functools
 import io
 import math
 import platform
-import threading
 from asyncio import current_task, get_running_loop
 from collections.abc import AsyncIterable, Callable, Mapping
 from time import monotonic
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from . import _preload
 from ._options import Settings, logger, redact_url
+from ._preload import import_aiohttp
 from ._secrets import scrub
 from ._version import __version__
+from ._watchdog import HeaderWait, Watchdog, Watched, pool_full, pooled, response_class
 from .errors import APIError, ConnectionError, GenAIError, StreamError, TimeoutError
+from .errors import api_error as api_error  # (re-exported: its home is errors.py)
 
 if TYPE_CHECKING:
     import aiohttp
@@ -62,51 +54,6 @@ Body = bytes | AsyncIterable[bytes | memoryview] | None
 """What a request may carry: encoded JSON, an upload's async stream of pieces, or nothing."""
 
 USER_AGENT = f"genai-async/{__version__} gl-python/{platform.python_version()}"
-
-
-def _aiohttp() -> Any:
-    import aiohttp
-
-    return aiohttp
-
-
-_loaded = False
-"""True once :func:`_load` has run to its end in this process: later clients open on the loop directly."""
-
-
-def _load(prepare: Callable[[], object] | None) -> None:
-    """What the first session needs imported and built, and the owner's ``prepare`` (run in a worker
-    thread by Transport.open). ``prepare`` is optional work done early (what it builds is built
-    again, and fails loudly, where it is used), so its failure fails no request."""
-    global _loaded
-    _response_base()
-    if prepare is not None:
-        try:
-            prepare()
-        except Exception:
-            logger.debug("one-time preparation failed; it is done again on first use", exc_info=True)
-    _loaded = True
-
-
-def _load_in_thread(loop: asyncio.AbstractEventLoop, prepare: Callable[[], object] | None) -> asyncio.Future[None]:
-    """Run :func:`_load` in a thread of its own; the future is settled in ``loop`` (or dropped if
-    that loop is closed by then).
-
-    Its own thread, not the loop's default executor: that one may be busy with the caller's own
-    blocking work (even work waiting for this very client), and the first request must not queue
-    behind it. A daemon thread, so it never holds up the interpreter's exit."""
-    done: concurrent.futures.Future[None] = concurrent.futures.Future()
-
-    def run() -> None:
-        try:
-            _load(prepare)
-        except BaseException as exc:  # handed to the waiting request as it is
-            done.set_exception(exc)
-        else:
-            done.set_result(None)
-
-    threading.Thread(target=run, name="genai-async-import", daemon=True).start()
-    return asyncio.wrap_future(done, loop=loop)
 
 
 class Response:
@@ -163,10 +110,6 @@ class Response:
         self.release()
         return data
 
-    def _expire(self, waited: float) -> None:
-        """Called by the watchdog: the pending read has waited the whole silence limit."""
-        self._resp.content.set_exception(_aiohttp().ServerTimeoutError(f"no data for {waited:.1f}s"))
-
     def _error(self, exc: Exception) -> BaseException:
         closed = self._owner.closed_error(self.endpoint)
         return closed if closed is not None else translate(exc, self.endpoint, self.settings, reading=True)
@@ -188,38 +131,6 @@ class Response:
             callback()
 
 
-class _HeaderWait:
-    """A request waiting for its response headers (or its error body), watched for silence.
-
-    Its clock starts when the request has been written (:meth:`sent`, called from the response
-    class's ``start``), so waiting for a pooled connection and connecting do not count; until
-    then ``start`` is infinite and the watchdog passes it by.
-    """
-
-    __slots__ = ("owner", "timeout", "start", "target")
-
-    def __init__(self, owner: Transport, timeout: float) -> None:
-        self.owner = owner
-        self.timeout = timeout
-        self.start = math.inf
-        self.target: Any = None  # what to fail on expiry: the connection's protocol, then the error body
-
-    def sent(self, target: Any) -> None:
-        """The request is out (or the error headers are in): from now on the server's silence counts."""
-        self.target = target
-        self.start = monotonic()
-        self.owner._watch(self.start + self.timeout)
-
-    def expire(self) -> None:
-        """Fail the pending read the way aiohttp's own ``sock_read`` does."""
-        self.target.set_exception(_aiohttp().ServerTimeoutError(f"no response for {self.timeout}s"))
-
-
-def _arrived(target: Any) -> bool:
-    """Whether bytes, the end or an error are waiting in an aiohttp reader (body or protocol)."""
-    return bool(target._buffer) or target.is_eof() or target.exception() is not None
-
-
 _WATCHED_BODY = 1024 * 1024
 """Request bodies up to this size are watched by the transport from the moment they are written;
 bigger or streamed ones (file uploads) keep aiohttp's ``sock_read``, which starts once the body is out.
@@ -231,26 +142,6 @@ shares the bytes' buffer: no copy), which aiohttp writes 64 KiB at a time, yield
 between pieces. A new one per attempt, so a retry sends the whole body again."""
 
 
-@functools.cache
-def _response_base() -> Any:
-    """aiohttp's ClientResponse, telling the request's header wait when the request is out.
-
-    Each client's session gets a subclass whose ``_waits`` is that client's table of header waits
-    by task (the response is started in the task that sent the request)."""
-    base: Any = _aiohttp().ClientResponse
-
-    class _WatchedResponse(base):  # type: ignore[misc]
-        _waits: dict[Any, _HeaderWait] = {}
-
-        async def start(self, connection: Any) -> Any:
-            wait = self._waits.get(current_task())
-            if wait is not None and connection.protocol is not None:
-                wait.sent(connection.protocol)
-            return await super().start(connection)
-
-    return _WatchedResponse
-
-
 class Transport:
     """Owns the pooled aiohttp session of one client."""
 
@@ -260,10 +151,9 @@ class Transport:
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
-        self._live: set[Response] = set()  # responses not yet released/closed; aclose() closes them
-        self._waits: dict[Any, _HeaderWait] = {}  # requests waiting for their headers, by task
-        self._sweep: asyncio.TimerHandle | None = None  # the silence watchdog, armed while anything waits
-        self._sweep_at = 0.0
+        self._watchdog = Watchdog()  # the silence limit (_watchdog.py)
+        self._live: set[Watched] = self._watchdog.live  # responses not yet released/closed; aclose() closes them
+        self._waits: dict[Any, HeaderWait] = self._watchdog.waits  # requests waiting for their headers, by task
         self._loading: asyncio.Future[None] | None = None  # the off-loop import of aiohttp, in progress
         self._pool_full_logged = False  # a request waited for a pooled connection (logged once)
 
@@ -277,11 +167,11 @@ class Transport:
         Concurrent first requests share one import; a cancelled waiter leaves it running for the
         others; a failed one is raised to its waiters and tried again by the next request. Raises if
         the client was closed or belongs to another event loop."""
-        if self._session is None and not self._closed and not _loaded:
+        if self._session is None and not self._closed and not _preload.loaded:
             loop = get_running_loop()
             loading = self._loading
             if loading is None or loading.get_loop() is not loop:  # (a loop closed mid-import never hears back)
-                loading = self._loading = _load_in_thread(loop, self._prepare)
+                loading = self._loading = _preload.load_in_thread(loop, self._prepare)
                 loading.add_done_callback(self._loading_done)
             await asyncio.shield(loading)
         return self._get_session()
@@ -299,7 +189,7 @@ class Transport:
                 "this client was first used in another event loop; create one Client per event loop"
             )
         if self._session is None:
-            aiohttp = _aiohttp()
+            aiohttp = import_aiohttp()
             connector = aiohttp.TCPConnector(limit=self._settings.max_connections, ssl=True)
             self._session = aiohttp.ClientSession(
                 connector=connector,
@@ -307,7 +197,7 @@ class Transport:
                 auto_decompress=True,
                 max_field_size=16 * 1024,
                 max_line_size=16 * 1024,
-                response_class=type("_WatchedResponse", (_response_base(),), {"_waits": self._waits}),
+                response_class=response_class(self._watchdog),
             )
             self._loop = loop
         return self._session
@@ -320,9 +210,7 @@ class Transport:
         conn = self._session.connector
         if conn is None:
             return 0
-        acquired = len(getattr(conn, "_acquired", ()))
-        idle = sum(len(v) for v in getattr(conn, "_conns", {}).values())
-        return acquired + idle
+        return pooled(conn)
 
     def closed_error(self, endpoint: str) -> GenAIError | None:
         """The error a read gets when this transport was closed under it (None while open)."""
@@ -330,76 +218,11 @@ class Transport:
             return None
         return StreamError(f"{endpoint}: the client was closed with aclose() while this response was being read")
 
-    def _watch(self, deadline: float) -> None:
-        """Make sure the silence watchdog runs no later than ``deadline`` (a monotonic() time)."""
-        if self._sweep is not None:
-            if deadline >= self._sweep_at:
-                return  # the usual case: it is already due earlier
-            self._sweep.cancel()
-        self._sweep_at = deadline
-        self._sweep = asyncio.get_running_loop().call_later(deadline - monotonic(), self._check_silence)
-
-    def _check_silence(self) -> None:
-        """The watchdog: find every wait that reached its limit, then sleep until the next one could.
-
-        A response with no read pending is due ``timeout`` from now at the earliest (a read that
-        starts later is due later still), so waking then never misses a deadline. Silence counts
-        from the last bytes received: an overdue wait is failed one loop turn later
-        (:meth:`_expire`), and only if nothing arrived meanwhile. A busy loop runs this timer late,
-        in the same turn as the data, the EOF or the reset that came during the lag, before the
-        reading task has seen them (and the transport reports a reset one turn after the read):
-        what is already there wins over the timer.
-        """
-        self._sweep = None
-        now = monotonic()
-        due = math.inf
-        overdue: list[tuple[Any, Any, float]] = []
-        for task, wait in self._waits.items():
-            deadline = wait.start + wait.timeout  # infinite while the request is not out yet
-            if deadline <= now:
-                overdue.append((task, wait, wait.start))
-            elif deadline < due:
-                due = deadline
-        for resp in self._live:
-            timeout = resp.settings.timeout
-            if timeout:
-                since = resp._waiting
-                if since and since + timeout <= now:
-                    overdue.append((None, resp, since))
-                else:
-                    due = min(due, (since or now) + timeout)
-        if overdue:
-            get_running_loop().call_soon(self._expire, overdue)
-        if due < math.inf:
-            self._watch(due)
-
-    def _expire(self, overdue: list[tuple[Any, Any, float]]) -> None:
-        """Fail the overdue waits still waiting, with nothing received since; watch the others again."""
-        if self._closed:
-            return  # aclose() ended every wait already
-        now = monotonic()
-        for task, item, since in overdue:
-            if task is not None:  # a header wait
-                wait = self._waits.get(task)
-                if wait is not item or wait.start != since:
-                    continue  # the headers came and the request moved on
-                if _arrived(wait.target):
-                    self._watch(now + wait.timeout)
-                else:
-                    del self._waits[task]
-                    wait.expire()
-            elif item in self._live and item._waiting == since:
-                if _arrived(item._resp.content):
-                    self._watch(now + item.settings.timeout)
-                else:
-                    item._expire(now - since)
-
     def _log_if_pool_full(self, session: aiohttp.ClientSession, endpoint: str) -> None:
         """Log (once per client) that a request must wait for a pooled connection: a saturated pool
         otherwise looks like a slow service."""
-        conn = session.connector
-        limit = getattr(conn, "limit", 0)
-        if limit and len(getattr(conn, "_acquired", ())) >= limit:
+        limit = pool_full(session.connector)
+        if limit:
             self._pool_full_logged = True
             logger.warning(
                 "all %d pooled connections are in use: %s (and later requests) wait for a free one; "
@@ -410,9 +233,7 @@ class Transport:
     async def aclose(self) -> None:
         """Close the pool, ending any response still being read; idempotent."""
         self._closed = True
-        if self._sweep is not None:
-            self._sweep.cancel()
-            self._sweep = None
+        self._watchdog.close()
         for resp in list(self._live):
             resp.close()
         session, self._session = self._session, None
@@ -446,7 +267,7 @@ class Transport:
         hdrs = {**base_headers, **headers} if headers else base_headers
         wait = task = None
         if settings.timeout and watched:
-            wait = _HeaderWait(self, settings.timeout)
+            wait = HeaderWait(self._watchdog, settings.timeout)
             task = current_task()
             self._waits[task] = wait
         if not self._pool_full_logged:
@@ -465,7 +286,7 @@ class Transport:
                 raise closed
             if resp.status < 300:
                 if settings.timeout and not watched:
-                    self._watch(monotonic() + settings.timeout)  # no header wait armed the watchdog
+                    self._watchdog.watch(monotonic() + settings.timeout)  # no header wait armed it
                 return Response(resp, endpoint, settings, self)
             if wait is not None:
                 wait.sent(resp.content)  # the error body is watched from its headers on
@@ -490,7 +311,7 @@ def _request_setup(settings: Settings, stream: bool, watched: bool) -> tuple[str
     hdrs = {**settings.headers, "x-goog-api-key": settings.api_key, "Content-Type": "application/json"}
     if settings.total_timeout and not stream:
         hdrs["X-Server-Timeout"] = str(math.ceil(settings.total_timeout))
-    timeout = _aiohttp().ClientTimeout(
+    timeout = import_aiohttp().ClientTimeout(
         total=None if stream else settings.total_timeout,
         sock_connect=settings.connect_timeout,
         sock_read=None if watched else settings.timeout,  # the watchdog's job (module docstring)
@@ -530,21 +351,6 @@ def redirect_error(status: int, headers: Any, *, endpoint: str, settings: Settin
     return APIError(status, None, message, endpoint=endpoint, headers=kept)
 
 
-def api_error(
-    status: int, raw: bytes, *, reason: str | None, endpoint: str, headers: Any = None
-) -> APIError:
-    """Decode an error body (JSON envelope, one-element array, or HTML) into the right APIError."""
-    from ._codec import decode_json
-
-    try:
-        body = decode_json(raw)
-    except ValueError:
-        body = None
-    return APIError.from_envelope(
-        status, body, reason=reason, raw=raw, endpoint=endpoint, headers=dict(headers or {})
-    )
-
-
 def translate(exc: Exception, endpoint: str, settings: Settings, *, reading: bool) -> Exception:
     """The genai_async error for an aiohttp/OS/timeout failure, naming the endpoint and the limit.
 
@@ -559,7 +365,7 @@ def translate(exc: Exception, endpoint: str, settings: Settings, *, reading: boo
 
 
 def _translate(exc: Exception, endpoint: str, settings: Settings, *, reading: bool) -> Exception:
-    aiohttp = _aiohttp()
+    aiohttp = import_aiohttp()
     where = f"{endpoint} at {redact_url(settings.base_url)}"
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
         return TimeoutError(

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from ._live_protocol import close_error
 from ._options import Settings, redact_url
 from ._transport import Transport, translate
-from .errors import ConnectionError, GenAIError, StreamError, TimeoutError
+from .errors import ConnectionError, GenAIError, StreamError, TimeoutError, api_error
 
 if TYPE_CHECKING:
     import aiohttp
@@ -144,8 +144,6 @@ async def connect(transport: Transport, url: str, settings: Settings, endpoint: 
 def _upgrade_error(exc: Exception, endpoint: str, settings: Settings) -> Exception:
     """A failed upgrade: an HTTP error status becomes the REST error for it, the rest as REST."""
     from aiohttp import WSServerHandshakeError
-
-    from ._transport import api_error
 
     if isinstance(exc, WSServerHandshakeError):
         reason = exc.message or ""

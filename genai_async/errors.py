@@ -14,6 +14,10 @@ The tree::
         ├── ConnectionError (builtins.ConnectionError)   connect, reset or disconnect
         └── TimeoutError (builtins.TimeoutError)         a time limit fired; ``.limit`` says which
 
+Error bodies are read here too: :func:`api_error` turns an HTTP error body into the right
+:class:`APIError`, :func:`inband_error` an error sent inside a 200 stream; both recognise the
+envelope with :func:`is_envelope`, the one rule for "this JSON is an error".
+
 Errors hold plain data. ``partial`` (on APIError and StreamError) is the stitched
 :class:`~genai_async.types.GenerateContentResponse` of what a stream delivered before it failed,
 so nothing the service produced is lost.
@@ -25,6 +29,8 @@ import builtins
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+
+from ._codec import decode_json
 
 if TYPE_CHECKING:
     from .types import GenerateContentResponse
@@ -121,9 +127,9 @@ class APIError(GenAIError):
         headers: Mapping[str, str] | None = None,
     ) -> APIError:
         """Build the right subclass from an HTTP status and a decoded (or undecodable) body."""
-        if isinstance(body, list) and len(body) == 1:
+        if isinstance(body, list) and len(body) == 1:  # an HTTP error body may be a one-element array
             body = body[0]
-        err = body.get("error") if isinstance(body, Mapping) else None
+        err = body["error"] if is_envelope(body) else None
         if isinstance(err, Mapping):
             code: int = err["code"] if type(err.get("code")) is int else http_status
             status, message = err.get("status"), str(err.get("message", ""))
@@ -198,6 +204,37 @@ class TimeoutError(TransportError, builtins.TimeoutError):
         self.limit = limit
         self.seconds = seconds
         super().__init__(message, partial=partial, request_sent=request_sent)
+
+
+def is_envelope(body: Any) -> bool:
+    """Whether a decoded JSON body is an error envelope: an object with a top-level ``error`` key
+    (wherever it sits among the keys; docs/gemini-rest.md §5.7). The one recognition rule, for HTTP
+    error bodies (:meth:`APIError.from_envelope`) and in-band stream errors (:func:`inband_error`)."""
+    return isinstance(body, Mapping) and "error" in body
+
+
+def api_error(status: int, raw: bytes, *, reason: str | None, endpoint: str, headers: Any = None) -> APIError:
+    """Decode an HTTP error body (JSON envelope, one-element array, or HTML) into the right APIError."""
+    try:
+        body = decode_json(raw)
+    except ValueError:
+        body = None
+    return APIError.from_envelope(status, body, reason=reason, raw=raw, endpoint=endpoint, headers=dict(headers or {}))
+
+
+def inband_error(text: str, *, endpoint: str) -> APIError | None:
+    """The APIError a 200 stream carries in-band (an event, or JSON outside SSE framing, that is an
+    error envelope), or None when ``text`` is not one. Its class follows ``error.code`` (500 when the
+    envelope has no numeric code: the stream failed on the service's side)."""
+    try:
+        body = decode_json(text)
+    except ValueError:
+        return None  # not JSON at all: the caller reports it as a broken event
+    if not is_envelope(body):
+        return None
+    err = body["error"]
+    code = err.get("code") if isinstance(err, Mapping) else None
+    return APIError.from_envelope(code if type(code) is int else 500, body, endpoint=endpoint)
 
 
 def error_class(code: int) -> type[APIError]:

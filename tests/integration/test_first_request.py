@@ -17,14 +17,14 @@ from collections.abc import Callable, Iterator
 import pytest
 
 import genai_async
-from genai_async import _client, _codec, _transport, errors, types
+from genai_async import _client, _codec, _preload, errors, types
 from tests.conftest import Scripted, fixture_json
 
 MODEL = "gemini-3.5-flash"
 
 
 class SlowImport:
-    """Stands in for ``_transport._load``: counts its calls and waits for the loop to open its gate."""
+    """Stands in for ``_preload.load``: counts its calls and waits for the loop to open its gate."""
 
     def __init__(self) -> None:
         self.gate = threading.Event()
@@ -39,19 +39,19 @@ class SlowImport:
         _real_load(prepare)
 
 
-_real_load = _transport._load
+_real_load = _preload.load
 
 
 @pytest.fixture
 def fresh_process(monkeypatch: pytest.MonkeyPatch) -> None:
     """As in a process where no client has loaded aiohttp yet (the flag is restored afterwards)."""
-    monkeypatch.setattr(_transport, "_loaded", False)
+    monkeypatch.setattr(_preload, "loaded", False)
 
 
 @pytest.fixture
 def slow_import(monkeypatch: pytest.MonkeyPatch, fresh_process: None) -> Iterator[SlowImport]:
     slow = SlowImport()
-    monkeypatch.setattr(_transport, "_load", slow)
+    monkeypatch.setattr(_preload, "load", slow)
     yield slow
     slow.gate.set()  # never leave a worker thread waiting
 
@@ -190,7 +190,7 @@ async def test_a_failed_import_is_raised_and_the_next_request_tries_again(
             raise ImportError("No module named 'aiohttp' (simulated)")
         _real_load(prepare)
 
-    monkeypatch.setattr(_transport, "_load", fails_once)
+    monkeypatch.setattr(_preload, "load", fails_once)
     server.reply_json(fixture_json("generate_text.json"))
     client = genai_async.Client(api_key="k", base_url=server.base_url, retry=False)
     try:
@@ -215,7 +215,7 @@ async def test_a_failed_import_nobody_waits_for_any_more_is_not_reported_as_unre
         slow_import.gate.wait(10)
         raise ImportError("simulated")
 
-    monkeypatch.setattr(_transport, "_load", fails)
+    monkeypatch.setattr(_preload, "load", fails)
     server.reply_json(fixture_json("generate_text.json"))
     client = genai_async.Client(api_key="k", base_url=server.base_url, retry=False)
     try:
@@ -228,7 +228,7 @@ async def test_a_failed_import_nobody_waits_for_any_more_is_not_reported_as_unre
             assert client._transport._loading is None  # the failure is taken in: the next request retries
             del loading
             gc.collect()
-            monkeypatch.setattr(_transport, "_load", _real_load)
+            monkeypatch.setattr(_preload, "load", _real_load)
             assert (await client.models.generate_content(model=MODEL, contents="x")).text
     finally:
         await client.aclose()
@@ -261,12 +261,12 @@ async def test_once_aiohttp_is_loaded_a_new_client_opens_without_a_thread(
     server: Scripted, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _real_load(None)
-    assert _transport._loaded
+    assert _preload.loaded
 
     def unexpected(prepare: object) -> None:
         raise AssertionError("a second client loaded aiohttp again")
 
-    monkeypatch.setattr(_transport, "_load", unexpected)
+    monkeypatch.setattr(_preload, "load", unexpected)
     server.reply_json(fixture_json("generate_text.json"))
     async with genai_async.Client(api_key="k", base_url=server.base_url, retry=False) as client:
         assert (await client.models.generate_content(model=MODEL, contents="x")).text

@@ -7,7 +7,7 @@ import builtins
 import pytest
 
 from genai_async import errors
-from genai_async._transport import api_error
+from genai_async.errors import api_error
 from tests.conftest import fixture_bytes
 
 
@@ -64,3 +64,43 @@ def test_error_classes_inherit_builtins() -> None:
     for name in errors.__all__:
         klass = getattr(errors, name)
         assert issubclass(klass, errors.GenAIError) and klass.__doc__
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({"error": {"code": 503}}, True),
+        ({"candidates": [], "error": {"code": 503}}, True),  # the error key wherever it sits (§5.7)
+        ({"error": "boom"}, True),
+        ({"candidates": []}, False),
+        ([{"error": {"code": 400}}], False),  # the one-element array is an HTTP body shape, unwrapped by the caller
+        ("error", False),
+        (None, False),
+    ],
+)
+def test_is_envelope_is_the_one_rule(body: object, expected: bool) -> None:
+    assert errors.is_envelope(body) is expected
+
+
+def test_inband_error_uses_the_code_and_status() -> None:
+    exc = errors.inband_error('{"error": {"code": 503, "message": "overloaded", "status": "UNAVAILABLE"}}', endpoint="e")
+    assert isinstance(exc, errors.ServerError)
+    assert (exc.code, exc.status, exc.message, exc.endpoint) == (503, "UNAVAILABLE", "overloaded", "e")
+
+
+def test_inband_error_without_a_numeric_code_is_a_server_error() -> None:
+    exc = errors.inband_error('{"error": {"code": "x", "message": "m"}}', endpoint="e")
+    assert isinstance(exc, errors.ServerError) and exc.code == 500 and exc.message == "m"
+
+
+@pytest.mark.parametrize("text", ['{"candidates": []}', "not json", "[1, 2]", '[{"error": {"code": 400}}]', ""])
+def test_inband_error_is_none_for_anything_else(text: str) -> None:
+    assert errors.inband_error(text, endpoint="e") is None
+
+
+def test_http_and_inband_bodies_give_the_same_error() -> None:
+    raw = b'{"error": {"code": 429, "message": "quota", "status": "RESOURCE_EXHAUSTED"}}'
+    http = api_error(429, raw, reason="Too Many Requests", endpoint="e")
+    inband = errors.inband_error(raw.decode(), endpoint="e")
+    assert inband is not None
+    assert (type(http), http.code, http.status, http.message) == (type(inband), inband.code, inband.status, inband.message)

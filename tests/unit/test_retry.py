@@ -9,7 +9,7 @@ import pytest
 
 from genai_async import errors
 from genai_async._retry import RetryPolicy, parse_retry_after, policy_from
-from genai_async._transport import api_error
+from genai_async.errors import api_error
 from tests.conftest import fixture_bytes
 
 RNG = Random(0)
