@@ -30,8 +30,6 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ._codec import decode_json
-
 if TYPE_CHECKING:
     from .types import GenerateContentResponse
 
@@ -215,6 +213,8 @@ def is_envelope(body: Any) -> bool:
 
 def api_error(status: int, raw: bytes, *, reason: str | None, endpoint: str, headers: Any = None) -> APIError:
     """Decode an HTTP error body (JSON envelope, one-element array, or HTML) into the right APIError."""
+    from ._codec import decode_json  # (errors stays standard-library-only at import; this is an error path)
+
     try:
         body = decode_json(raw)
     except ValueError:
@@ -226,6 +226,8 @@ def inband_error(text: str, *, endpoint: str) -> APIError | None:
     """The APIError a 200 stream carries in-band (an event, or JSON outside SSE framing, that is an
     error envelope), or None when ``text`` is not one. Its class follows ``error.code`` (500 when the
     envelope has no numeric code: the stream failed on the service's side)."""
+    from ._codec import decode_json
+
     try:
         body = decode_json(text)
     except ValueError:
