@@ -17,6 +17,7 @@ import base64
 import datetime as _dt
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -63,8 +64,21 @@ DEFAULT_MESSAGES: dict[int, str] = {
 BAD_KEY_MESSAGE = "API key not valid. Please pass a valid API key."
 
 _DECODER = msgspec.json.Decoder()
-_ONE_LINE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _format = msgspec.json.format
+
+
+def _one_line_encoder() -> Callable[[Any], str]:
+    """``json.dumps(obj, ensure_ascii=False, separators=(",", ":"))``, its C encoder built once."""
+    slow = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+    make = getattr(json.encoder, "c_make_encoder", None)
+    try:
+        chunks = make(None, slow.default, json.encoder.encode_basestring, None, ":", ",", False, False, True)  # type: ignore[misc]
+    except TypeError:  # no C accelerator, or another signature: the public path
+        return slow.encode
+    return lambda obj: "".join(chunks(obj, 0))
+
+
+_ONE_LINE = _one_line_encoder()
 
 
 class ApiError(Exception):
