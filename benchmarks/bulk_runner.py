@@ -9,8 +9,11 @@ body at almost no CPU); this process is pinned to core 1. Both sides use one ide
 - ``runner``: ``bulk.run`` over an N-line JSONL file (parse each line, call, encode the result line,
   append it to the output file, progress bookkeeping).
 CPU per request is this process's ``time.process_time`` over the measured section / N (the server's
-CPU is not in it); the overhead is runner / bare - 1. ``--rss 10000,1000000`` runs ``bulk.run`` in a
-fresh child per size and reports its peak RSS (``ru_maxrss``), the input streamed from disk.
+CPU is not in it); the overhead is runner / bare - 1. The server process's own CPU over the same
+section / N is printed next to it (``server us/req``, from /proc on Linux): with the server pinned
+to its own core, 1e6 / that figure is the most requests per second it can answer, whatever the client.
+``--rss 10000,1000000`` runs ``bulk.run`` in a fresh child per size and reports its peak RSS
+(``ru_maxrss``), the input streamed from disk.
 
     python benchmarks/bulk_runner.py --server fake --requests 20000
     python benchmarks/bulk_runner.py --server emulator --requests 10000
@@ -57,6 +60,19 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+_SERVER_PID: int | None = None
+
+
+def server_cpu() -> float:
+    """The server process's CPU seconds so far (user + system), NaN where /proc is not there."""
+    try:
+        with open(f"/proc/{_SERVER_PID}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def start_server(kind: str) -> tuple[subprocess.Popen[bytes], str]:
     if kind == "fake":
         proc = subprocess.Popen([sys.executable, str(HERE / "_fakeserver.py"), "--port", "0", "--cpu", "0"],
@@ -90,7 +106,7 @@ def client_for(base_url: str, concurrency: int) -> genai_async.Client:
                               max_connections=max(concurrency, 100))
 
 
-async def bare(base_url: str, n: int, concurrency: int) -> tuple[float, float]:
+async def bare(base_url: str, n: int, concurrency: int) -> tuple[float, float, float]:
     async with client_for(base_url, concurrency) as client:
         prompts = iter([f"Question number {i}: what is it?" for i in range(n)])
 
@@ -100,20 +116,20 @@ async def bare(base_url: str, n: int, concurrency: int) -> tuple[float, float]:
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))  # warm-up pass on the same pool
         prompts = iter([f"Question number {i}: what is it?" for i in range(n)])
-        cpu, wall = time.process_time(), time.perf_counter()
+        cpu, wall, server = time.process_time(), time.perf_counter(), server_cpu()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
-        return time.process_time() - cpu, time.perf_counter() - wall
+        return time.process_time() - cpu, time.perf_counter() - wall, server_cpu() - server
 
 
-async def runner(base_url: str, path: Path, n: int, concurrency: int) -> tuple[float, float]:
+async def runner(base_url: str, path: Path, n: int, concurrency: int) -> tuple[float, float, float]:
     async with client_for(base_url, concurrency) as client:
         with tempfile.TemporaryDirectory() as tmp:
             await bulk.run(str(path), output=Path(tmp) / "warm.jsonl", model=MODEL, client=client,
                            concurrency=concurrency)
-            cpu, wall = time.process_time(), time.perf_counter()
+            cpu, wall, server = time.process_time(), time.perf_counter(), server_cpu()
             summary = await bulk.run(str(path), output=Path(tmp) / "out.jsonl", model=MODEL, client=client,
                                      concurrency=concurrency)
-            elapsed = time.process_time() - cpu, time.perf_counter() - wall
+            elapsed = time.process_time() - cpu, time.perf_counter() - wall, server_cpu() - server
             assert summary.done == n and summary.failed == 0, summary.text()
             return elapsed
 
@@ -191,7 +207,9 @@ def main() -> None:
     if args.child_rss:
         child_rss(args)
         return
+    global _SERVER_PID
     proc, base_url = start_server(args.server)
+    _SERVER_PID = proc.pid
     try:
         with tempfile.TemporaryDirectory() as tmp:
             if not args.skip_cpu:
@@ -202,16 +220,20 @@ def main() -> None:
                     rows.append((asyncio.run(bare(base_url, args.requests, args.concurrency)),
                                  asyncio.run(runner(base_url, path, args.requests, args.concurrency))))
                 rows.sort(key=lambda r: r[1][0] / r[0][0])
-                (b_cpu, b_wall), (r_cpu, r_wall) = rows[len(rows) // 2]
+                (b_cpu, b_wall, b_server), (r_cpu, r_wall, r_server) = rows[len(rows) // 2]
                 n = args.requests
-                print(f"server={args.server} requests={n} concurrency={args.concurrency} rounds={args.rounds}")
-                print(f"{'':8} {'req/s':>9} {'CPU us/req':>11}")
-                print(f"{'bare':8} {n / b_wall:9.0f} {1e6 * b_cpu / n:11.1f}")
-                print(f"{'runner':8} {n / r_wall:9.0f} {1e6 * r_cpu / n:11.1f}")
+                print(f"server={args.server} requests={n} concurrency={args.concurrency} rounds={args.rounds} "
+                      f"load={os.getloadavg()[0]:.1f}")
+                print(f"{'':8} {'req/s':>9} {'CPU us/req':>11} {'server us/req':>14}")
+                print(f"{'bare':8} {n / b_wall:9.0f} {1e6 * b_cpu / n:11.1f} {1e6 * b_server / n:14.1f}")
+                print(f"{'runner':8} {n / r_wall:9.0f} {1e6 * r_cpu / n:11.1f} {1e6 * r_server / n:14.1f}")
                 print(f"runner overhead: {100 * (r_cpu / b_cpu - 1):+.1f} % CPU per request (median round)")
                 best_bare = max(n / row[0][1] for row in rows)
                 best_runner = max(n / row[1][1] for row in rows)
                 print(f"best round: bare {best_bare:.0f} req/s, runner {best_runner:.0f} req/s")
+                servers = sorted(1e6 * row[side][2] / n for row in rows for side in (0, 1))
+                print(f"server CPU us/req over all {len(servers)} passes: median {servers[len(servers) // 2]:.1f}, "
+                      f"lowest {servers[0]:.1f} (ceiling {1e6 / servers[0]:.0f} req/s on one free core)")
             if args.instructions:
                 instructions(base_url, Path(tmp))
             for size in [int(s) for s in args.rss.split(",") if s]:

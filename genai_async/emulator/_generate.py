@@ -189,9 +189,11 @@ def _candidate(
     if cuts:
         text = text[: min(cuts)]
     budget = limit - cand.thought_tokens
-    if _tokens.count_text(text) > budget:
+    tokens = _tokens.count_text(text)
+    if tokens > budget:
         text, cand.finish_reason = _truncate(text, budget), "MAX_TOKENS"
-    cand.text, cand.tokens = text, _tokens.count_text(text)
+        tokens = _tokens.count_text(text)
+    cand.text, cand.tokens = text, tokens
     cand.tool_parts, cand.metadata, cand.tool_tokens = tools.parts, tools.metadata, tools.prompt_tokens
     cand.tokens += sum(_tokens.count_text(json.dumps(p, separators=(",", ":"))) for p in tools.parts)
     if server & {"googleSearch", "googleSearchRetrieval"}:

@@ -165,6 +165,10 @@ MESSAGES: dict[str, dict[str, str | list[str]]] = {
 }
 
 
+# Each field's snake_case spelling in error paths, worked out once (one walk builds every path).
+_PATH_NAMES = {field: snake(field) for fields in MESSAGES.values() for field in fields}
+
+
 def _scalar_ok(kind: str, value: Any) -> bool:
     if kind in (_S, _Y):
         return isinstance(value, str)
@@ -201,13 +205,15 @@ class _Walk:
             return
         fields = MESSAGES[name]
         for key, value in obj.items():
-            spec = fields.get(camel(key))
+            field_name = camel(key)
+            spec = fields.get(field_name)
             if spec is None:
                 at = f" at '{path}'" if path else ""
                 message = f'Invalid JSON payload received. Unknown name "{key}"{at}: Cannot find field.'
                 self.unknown.append((path, message))
             elif value is not None:
-                self.field(value, spec, f"{path}.{snake(camel(key))}" if path else snake(camel(key)))
+                shown = _PATH_NAMES[field_name]
+                self.field(value, spec, f"{path}.{shown}" if path else shown)
 
     def field(self, value: Any, spec: str | list[str], path: str) -> None:
         if isinstance(spec, list):

@@ -18,6 +18,10 @@ _TOKEN = re.compile(r"\s*(?:\w{1,12}|[^\w\s])|\s+", re.UNICODE)
 # The same count without capturing the whitespace: the one pass a long prompt pays for.
 _PIECE = re.compile(r"\w{1,12}|[^\w\s]", re.UNICODE)
 _SPACE = re.compile(r"\s")
+_WORD_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"
+_WORD_OR_SPACE = _WORD_BYTES + b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+_SHAPE = bytes(97 if c in _WORD_BYTES else 32 for c in range(256))  # word bytes -> "a", the rest -> " "
+_LONG_RUN = b"a" * 13
 _SLICE = 64 * 1024
 
 
@@ -34,13 +38,29 @@ def count_text(text: str) -> int:
     """
     trailing = 1 if text[-1:].isspace() else 0
     if len(text) <= _SLICE:
-        return len(_PIECE.findall(text)) + trailing
+        return (_count_ascii(text) if text.isascii() else len(_PIECE.findall(text))) + trailing
     count, start = 0, 0
     while start < len(text):
         cut = _cut(text, start + _SLICE)
         count += len(_PIECE.findall(text, start, cut))
         start = cut
     return count + trailing
+
+
+def _count_ascii(text: str) -> int:
+    """``len(_PIECE.findall(text))`` for ASCII text, with bytes methods instead of one match per token.
+
+    In ASCII, ``\\w`` is ``[A-Za-z0-9_]`` and ``\\s`` is ``bytes.split()``'s whitespace plus
+    ``\\x1c-\\x1f``. Every other byte is one punctuation token; each run of word bytes is one token
+    per 12 bytes started. With word bytes mapped to ``a`` and the rest to spaces, the runs are the
+    ``" a"`` pairs (plus one when the text starts with a word), counted without building them.
+    """
+    raw = text.encode("ascii")
+    shape = raw.translate(_SHAPE)
+    count = shape.count(b" a") + (shape[:1] == b"a") + len(raw.translate(None, _WORD_OR_SPACE))
+    if _LONG_RUN in shape:
+        count += sum((len(run) - 1) // 12 for run in shape.split())
+    return count
 
 
 def _cut(text: str, at: int) -> int:

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -49,7 +50,12 @@ _GENERATION = re.compile(r"(\d+)(?:\.\d+)?-[a-z]")
 
 def generation(model: dict[str, Any]) -> int:
     """The model family's major version (``gemini-3.5-flash`` -> 3; aliases by their ``version``)."""
-    for text in (str(model.get("version", "")), str(model.get("name", "")).removeprefix("models/gemini-")):
+    return _generation(str(model.get("version", "")), str(model.get("name", "")))
+
+
+@functools.lru_cache(maxsize=256)
+def _generation(version: str, name: str) -> int:
+    for text in (version, name.removeprefix("models/gemini-")):
         match = _GENERATION.match(text)
         if match:
             return int(match.group(1))

@@ -159,9 +159,14 @@ def _number(value: Any, kind: type) -> Any:
     return number
 
 
+_NUMBER_KINDS: list[tuple[str, type[int] | type[float]]] = [(n, int) for n in _INT_FIELDS] + [
+    (n, float) for n in _FLOAT_FIELDS
+]
+
+
 def _normalise_numbers(config: dict[str, Any]) -> None:
     """Numbers sent as strings or integral floats become the proto's type (the camelized copy only)."""
-    for name, kind in [(n, int) for n in _INT_FIELDS] + [(n, float) for n in _FLOAT_FIELDS]:
+    for name, kind in _NUMBER_KINDS:
         if name in config:
             config[name] = _number(config[name], kind)
     thinking = config.get("thinkingConfig")
@@ -236,6 +241,8 @@ def _check_output_format(config: dict[str, Any], where: str, problems: list[str]
 
 def check_output_modalities(config: dict[str, Any], model: dict[str, Any]) -> None:
     """``responseModalities`` the model cannot produce (text-only models: anything but TEXT)."""
+    if not config.get("responseModalities"):
+        return  # nothing asked for beyond the default
     wanted = {str(m).upper() for m in config.get("responseModalities") or []} - {"MODALITY_UNSPECIFIED"}
     name = str(model.get("name", ""))
     can = {"TEXT"} | ({"IMAGE"} if "image" in name else set())

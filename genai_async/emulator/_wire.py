@@ -3,7 +3,10 @@
 The service formats unary bodies with a 2-space indent and a trailing newline, and SSE payloads on
 one line with ``": "`` after keys and a bare ``,`` between members (gemini-rest.md §0). Requests
 are parsed with msgspec; output is written with the standard library's ``json`` because only it
-lets us choose those separators. Field names arrive in camelCase or proto snake_case (§0), so
+lets us choose those separators and spells numbers as Python does. Its indenting encoder is pure
+Python (about 0.1 ms for a small answer), so :func:`pretty` encodes on one line with its C encoder
+and lets ``msgspec.json.format`` indent that text: tokens are copied as written, the bytes are the
+same. Field names arrive in camelCase or proto snake_case (§0), so
 :func:`camelize` rewrites keys once, leaving user-owned maps (schema ``properties``, function
 ``args``) alone.
 """
@@ -14,6 +17,7 @@ import base64
 import datetime as _dt
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -60,6 +64,21 @@ DEFAULT_MESSAGES: dict[int, str] = {
 BAD_KEY_MESSAGE = "API key not valid. Please pass a valid API key."
 
 _DECODER = msgspec.json.Decoder()
+_format = msgspec.json.format
+
+
+def _one_line_encoder() -> Callable[[Any], str]:
+    """``json.dumps(obj, ensure_ascii=False, separators=(",", ":"))``, its C encoder built once."""
+    slow = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+    make = getattr(json.encoder, "c_make_encoder", None)
+    try:
+        chunks = make(None, slow.default, json.encoder.encode_basestring, None, ":", ",", False, False, True)  # type: ignore[misc]
+    except TypeError:  # no C accelerator, or another signature: the public path
+        return slow.encode
+    return lambda obj: "".join(chunks(obj, 0))
+
+
+_ONE_LINE = _one_line_encoder()
 
 
 class ApiError(Exception):
@@ -115,12 +134,20 @@ def retry_details(retry_delay: float) -> list[dict[str, Any]]:
 
 def pretty(obj: Any) -> bytes:
     """A unary body: 2-space indent, ``": "`` after keys, UTF-8 unescaped, trailing newline."""
-    return (json.dumps(obj, indent=2, ensure_ascii=False) + "\n").encode()
+    return pretty_element(obj) + b"\n"
 
 
 def pretty_element(obj: Any) -> bytes:
-    """One element of a JSON-array stream: pretty-printed without the trailing newline."""
-    return json.dumps(obj, indent=2, ensure_ascii=False).encode()
+    """One element of a JSON-array stream: pretty-printed without the trailing newline.
+
+    The same bytes as ``json.dumps(obj, indent=2, ensure_ascii=False)``, about 20 times faster
+    (see the module docstring); NaN and infinities, which are not JSON, take the slow path.
+    """
+    compact = _ONE_LINE(obj).encode()
+    try:
+        return _format(compact, indent=2)
+    except msgspec.DecodeError:
+        return json.dumps(obj, indent=2, ensure_ascii=False).encode()
 
 
 def one_line(obj: Any) -> bytes:

@@ -6,6 +6,8 @@ import random
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from genai_async.emulator._schema import Hints, check, instance
 from genai_async.emulator._tokens import count_text, split_tokens
@@ -71,4 +73,14 @@ def test_checker_reports_problems() -> None:
 @pytest.mark.parametrize("text", ["How does AI work?", "  leading and trailing  ", "λ⁴ — ✅ done.\n\nNext", ""])
 def test_tokens_rejoin_to_the_text(text: str) -> None:
     assert "".join(split_tokens(text)) == text
+    assert count_text(text) == len(split_tokens(text))
+
+
+_ANY_TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=80)
+_ASCII_TEXT = st.text(st.characters(max_codepoint=127), max_size=80) | st.text("ab_1 .,'\t\n\x0b\x1c\x1f\x00\x7f", max_size=80)
+
+
+@settings(max_examples=600, deadline=None)
+@given(_ANY_TEXT | _ASCII_TEXT | st.text("a_1 é", max_size=60))
+def test_the_fast_count_counts_as_the_tokenizer(text: str) -> None:
     assert count_text(text) == len(split_tokens(text))
