@@ -254,15 +254,6 @@ def joined(chunks: Sequence[types.GenerateContentResponse]) -> str:
     return "".join(c.text or "" for c in chunks)
 
 
-async def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-    """Poll ``predicate`` on the loop until it holds (fails the test after ``timeout`` s)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        assert loop.time() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.005)
-
-
 # --------------------------------------------------------------------------- leak checks
 
 

@@ -11,6 +11,7 @@ import genai_async
 from genai_async import errors
 from tests.conftest import Scripted, fixture_json
 from tests.integration.test_stream import events_of
+from tests.waiting import parked
 
 MODEL = "gemini-3.5-flash"
 
@@ -37,8 +38,8 @@ async def test_open_stream_holds_its_slot_until_closed(server: Scripted) -> None
     async with genai_async.Client(api_key="k", base_url=server.base_url, max_in_flight=1) as client:
         stream = await client.models.generate_content_stream(model=MODEL, contents="x")
         second = asyncio.ensure_future(client.models.generate_content_stream(model=MODEL, contents="x").__anext__())
-        await asyncio.sleep(0.1)
-        assert not second.done() and len(server.requests) == 1
+        await parked(second)
+        assert len(server.requests) == 1
         await stream.aclose()
         await asyncio.wait_for(second, 5)
         assert len(server.requests) == 2
@@ -49,7 +50,7 @@ async def test_waiting_for_a_slot_is_cancellable(server: Scripted) -> None:
     async with genai_async.Client(api_key="k", base_url=server.base_url, max_in_flight=1) as client:
         stream = await client.models.generate_content_stream(model=MODEL, contents="x")
         waiting = asyncio.ensure_future(client.models.generate_content(model=MODEL, contents="x"))
-        await asyncio.sleep(0.05)
+        await parked(waiting)
         waiting.cancel()
         with pytest.raises(asyncio.CancelledError):
             await waiting
@@ -131,8 +132,11 @@ async def test_aclose_ends_open_streams_with_a_clear_error(server: Scripted) -> 
     stream = client.models.generate_content_stream(model=MODEL, contents="x")
     await stream.__anext__()
 
+    reader = asyncio.current_task()
+    assert reader is not None
+
     async def close_soon() -> None:
-        await asyncio.sleep(0.05)
+        await parked(reader)  # in the read that waits for the next chunk
         await client.aclose()
 
     closer = asyncio.create_task(close_soon())
