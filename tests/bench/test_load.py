@@ -121,6 +121,8 @@ async def test_duration_mode_stops_sending_in_time_and_unary_mode() -> None:
     records = result.records
     assert records and result.warmup >= 1
     first = min(r.start for r in records)
+    # Not a timing bound: a request's start is stamped in the same step that found the worker's clock
+    # before its deadline, however busy the machine; the 0.2 s only covers time.time() vs perf_counter().
     assert max(r.start for r in records) - first < 0.5 + 0.2
     assert all(r.ttft == r.end and r.tpot is None and r.output_tokens for r in records)
 

@@ -120,6 +120,8 @@ class FaultServer:
         self.plans: deque[Sequence[Step]] = deque()
         self.chooser: Callable[[Any], Sequence[Step]] | None = None
         self.requests: list[Any] = []
+        self.written = 0
+        """``write`` steps done (their bytes handed to the socket), over all requests."""
         self.base_url = ""
         self._stopping: asyncio.Event | None = None
         self._runner: web.AppRunner | None = None
@@ -179,6 +181,7 @@ class FaultServer:
                 if kind == "write":
                     assert resp is not None
                     await resp.write(step[1])
+                    self.written += 1
             if resp is None:
                 resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
                 await resp.prepare(request)

@@ -189,7 +189,9 @@ async def test_an_ended_stream_yields_nothing_more(
     body = one + two + three if end == "aclose" else one + error + two
     fault_server.queue([("head",), ("write", body), ("hang",)])  # one write: one read holds every event
     stream = await open_stream(client)
-    await asyncio.sleep(0.05)
+    await wait_until(lambda: fault_server.written == 1)  # out of the server over loopback: in our socket
+    for _ in range(3):  # a turn of the loop reads what the socket holds
+        await asyncio.sleep(0)
     assert (await stream.__anext__()).text == "one "
     if end == "aclose":
         await stream.aclose()
