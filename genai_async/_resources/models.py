@@ -19,7 +19,7 @@ from .. import _afc as afc
 from .._accumulate import Accumulator
 from .._afc import has_local_tools
 from .._codec import decode, encode
-from .._coerce import generate_config, generate_request, http_options_only, model_path, parse_output
+from .._coerce import generate_config, generate_request, http_options_only, model_path, parse_output, wire_thinking
 from .._contents import has_paths, load_paths, to_content, to_contents
 from .._options import with_overrides
 from .._pager import Pager, paged
@@ -301,9 +301,8 @@ class Models:
 
 def _upper_thinking_level(gen: GenerationConfig | None) -> GenerationConfig | None:
     """Upper-case ``thinking_level`` as generate_content does; ``gen`` is to_struct's own copy."""
-    thinking = gen and gen.thinking_config
-    if thinking and isinstance(thinking.thinking_level, str):
-        thinking.thinking_level = thinking.thinking_level.upper()
+    if gen is not None and gen.thinking_config is not None:
+        gen.thinking_config = wire_thinking(gen.thinking_config)
     return gen
 
 
