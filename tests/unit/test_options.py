@@ -7,6 +7,7 @@ import pytest
 import genai_async
 from genai_async import errors
 from genai_async._options import redact_url
+from genai_async._structs import camel, option, snake
 
 
 def test_key_precedence_google_first(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -68,3 +69,24 @@ def test_vertex_refused() -> None:
 def test_aio_is_the_client() -> None:
     c = genai_async.Client(api_key="k")
     assert c.aio is c and c.aio.models is c.models
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ({"api_version": "v1"}, "v1"),
+        ({"apiVersion": "v1"}, "v1"),
+        ({"api_version": "v1", "apiVersion": "v2"}, "v1"),  # the Python spelling wins
+        (genai_async.types.HttpOptions(api_version="v1"), "v1"),
+        ({}, None),
+        (None, None),
+    ],
+)
+def test_an_option_is_found_in_either_spelling(options: object, expected: str | None) -> None:
+    assert option(options, "api_version") == expected
+
+
+def test_camel_and_snake_are_each_others_inverse() -> None:
+    for name in ("http_status_codes", "initial_delay", "timeout", "response_mime_type"):
+        assert snake(camel(name)) == name
+    assert camel("http_status_codes") == "httpStatusCodes" and snake("httpStatusCodes") == "http_status_codes"
