@@ -26,7 +26,7 @@ from typing import Any
 from . import types
 from ._client import Client
 from ._codec import encode
-from ._options import env_api_key
+from ._options import env_api_key, is_loopback
 from ._version import __version__
 from .errors import ConfigurationError, GenAIError
 
@@ -192,7 +192,7 @@ async def open_client(args: argparse.Namespace) -> AsyncIterator[Client]:
         return
     key = env_api_key()
     if getattr(args, "base_url", None):
-        key = key or EMULATOR_KEY if _loopback(args.base_url) else key
+        key = key or EMULATOR_KEY if is_loopback(args.base_url) else key
     if not key:
         raise UsageError("no API key: set GEMINI_API_KEY (or GOOGLE_API_KEY), or use --emulator to run offline")
     try:
@@ -201,10 +201,6 @@ async def open_client(args: argparse.Namespace) -> AsyncIterator[Client]:
         raise UsageError(cli_words(str(exc))) from exc
     async with client:
         yield client
-
-
-def _loopback(url: str) -> bool:
-    return any(host in url for host in ("://127.", "://localhost", "://[::1]"))
 
 
 def _out(text: str) -> None:

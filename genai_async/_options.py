@@ -34,6 +34,16 @@ DEFAULT_MAX_CONNECTIONS = 100
 _LOOPBACK = re.compile(r"^(localhost|127(\.\d{1,3}){3}|\[?::1\]?)$")
 
 
+def is_loopback(url: str) -> bool:
+    """Whether ``url`` points at this machine (localhost, 127.x.x.x or ::1): plain http is fine
+    there, and the CLI and the bench use the emulator's key for it."""
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return False
+    return host is not None and _LOOPBACK.match(host) is not None
+
+
 @dataclasses.dataclass(frozen=True, eq=False)
 class Settings:
     """Resolved settings of one client, or of one request after its overrides.
@@ -137,7 +147,7 @@ def check_base_url(base_url: str, *, allow_insecure_http: bool) -> str:
             "base_url must not carry a query, fragment or credentials "
             f"(got {redact_url(base_url)!r}); pass the key as api_key="
         )
-    if parts.scheme == "http" and not _LOOPBACK.match(parts.hostname):
+    if parts.scheme == "http" and not is_loopback(base_url):
         if not allow_insecure_http:
             raise ConfigurationError(
                 f"refusing to send the API key over plain http to {parts.hostname!r}; use https, "

@@ -15,7 +15,7 @@ import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
-from .._options import env_api_key
+from .._options import env_api_key, is_loopback
 from ._run import RunSummary
 
 
@@ -62,7 +62,7 @@ def _check(args: argparse.Namespace) -> None:
 @contextlib.asynccontextmanager
 async def target(args: argparse.Namespace) -> AsyncIterator[tuple[str | None, str]]:
     """``(api_key, base_url)`` of the real API, ``--base-url`` or an in-process emulator."""
-    from .._cli import EMULATOR_KEY, UsageError, _loopback
+    from .._cli import EMULATOR_KEY, UsageError
 
     if args.emulator:
         from ..emulator import running
@@ -72,7 +72,7 @@ async def target(args: argparse.Namespace) -> AsyncIterator[tuple[str | None, st
         return
     key = env_api_key()
     base = args.base_url
-    if base and not key and _loopback(base):
+    if base and not key and is_loopback(base):
         key = EMULATOR_KEY
     if not key:
         raise UsageError("no API key: set GEMINI_API_KEY (or GOOGLE_API_KEY), or use --emulator to run offline")

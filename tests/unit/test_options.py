@@ -6,7 +6,7 @@ import pytest
 
 import genai_async
 from genai_async import errors
-from genai_async._options import redact_url
+from genai_async._options import is_loopback, redact_url
 from genai_async._structs import camel, option, snake
 
 
@@ -90,3 +90,20 @@ def test_camel_and_snake_are_each_others_inverse() -> None:
     for name in ("http_status_codes", "initial_delay", "timeout", "response_mime_type"):
         assert snake(camel(name)) == name
     assert camel("http_status_codes") == "httpStatusCodes" and snake("httpStatusCodes") == "http_status_codes"
+
+
+@pytest.mark.parametrize(
+    ("url", "local"),
+    [
+        ("http://127.0.0.1:8765", True),
+        ("http://127.3.4.5", True),
+        ("http://localhost:1", True),
+        ("http://[::1]:8765", True),
+        ("https://generativelanguage.googleapis.com", False),
+        ("http://localhost.example.com", False),  # a name that starts like one is not this machine
+        ("http://10.0.0.1", False),
+        ("http://[::1", False),  # not a URL
+    ],
+)
+def test_loopback_is_decided_once_for_the_client_the_cli_the_bench_and_bulk(url: str, local: bool) -> None:
+    assert is_loopback(url) is local
