@@ -22,6 +22,9 @@ from .errors import ConfigurationError
 from .types import HttpOptions
 
 logger = logging.getLogger("genai_async")
+"""The package's logger: every module logs through this one (or :data:`live_logger`)."""
+live_logger = logger.getChild("live")
+"""Live API sessions and their tools (``genai_async.live``), to be tuned apart from the rest."""
 
 DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com"
 DEFAULT_API_VERSION = "v1beta"
