@@ -40,7 +40,7 @@ OFF_PATH = [
     f"genai_async.{name}"
     for name in (
         "_cli", "_client", "_coerce", "_limits", "_options", "_pager", "_retry", "_transport", "_resources",
-        "_resources._chat", "_resources._sources", "_resources._upload", "_resources.caches", "_resources.chats",
+        "_resources._history", "_resources._sources", "_resources._upload", "_resources.caches", "_resources.chats",
         "_resources.files", "_resources.models",
     )
 ]  # fmt: skip

@@ -43,7 +43,7 @@ from ._callables import ArgumentError, convert_args, declaration, function_name,
 from ._coerce import generate_request
 from ._mcp import McpTools
 from ._options import logger
-from ._resources._chat import model_turn
+from ._resources._history import model_turn
 from .errors import ConfigurationError
 from .types import (
     Content,

@@ -3,7 +3,7 @@ response schemas and ``response.parsed``. Pure, and checked before any request i
 
 :func:`generate_request` maps the flat ``GenerateContentConfig`` onto the wire request with one field
 table: request-level fields go to the top, client-only fields are dropped, and every other field
-goes into ``generationConfig`` under the same name. Dict/Struct normalisation lives in ``_structs``,
+goes into ``generationConfig`` under the same name. Dict/Struct normalisation lives in ``_normalize``,
 contents coercion in ``_contents``.
 """
 
@@ -19,7 +19,7 @@ from typing import Any
 import msgspec
 
 from ._contents import to_content, to_contents
-from ._structs import to_struct
+from ._normalize import to_struct
 from .errors import ConfigurationError, ParseError
 from .types import (
     GenerateContentConfig,

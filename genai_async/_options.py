@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from ._normalize import option, snake, to_struct
 from ._retry import RetryPolicy, policy_from
 from ._secrets import Secret
-from ._structs import option, snake, to_struct
 from .errors import ConfigurationError
 from .types import HttpOptions
 

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from random import Random
 from typing import Any
 
-from ._structs import option
+from ._normalize import option
 from .errors import APIError, ConfigurationError, GenAIError, TransportError
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
@@ -148,7 +148,7 @@ def policy_from(value: Any, what: str = "retry") -> RetryPolicy | None:
 
 
 def _check_keys(options: Mapping[Any, Any], what: str) -> None:
-    from ._structs import unknown_key
+    from ._normalize import unknown_key
 
     spellings = {name: name for name in _KEYS}
     for name in _KEYS:

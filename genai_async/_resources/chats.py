@@ -13,7 +13,7 @@ Design:
   *not* hold that lock while the caller iterates: code that sends from inside its own ``async for``
   would deadlock. While a stream is open, other sends raise ``GenAIError`` instead.
 - A streamed answer is stored as the stream's stitched final response (one Content per turn, thought
-  signatures on their parts), not chunk by chunk. The history rules live in ``_chat.py``.
+  signatures on their parts), not chunk by chunk. The history rules live in ``_history.py``.
 - ``send_message_stream`` returns the same ``ResponseStream`` as ``generate_content_stream``: the
   turn is committed by its completion hook and released by its close hook (which also fires on
   garbage collection). The stream takes the turn when it sends its request, so the request is built
@@ -33,7 +33,7 @@ from .._coerce import generate_config, generate_request, model_path
 from .._contents import has_paths, load_paths
 from ..errors import GenAIError
 from ..types import Content, GenerateContentConfig, GenerateContentRequest, GenerateContentResponse
-from ._chat import check_history, curate, model_turn, user_turn
+from ._history import check_history, curate, model_turn, user_turn
 
 if TYPE_CHECKING:
     from .._client import Client

@@ -21,10 +21,10 @@ from .._afc import has_local_tools
 from .._codec import decode, encode
 from .._coerce import generate_config, generate_request, http_options_only, model_path, parse_output, wire_thinking
 from .._contents import has_paths, load_paths, to_content, to_contents
+from .._normalize import to_struct
 from .._options import with_overrides
 from .._pager import Pager, paged
 from .._streaming import MAX_HOPS, ResponseStream
-from .._structs import to_struct
 from ..errors import ConfigurationError, GenAIError, StreamError
 from ..types import (
     CountTokensConfig,

@@ -6,8 +6,8 @@ import pytest
 
 import genai_async
 from genai_async import errors
+from genai_async._normalize import camel, option, snake
 from genai_async._options import is_loopback, redact_url
-from genai_async._structs import camel, option, snake
 
 
 def test_key_precedence_google_first(monkeypatch: pytest.MonkeyPatch) -> None:
