@@ -18,19 +18,6 @@ from ._batches import (
     SingleEmbedContentResponse,
     WebhookConfig,
 )
-from ._config import (
-    AudioTranscriptionConfig,
-    GenerateContentRequest,
-    GenerationConfig,
-    ImageConfig,
-    MultiSpeakerVoiceConfig,
-    PrebuiltVoiceConfig,
-    SafetySetting,
-    SpeakerVoiceConfig,
-    SpeechConfig,
-    ThinkingConfig,
-    VoiceConfig,
-)
 from ._content import (
     Blob,
     CodeExecutionResult,
@@ -72,6 +59,18 @@ from ._enums import (
     ToolType,
     Type,
     UrlRetrievalStatus,
+)
+from ._generation import (
+    AudioTranscriptionConfig,
+    GenerationConfig,
+    ImageConfig,
+    MultiSpeakerVoiceConfig,
+    PrebuiltVoiceConfig,
+    SafetySetting,
+    SpeakerVoiceConfig,
+    SpeechConfig,
+    ThinkingConfig,
+    VoiceConfig,
 )
 from ._live import (
     ActivityEnd,
@@ -137,6 +136,7 @@ from ._params import (
     UpdateCachedContentConfig,
     UploadFileConfig,
 )
+from ._requests import GenerateContentRequest
 from ._resources import (
     CachedContent,
     CachedContentUsageMetadata,

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from ._base import _Base
-from ._config import (
+from ._generation import (
     AudioTranscriptionConfig,
     GenerationConfig,
     ImageConfig,

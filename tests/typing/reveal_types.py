@@ -39,7 +39,7 @@ def check_constructors() -> None:
         thinking_config=types.ThinkingConfig(thinking_level=types.ThinkingLevel.LOW),
         safety_settings=[types.SafetySetting(category="HARM_CATEGORY_HARASSMENT", threshold="OFF")],
     )
-    reveal_type(config.thinking_config)  # R: genai_async.types._config.ThinkingConfig | None
+    reveal_type(config.thinking_config)  # R: genai_async.types._generation.ThinkingConfig | None
     reveal_type(types.FinishReason("NEW"))  # R: genai_async.types._enums.FinishReason
 
 

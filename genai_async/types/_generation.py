@@ -1,14 +1,14 @@
-"""The generateContent request as sent on the wire (docs/gemini-rest.md §3.1, §3.5, §3.8).
+"""The wire's ``generationConfig`` and the settings it nests: thinking, speech, image, safety, audio.
 
-Users normally build the flat ``GenerateContentConfig`` (``_params.py``); ``_coerce.py`` maps it onto
-``GenerateContentRequest`` and its nested ``GenerationConfig``.
+Shared by both sides: the user's flat ``GenerateContentConfig`` (``_config.py``) holds these same
+objects, and ``_coerce.py`` moves them into the wire request's ``GenerationConfig``
+(``_requests.py``) unchanged (docs/gemini-rest.md §3.1, §3.5, §3.8).
 """
 
 from typing import Any, ClassVar
 
 from ._base import _Base
-from ._content import Content
-from ._tools import Schema, Tool, ToolConfig
+from ._tools import Schema
 
 
 class ThinkingConfig(_Base):
@@ -132,24 +132,3 @@ class GenerationConfig(_Base):
     """A ``MediaResolution`` value applied to all input media."""
     enable_affective_dialog: bool | None = None
     audio_transcription_config: AudioTranscriptionConfig | None = None
-
-
-class GenerateContentRequest(_Base):
-    """The body of ``generateContent`` / ``streamGenerateContent``, also nested in batch and countTokens."""
-
-    contents: list[Content] | None = None
-    system_instruction: Content | None = None
-    tools: list[Tool] | None = None
-    tool_config: ToolConfig | None = None
-    safety_settings: list[SafetySetting] | None = None
-    generation_config: GenerationConfig | None = None
-    cached_content: str | None = None
-    """``cachedContents/{id}``; the cache then supplies system instruction, tools and a prefix."""
-    service_tier: str | None = None
-    """``"standard"``, ``"flex"`` or ``"priority"`` (lower case)."""
-    store: bool | None = None
-    labels: dict[str, str] | None = None
-    continuation_token: bytes | None = None
-    """Resume a response that finished with ``FinishReason.CONTINUATION``."""
-    model: str | None = None
-    """``models/{m}``; only where the request is nested (countTokens, batch), otherwise in the URL."""
