@@ -18,6 +18,20 @@ from ._batches import (
     SingleEmbedContentResponse,
     WebhookConfig,
 )
+from ._config import (
+    AutomaticFunctionCallingConfig,
+    CountTokensConfig,
+    CreateCachedContentConfig,
+    EmbedContentConfig,
+    GenerateContentConfig,
+    HttpOptions,
+    HttpRetryOptions,
+    ListCachedContentsConfig,
+    ListFilesConfig,
+    ListModelsConfig,
+    UpdateCachedContentConfig,
+    UploadFileConfig,
+)
 from ._content import (
     Blob,
     CodeExecutionResult,
@@ -121,20 +135,6 @@ from ._metadata import (
     UrlContextMetadata,
     UrlMetadata,
     UsageMetadata,
-)
-from ._params import (
-    AutomaticFunctionCallingConfig,
-    CountTokensConfig,
-    CreateCachedContentConfig,
-    EmbedContentConfig,
-    GenerateContentConfig,
-    HttpOptions,
-    HttpRetryOptions,
-    ListCachedContentsConfig,
-    ListFilesConfig,
-    ListModelsConfig,
-    UpdateCachedContentConfig,
-    UploadFileConfig,
 )
 from ._requests import GenerateContentRequest
 from ._resources import (

@@ -3,7 +3,7 @@
 ``GenerateContentConfig`` is flat like the official SDK's: ``_coerce.py`` splits it into the wire's
 ``generationConfig`` and the top-level request fields with one field table. These classes inherit
 ``_Base`` only for its keyword-only, repr and equality behaviour; their camelCase names never reach
-the wire.
+the wire (that is ``_requests.py``).
 """
 
 from collections.abc import Callable
