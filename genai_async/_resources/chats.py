@@ -32,7 +32,14 @@ from .._afc_stream import ToolStream
 from .._coerce import generate_config, generate_request, model_path
 from .._contents import has_paths, load_paths
 from ..errors import GenAIError
-from ..types import Content, GenerateContentConfig, GenerateContentRequest, GenerateContentResponse
+from ..types import (
+    Content,
+    ContentUnion,
+    ContentUnionDict,
+    GenerateContentConfig,
+    GenerateContentRequest,
+    GenerateContentResponse,
+)
 from ._history import check_history, curate, model_turn, user_turn
 
 if TYPE_CHECKING:
@@ -100,7 +107,7 @@ class Chat:
         *,
         model: str,
         config: GenerateContentConfig | dict[str, Any] | None = None,
-        history: Any = None,
+        history: Sequence[Content | Mapping[str, Any]] | None = None,
     ) -> None:
         model_path(model)  # a bad model name fails here, not at the first message
         self._client = client
@@ -138,7 +145,7 @@ class Chat:
         return curate(self._history) if curated else list(self._history)
 
     async def send_message(
-        self, message: Any, config: GenerateContentConfig | dict[str, Any] | None = None
+        self, message: ContentUnion | ContentUnionDict, config: GenerateContentConfig | dict[str, Any] | None = None
     ) -> GenerateContentResponse:
         """Send ``message`` (text, a Part, a list of parts, a dict...) with the history; await the answer.
 
@@ -161,7 +168,7 @@ class Chat:
         return response
 
     def send_message_stream(
-        self, message: Any, config: GenerateContentConfig | dict[str, Any] | None = None
+        self, message: ContentUnion | ContentUnionDict, config: GenerateContentConfig | dict[str, Any] | None = None
     ) -> ResponseStream:
         """Stream the answer to ``message``; returns the same stream object as ``generate_content_stream``.
 

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import msgspec
@@ -47,7 +48,16 @@ from .._live_tools import LiveTools
 from .._options import live_logger, with_overrides
 from .._websocket import Closed, Socket, connect
 from ..errors import APIError, ConfigurationError, GenAIError, StreamError, TimeoutError
-from ..types import FunctionResponse, LiveConnectConfig, LiveServerContent, LiveServerMessage, Tool
+from ..types import (
+    ContentListUnion,
+    ContentListUnionDict,
+    FunctionResponse,
+    FunctionResponseOrDict,
+    LiveConnectConfig,
+    LiveServerContent,
+    LiveServerMessage,
+    Tool,
+)
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -215,7 +225,9 @@ class AsyncSession:
 
     # -- sending -------------------------------------------------------------------------------
 
-    async def send_client_content(self, *, turns: Any = None, turn_complete: bool = True) -> None:
+    async def send_client_content(
+        self, *, turns: ContentListUnion | ContentListUnionDict | None = None, turn_complete: bool = True
+    ) -> None:
         """Append ``turns`` (str, Part, Content, dicts or lists, as for generate_content) to the
         conversation in order; with ``turn_complete`` the model answers. Interrupts a running answer."""
         await self._send(proto.client_content_frame(turns, turn_complete), replay=True)
@@ -240,7 +252,9 @@ class AsyncSession:
         )
         await self._send(frame, replay=False)
 
-    async def send_tool_response(self, *, function_responses: Any) -> None:
+    async def send_tool_response(
+        self, *, function_responses: FunctionResponseOrDict | Sequence[FunctionResponseOrDict]
+    ) -> None:
         """Answer a ``tool_call``: FunctionResponse(s) (or dicts) whose ``id`` matches the call's.
         Calls the session runs itself (Python functions in ``config.tools``) must not be answered here."""
         responses = proto.tool_responses(function_responses)

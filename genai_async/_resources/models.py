@@ -27,6 +27,8 @@ from .._pager import Pager, paged
 from .._streaming import MAX_HOPS, ResponseStream
 from ..errors import ConfigurationError, GenAIError, StreamError
 from ..types import (
+    ContentListUnion,
+    ContentListUnionDict,
     CountTokensConfig,
     CountTokensResponse,
     EmbedContentConfig,
@@ -137,7 +139,11 @@ class Models:
         self._client = client
 
     async def generate_content(
-        self, *, model: str, contents: Any, config: GenerateContentConfig | dict[str, Any] | None = None
+        self,
+        *,
+        model: str,
+        contents: ContentListUnion | ContentListUnionDict,
+        config: GenerateContentConfig | dict[str, Any] | None = None,
     ) -> GenerateContentResponse:
         """Generate one complete answer (``models/{m}:generateContent``).
 
@@ -176,7 +182,11 @@ class Models:
         return result
 
     def generate_content_stream(
-        self, *, model: str, contents: Any, config: GenerateContentConfig | dict[str, Any] | None = None
+        self,
+        *,
+        model: str,
+        contents: ContentListUnion | ContentListUnionDict,
+        config: GenerateContentConfig | dict[str, Any] | None = None,
     ) -> ResponseStream:
         """Stream an answer (``models/{m}:streamGenerateContent?alt=sse``).
 
@@ -223,7 +233,11 @@ class Models:
         return _StreamCall(self._client, model, cfg, make_request, on_complete).stream(on_close)
 
     async def count_tokens(
-        self, *, model: str, contents: Any, config: CountTokensConfig | dict[str, Any] | None = None
+        self,
+        *,
+        model: str,
+        contents: ContentListUnion | ContentListUnionDict,
+        config: CountTokensConfig | dict[str, Any] | None = None,
     ) -> CountTokensResponse:
         """Count the tokens a prompt would use (``models/{m}:countTokens``).
 
@@ -251,7 +265,11 @@ class Models:
         )
 
     async def embed_content(
-        self, *, model: str, contents: Any, config: EmbedContentConfig | dict[str, Any] | None = None
+        self,
+        *,
+        model: str,
+        contents: ContentListUnion | ContentListUnionDict,
+        config: EmbedContentConfig | dict[str, Any] | None = None,
     ) -> EmbedContentResponse:
         """Embed each input (a str, a Part, a Content, or a list of them) into one vector each.
 
