@@ -11,7 +11,7 @@ import genai_async
 from genai_async import errors
 from tests.conftest import Scripted, fixture_json
 from tests.integration.test_stream import events_of
-from tests.waiting import parked
+from tests.waiting import parked, wait_until
 
 MODEL = "gemini-3.5-flash"
 
@@ -23,7 +23,8 @@ async def test_max_in_flight_caps_concurrent_requests(server: Scripted) -> None:
         nonlocal active, peak
         active += 1
         peak = max(peak, active)
-        await asyncio.sleep(0.05)
+        await wait_until(lambda: peak >= 3)  # held until three are in at once (however slow the machine)
+        await asyncio.sleep(0.05)  # room for a fourth to arrive if the cap let one through (passing never waits on it)
         active -= 1
         return web.json_response(fixture_json("generate_text.json"))
 
