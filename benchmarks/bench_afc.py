@@ -39,7 +39,7 @@ import msgspec  # noqa: E402
 
 from genai_async import _afc, types  # noqa: E402
 from genai_async._coerce import generate_request  # noqa: E402
-from genai_async._resources._chat import model_turn  # noqa: E402
+from genai_async._resources._history import model_turn  # noqa: E402
 
 
 def get_weather(city: str, unit: str = "celsius") -> dict[str, Any]:

@@ -21,7 +21,7 @@ TINY_PNG = base64.b64decode(
 
 async def main() -> None:
     if len(sys.argv) > 1:
-        image: object = pathlib.Path(sys.argv[1])  # read off the event loop, sent inline
+        image: types.PartUnion | pathlib.Path = pathlib.Path(sys.argv[1])  # read off the event loop, sent inline
         try:
             from PIL import Image  # the seed guide's way, when Pillow is installed
 

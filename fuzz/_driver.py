@@ -41,7 +41,7 @@ OFF_PATH = [
     for name in (
         "_cli", "_client", "_coerce", "_limits", "_options", "_pager", "_preload", "_retry", "_transport", "_watchdog",
         "_resources",
-        "_resources._chat", "_resources._sources", "_resources._upload", "_resources.caches", "_resources.chats",
+        "_resources._history", "_resources._sources", "_resources._upload", "_resources.caches", "_resources.chats",
         "_resources.files", "_resources.models",
     )
 ]  # fmt: skip

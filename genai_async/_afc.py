@@ -31,7 +31,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
-import logging
 import sys
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar, cast
@@ -43,7 +42,8 @@ import msgspec
 from ._callables import ArgumentError, convert_args, declaration, function_name, plan, split_args, to_json_result
 from ._coerce import generate_request
 from ._mcp import McpTools
-from ._resources._chat import model_turn
+from ._options import logger
+from ._resources._history import model_turn
 from .errors import ConfigurationError
 from .types import (
     Content,
@@ -58,7 +58,6 @@ from .types import (
     Tool,
 )
 
-logger = logging.getLogger("genai_async")
 _TaskGroup = getattr(asyncio, "TaskGroup", None)
 """``asyncio.TaskGroup`` (3.11+): the calls of one answer run in it; anyio's task group on 3.10."""
 DEFAULT_MAX_REMOTE_CALLS = 10

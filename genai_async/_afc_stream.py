@@ -29,7 +29,7 @@ import msgspec
 
 from ._afc import Toolbox, calls_of, prepare
 from ._coerce import generate_request
-from ._resources._chat import model_turn
+from ._resources._history import model_turn
 from ._streaming import ResponseStream
 from .errors import StreamError
 from .types import Content, GenerateContentConfig, GenerateContentRequest, GenerateContentResponse

@@ -3,7 +3,7 @@ response schemas and ``response.parsed``. Pure, and checked before any request i
 
 :func:`generate_request` maps the flat ``GenerateContentConfig`` onto the wire request with one field
 table: request-level fields go to the top, client-only fields are dropped, and every other field
-goes into ``generationConfig`` under the same name. Dict/Struct normalisation lives in ``_structs``,
+goes into ``generationConfig`` under the same name. Dict/Struct normalisation lives in ``_normalize``,
 contents coercion in ``_contents``.
 """
 
@@ -19,7 +19,7 @@ from typing import Any
 import msgspec
 
 from ._contents import to_content, to_contents
-from ._structs import to_struct
+from ._normalize import to_struct
 from .errors import ConfigurationError, ParseError
 from .types import (
     GenerateContentConfig,
@@ -28,6 +28,7 @@ from .types import (
     PrebuiltVoiceConfig,
     SafetySetting,
     SpeechConfig,
+    ThinkingConfig,
     Tool,
     VoiceConfig,
 )
@@ -81,6 +82,16 @@ def _generation_fields() -> tuple[str, ...]:
     return tuple(f.name for f in names if f.name not in REQUEST_FIELDS | CLIENT_FIELDS)
 
 
+
+def wire_thinking(thinking: ThinkingConfig | None) -> ThinkingConfig | None:
+    """``thinking_level`` in the wire's upper case ("low" -> "LOW"), as a copy.
+
+    ``to_struct`` upper-cases it in dicts; a ``types.ThinkingConfig`` built by hand comes here as written.
+    """
+    if thinking is not None and isinstance(thinking.thinking_level, str):
+        return msgspec.structs.replace(thinking, thinking_level=thinking.thinking_level.upper())
+    return thinking
+
 def generate_request(contents: Any, config: GenerateContentConfig | None) -> GenerateContentRequest:
     """Build the wire request from ``contents`` and the flat config (docs §3)."""
     turns = to_contents(contents)
@@ -93,9 +104,8 @@ def generate_request(contents: Any, config: GenerateContentConfig | None) -> Gen
             gen[name] = value
     if "response_schema" in gen:
         gen.update(schema_fields(gen.pop("response_schema")))
-    thinking = gen.get("thinking_config")
-    if thinking is not None and isinstance(thinking.thinking_level, str):
-        gen["thinking_config"] = msgspec.structs.replace(thinking, thinking_level=thinking.thinking_level.upper())
+    if "thinking_config" in gen:
+        gen["thinking_config"] = wire_thinking(gen["thinking_config"])
     if isinstance(gen.get("speech_config"), str):  # the official SDK's shorthand for a prebuilt voice
         gen["speech_config"] = SpeechConfig(
             voice_config=VoiceConfig(prebuilt_voice_config=PrebuiltVoiceConfig(voice_name=gen["speech_config"]))

@@ -10,7 +10,7 @@ import pathlib
 from collections.abc import Mapping
 from typing import Any
 
-from ._structs import to_struct
+from ._normalize import to_struct
 from .errors import ConfigurationError
 from .types import Content, File, Part
 

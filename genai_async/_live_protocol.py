@@ -23,8 +23,8 @@ import msgspec
 
 from ._codec import decoder, encode
 from ._contents import to_content, to_contents, to_part
+from ._normalize import to_struct
 from ._options import Settings
-from ._structs import to_struct
 from .errors import APIError, ConfigurationError, ConnectionError, GenAIError, StreamError, error_class
 from .types import (
     ActivityEnd,

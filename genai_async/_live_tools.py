@@ -29,15 +29,14 @@ Rules (README, "Live API"):
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ._afc import Toolbox
+from ._options import live_logger
 from .errors import ConfigurationError, GenAIError
 from .types import Content, FunctionCall, FunctionResponse
 
-_log = logging.getLogger("genai_async.live")
 REMEMBERED = 1024
 """Ids of calls answered automatically that are remembered (to refuse a second, manual answer)."""
 
@@ -134,14 +133,14 @@ class LiveTools:
         try:
             await self._send(responses)
         except GenAIError as exc:  # the session ended or closed: receive() reports that, not us
-            _log.debug("the live tool response was not sent: %s", exc)
+            live_logger.debug("the live tool response was not sent: %s", exc)
 
     def _batch_done(self, task: asyncio.Task[Any]) -> None:
         if task.cancelled():
             return
         exc = task.exception()
         if exc is not None:
-            _log.error("a live tool call failed unexpectedly: %r; the session ends with it", exc)
+            live_logger.error("a live tool call failed unexpectedly: %r; the session ends with it", exc)
             self._on_failure(exc)
 
 

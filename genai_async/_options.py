@@ -15,13 +15,16 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from ._normalize import option, snake, to_struct
 from ._retry import RetryPolicy, policy_from
 from ._secrets import Secret
-from ._structs import to_struct
 from .errors import ConfigurationError
 from .types import HttpOptions
 
 logger = logging.getLogger("genai_async")
+"""The package's logger: every module logs through this one (or :data:`live_logger`)."""
+live_logger = logger.getChild("live")
+"""Live API sessions and their tools (``genai_async.live``), to be tuned apart from the rest."""
 
 DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com"
 DEFAULT_API_VERSION = "v1beta"
@@ -32,6 +35,16 @@ DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_MAX_CONNECTIONS = 100
 
 _LOOPBACK = re.compile(r"^(localhost|127(\.\d{1,3}){3}|\[?::1\]?)$")
+
+
+def is_loopback(url: str) -> bool:
+    """Whether ``url`` points at this machine (localhost, 127.x.x.x or ::1): plain http is fine
+    there, and the CLI and the bench use the emulator's key for it."""
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return False
+    return host is not None and _LOOPBACK.match(host) is not None
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -64,15 +77,6 @@ def env_api_key() -> str | None:
     if google and gemini:
         logger.warning("Both GOOGLE_API_KEY and GEMINI_API_KEY are set; using GOOGLE_API_KEY.")
     return google or gemini or None
-
-
-def _get(http_options: Any, name: str) -> Any:
-    if http_options is None:
-        return None
-    if isinstance(http_options, Mapping):
-        camel = re.sub(r"_([a-z])", lambda m: m.group(1).upper(), name)
-        return http_options.get(name, http_options.get(camel))
-    return getattr(http_options, name, None)
 
 
 def _seconds_from_ms(value: Any, what: str) -> float | None:
@@ -120,9 +124,9 @@ def check_http_options(http_options: Any, path: str = "http_options") -> HttpOpt
         http_options = dump(exclude_none=True)
     if isinstance(http_options, Mapping):
         for key in http_options:
-            snake = re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), str(key))
-            if snake in _UNSUPPORTED and http_options[key] is not None:
-                raise ConfigurationError(f"{path}.{snake} is not supported by genai_async: {_UNSUPPORTED[snake]}")
+            name = snake(str(key))
+            if name in _UNSUPPORTED and http_options[key] is not None:
+                raise ConfigurationError(f"{path}.{name} is not supported by genai_async: {_UNSUPPORTED[name]}")
     return to_struct(http_options, HttpOptions, path)
 
 
@@ -146,7 +150,7 @@ def check_base_url(base_url: str, *, allow_insecure_http: bool) -> str:
             "base_url must not carry a query, fragment or credentials "
             f"(got {redact_url(base_url)!r}); pass the key as api_key="
         )
-    if parts.scheme == "http" and not _LOOPBACK.match(parts.hostname):
+    if parts.scheme == "http" and not is_loopback(base_url):
         if not allow_insecure_http:
             raise ConfigurationError(
                 f"refusing to send the API key over plain http to {parts.hostname!r}; use https, "
@@ -234,18 +238,18 @@ def resolve(
     if not isinstance(key, str) or any(c.isspace() for c in key):
         raise ConfigurationError("the API key must be a string without spaces or newlines")
     http_options = check_http_options(http_options)
-    base = base_url or _get(http_options, "base_url") or os.environ.get("GENAI_ASYNC_BASE_URL")
+    base = base_url or option(http_options, "base_url") or os.environ.get("GENAI_ASYNC_BASE_URL")
     base = check_base_url(base or DEFAULT_BASE_URL, allow_insecure_http=allow_insecure_http)
-    version = check_api_version(_get(http_options, "api_version") or DEFAULT_API_VERSION)
-    ms = _seconds_from_ms(_get(http_options, "timeout"), "http_options.timeout")
+    version = check_api_version(option(http_options, "api_version") or DEFAULT_API_VERSION)
+    ms = _seconds_from_ms(option(http_options, "timeout"), "http_options.timeout")
     read = DEFAULT_TIMEOUT if timeout is unset else _positive(timeout, "timeout")
     if ms is not None and timeout is unset:
         read = ms
     conn = DEFAULT_CONNECT_TIMEOUT if connect_timeout is unset else _positive(connect_timeout, "connect_timeout")
     if not isinstance(max_connections, int) or max_connections < 1:
         raise ConfigurationError(f"max_connections must be a positive int, got {max_connections!r}")
-    headers = check_headers(_get(http_options, "headers") or {}, "http_options.headers")
-    retry_options = _get(http_options, "retry_options")
+    headers = check_headers(option(http_options, "headers") or {}, "http_options.headers")
+    retry_options = option(http_options, "retry_options")
     chosen = retry_options if retry is unset else retry
     what = "retry" if retry is not unset else "http_options.retry_options"
     policy = policy_from(None if chosen is unset else chosen, what)
@@ -270,19 +274,19 @@ def with_overrides(settings: Settings, http_options: Any) -> Settings:
         return settings
     http_options = check_http_options(http_options, "config.http_options")
     changes: dict[str, Any] = {}
-    ms = _seconds_from_ms(_get(http_options, "timeout"), "http_options.timeout")
+    ms = _seconds_from_ms(option(http_options, "timeout"), "http_options.timeout")
     if ms is not None:
         changes["timeout"] = ms
-    version = _get(http_options, "api_version")
+    version = option(http_options, "api_version")
     if version:
         changes["api_version"] = check_api_version(version)
-    base = _get(http_options, "base_url")
+    base = option(http_options, "base_url")
     if base:
         changes["base_url"] = check_base_url(base, allow_insecure_http=settings.allow_insecure_http)
-    retry_options = _get(http_options, "retry_options")
+    retry_options = option(http_options, "retry_options")
     if retry_options is not None:
         changes["retry"] = policy_from(retry_options, "config.http_options.retry_options")
-    extra = _get(http_options, "headers")
+    extra = option(http_options, "headers")
     if extra:
         changes["headers"] = {**settings.headers, **check_headers(extra, "http_options.headers")}
     return dataclasses.replace(settings, **changes) if changes else settings

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Generator, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from ._structs import to_struct
+from ._normalize import to_struct
 from .errors import ConfigurationError
 
 if TYPE_CHECKING:

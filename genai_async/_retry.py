@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from random import Random
 from typing import Any
 
+from ._normalize import option
 from .errors import APIError, ConfigurationError, GenAIError, TransportError
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
@@ -97,14 +98,6 @@ def _per_day_quota(exc: APIError) -> bool:
     return False
 
 
-def get_option(options: Any, name: str) -> Any:
-    if isinstance(options, Mapping):
-        parts = name.split("_")
-        camel = parts[0] + "".join(p.title() for p in parts[1:])
-        return options.get(name, options.get(camel))
-    return getattr(options, name, None)
-
-
 _KEYS = ("attempts", "initial_delay", "max_delay", "exp_base", "jitter", "http_status_codes")
 """The official SDK's ``HttpRetryOptions`` fields: the keys a retry dict may use (either spelling)."""
 
@@ -138,12 +131,12 @@ def policy_from(value: Any, what: str = "retry") -> RetryPolicy | None:
         )
     fields: dict[str, Any] = {}
     for name in _KEYS[:-1]:
-        v = get_option(value, name)
+        v = option(value, name)
         if v is not None:
             if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0:
                 raise ConfigurationError(f"{what}.{name} must be a non-negative number, got {v!r}")
             fields[name] = int(v) if name == "attempts" else float(v)
-    codes = get_option(value, "http_status_codes")
+    codes = option(value, "http_status_codes")
     if codes is not None:
         if not isinstance(codes, (list, tuple, set, frozenset)) or not all(
             type(c) is int and 100 <= c <= 599 for c in codes
@@ -155,7 +148,7 @@ def policy_from(value: Any, what: str = "retry") -> RetryPolicy | None:
 
 
 def _check_keys(options: Mapping[Any, Any], what: str) -> None:
-    from ._structs import unknown_key
+    from ._normalize import unknown_key
 
     spellings = {name: name for name in _KEYS}
     for name in _KEYS:

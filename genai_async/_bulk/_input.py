@@ -20,7 +20,7 @@ from typing import Any
 
 import msgspec
 
-from .._structs import to_struct
+from .._normalize import to_struct
 from ..errors import ConfigurationError
 from ..types import GenerateContentConfig
 

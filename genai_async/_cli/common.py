@@ -17,7 +17,7 @@ from typing import Any
 
 from .. import types
 from .._client import Client
-from .._options import env_api_key
+from .._options import env_api_key, is_loopback
 from ..errors import ConfigurationError
 
 DEFAULT_MODEL = "gemini-3.5-flash"
@@ -88,7 +88,7 @@ async def open_client(args: argparse.Namespace) -> AsyncIterator[Client]:
         return
     key = env_api_key()
     if getattr(args, "base_url", None):
-        key = key or EMULATOR_KEY if loopback(args.base_url) else key
+        key = key or EMULATOR_KEY if is_loopback(args.base_url) else key
     if not key:
         raise UsageError("no API key: set GEMINI_API_KEY (or GOOGLE_API_KEY), or use --emulator to run offline")
     try:
@@ -97,10 +97,6 @@ async def open_client(args: argparse.Namespace) -> AsyncIterator[Client]:
         raise UsageError(cli_words(str(exc))) from exc
     async with client:
         yield client
-
-
-def loopback(url: str) -> bool:
-    return any(host in url for host in ("://127.", "://localhost", "://[::1]"))
 
 
 def out(text: str) -> None:

@@ -16,8 +16,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from .._bulk._run import RunSummary
-from .._options import env_api_key
-from .common import DEFAULT_MODEL, EMULATOR_KEY, UsageError, loopback
+from .._options import env_api_key, is_loopback
+from .common import DEFAULT_MODEL, EMULATOR_KEY, UsageError
 
 
 def add_run_parser(sub: Any) -> None:
@@ -69,7 +69,7 @@ async def target(args: argparse.Namespace) -> AsyncIterator[tuple[str | None, st
         return
     key = env_api_key()
     base = args.base_url
-    if base and not key and loopback(base):
+    if base and not key and is_loopback(base):
         key = EMULATOR_KEY
     if not key:
         raise UsageError("no API key: set GEMINI_API_KEY (or GOOGLE_API_KEY), or use --emulator to run offline")

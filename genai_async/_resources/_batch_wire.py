@@ -19,7 +19,7 @@ from .. import errors
 from .._codec import decode
 from .._coerce import generate_config, generate_request, model_path
 from .._contents import has_paths, load_paths, to_content
-from .._structs import _field_map, to_struct
+from .._normalize import _field_map, to_struct
 from ..types import GenerateContentRequest, GenerateContentResponse
 from ..types._batches import (
     InlinedEmbedContentResponse,

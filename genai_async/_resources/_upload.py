@@ -32,7 +32,6 @@ another process (the upload URL is not exposed).
 from __future__ import annotations
 
 import dataclasses
-import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
@@ -43,7 +42,7 @@ import msgspec
 
 from .. import errors
 from .._codec import decode, encode
-from .._options import Settings
+from .._options import Settings, logger
 from ..types import File
 from ..types._requests import _FileEnvelope
 from ._sources import Source
@@ -51,7 +50,6 @@ from ._sources import Source
 if TYPE_CHECKING:
     from .._client import Client
 
-logger = logging.getLogger("genai_async")
 
 CHUNK_SIZE = 8 * 1024 * 1024
 """Preferred chunk size; also how much of an unsized stream is kept in memory before spooling."""

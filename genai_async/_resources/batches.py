@@ -32,9 +32,9 @@ from typing import TYPE_CHECKING, Any
 from .. import errors
 from .._coerce import http_options_only, model_path
 from .._contents import load_paths
+from .._normalize import to_struct
 from .._options import with_overrides
 from .._pager import Pager, paged
-from .._structs import to_struct
 from ..types._batches import (
     BatchJob,
     BatchJobSource,

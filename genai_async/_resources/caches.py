@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from .._afc import declared_tools
 from .._coerce import http_options_only, model_path
 from .._contents import load_paths, to_content, to_contents
+from .._normalize import to_struct
 from .._pager import Pager, paged
-from .._structs import to_struct
 from ..errors import ConfigurationError
 from ..types import (
     CachedContent,

@@ -13,7 +13,7 @@ Design:
   *not* hold that lock while the caller iterates: code that sends from inside its own ``async for``
   would deadlock. While a stream is open, other sends raise ``GenAIError`` instead.
 - A streamed answer is stored as the stream's stitched final response (one Content per turn, thought
-  signatures on their parts), not chunk by chunk. The history rules live in ``_chat.py``.
+  signatures on their parts), not chunk by chunk. The history rules live in ``_history.py``.
 - ``send_message_stream`` returns the same ``ResponseStream`` as ``generate_content_stream``: the
   turn is committed by its completion hook and released by its close hook (which also fires on
   garbage collection). The stream takes the turn when it sends its request, so the request is built
@@ -32,8 +32,15 @@ from .._afc_stream import ToolStream
 from .._coerce import generate_config, generate_request, model_path
 from .._contents import has_paths, load_paths
 from ..errors import GenAIError
-from ..types import Content, GenerateContentConfig, GenerateContentRequest, GenerateContentResponse
-from ._chat import check_history, curate, model_turn, user_turn
+from ..types import (
+    Content,
+    ContentUnion,
+    ContentUnionDict,
+    GenerateContentConfig,
+    GenerateContentRequest,
+    GenerateContentResponse,
+)
+from ._history import check_history, curate, model_turn, user_turn
 
 if TYPE_CHECKING:
     from .._client import Client
@@ -100,7 +107,7 @@ class Chat:
         *,
         model: str,
         config: GenerateContentConfig | dict[str, Any] | None = None,
-        history: Any = None,
+        history: Sequence[Content | Mapping[str, Any]] | None = None,
     ) -> None:
         model_path(model)  # a bad model name fails here, not at the first message
         self._client = client
@@ -138,7 +145,7 @@ class Chat:
         return curate(self._history) if curated else list(self._history)
 
     async def send_message(
-        self, message: Any, config: GenerateContentConfig | dict[str, Any] | None = None
+        self, message: ContentUnion | ContentUnionDict, config: GenerateContentConfig | dict[str, Any] | None = None
     ) -> GenerateContentResponse:
         """Send ``message`` (text, a Part, a list of parts, a dict...) with the history; await the answer.
 
@@ -161,7 +168,7 @@ class Chat:
         return response
 
     def send_message_stream(
-        self, message: Any, config: GenerateContentConfig | dict[str, Any] | None = None
+        self, message: ContentUnion | ContentUnionDict, config: GenerateContentConfig | dict[str, Any] | None = None
     ) -> ResponseStream:
         """Stream the answer to ``message``; returns the same stream object as ``generate_content_stream``.
 

@@ -28,10 +28,10 @@ import msgspec
 from .. import errors
 from .._coerce import http_options_only
 from .._contents import check_file, guess_mime
+from .._normalize import to_struct
 from .._options import check_header_value, with_overrides
 from .._pager import Pager, paged
 from .._secrets import scrub
-from .._structs import to_struct
 from ..types import File, FileSource, FileState, ListFilesConfig, ListFilesResponse, UploadFileConfig
 
 if TYPE_CHECKING:

@@ -35,8 +35,8 @@ session cancels the calls still running.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections import deque
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import msgspec
@@ -45,10 +45,19 @@ from .. import _afc
 from .. import _live_protocol as proto
 from .._coerce import model_path
 from .._live_tools import LiveTools
-from .._options import with_overrides
+from .._options import live_logger, with_overrides
 from .._websocket import Closed, Socket, connect
 from ..errors import APIError, ConfigurationError, GenAIError, StreamError, TimeoutError
-from ..types import FunctionResponse, LiveConnectConfig, LiveServerContent, LiveServerMessage, Tool
+from ..types import (
+    ContentListUnion,
+    ContentListUnionDict,
+    FunctionResponse,
+    FunctionResponseOrDict,
+    LiveConnectConfig,
+    LiveServerContent,
+    LiveServerMessage,
+    Tool,
+)
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -56,7 +65,6 @@ if TYPE_CHECKING:
     from .._client import Client
     from .._options import Settings
 
-_log = logging.getLogger("genai_async.live")
 _RETRYABLE = frozenset({None, 1001, 1006, 1011, 1012, 1013, 1014})
 """Close codes after which a resumable session reconnects (None: dropped without a close frame)."""
 MAX_RESUME_ATTEMPTS = 3
@@ -217,7 +225,9 @@ class AsyncSession:
 
     # -- sending -------------------------------------------------------------------------------
 
-    async def send_client_content(self, *, turns: Any = None, turn_complete: bool = True) -> None:
+    async def send_client_content(
+        self, *, turns: ContentListUnion | ContentListUnionDict | None = None, turn_complete: bool = True
+    ) -> None:
         """Append ``turns`` (str, Part, Content, dicts or lists, as for generate_content) to the
         conversation in order; with ``turn_complete`` the model answers. Interrupts a running answer."""
         await self._send(proto.client_content_frame(turns, turn_complete), replay=True)
@@ -242,7 +252,9 @@ class AsyncSession:
         )
         await self._send(frame, replay=False)
 
-    async def send_tool_response(self, *, function_responses: Any) -> None:
+    async def send_tool_response(
+        self, *, function_responses: FunctionResponseOrDict | Sequence[FunctionResponseOrDict]
+    ) -> None:
         """Answer a ``tool_call``: FunctionResponse(s) (or dicts) whose ``id`` matches the call's.
         Calls the session runs itself (Python functions in ``config.tools``) must not be answered here."""
         responses = proto.tool_responses(function_responses)
@@ -399,7 +411,7 @@ class AsyncSession:
         retryable = closed.code in _RETRYABLE or self._go_away  # after goAway any close is the expected one
         if not self._resumable or not retryable or self.resumption_handle is None:
             self._fail(closed.error)
-        _log.info("%s: live connection closed (%s); resuming the session", self._endpoint, closed.error)
+        live_logger.info("%s: live connection closed (%s); resuming the session", self._endpoint, closed.error)
         await self._move(generation, cut=self._in_answer)
 
     async def _move(self, generation: int, *, cut: bool) -> None:
@@ -432,7 +444,9 @@ class AsyncSession:
         moved, self._moved = self._moved, asyncio.Event()
         try:
             if cut:
-                _log.warning("%s: a lost connection cut the answer in progress; it ends as interrupted", self._endpoint)
+                live_logger.warning(
+                    "%s: a lost connection cut the answer in progress; it ends as interrupted", self._endpoint
+                )
                 if self._tools is not None:
                     self._tools.cancel_all()  # their calls belonged to the cut answer
                 self._replay.clear()

@@ -19,14 +19,16 @@ from .. import _afc as afc
 from .._accumulate import Accumulator
 from .._afc import has_local_tools
 from .._codec import decode, encode
-from .._coerce import generate_config, generate_request, http_options_only, model_path, parse_output
+from .._coerce import generate_config, generate_request, http_options_only, model_path, parse_output, wire_thinking
 from .._contents import has_paths, load_paths, to_content, to_contents
+from .._normalize import to_struct
 from .._options import with_overrides
 from .._pager import Pager, paged
 from .._streaming import MAX_HOPS, ResponseStream
-from .._structs import to_struct
 from ..errors import ConfigurationError, GenAIError, StreamError
 from ..types import (
+    ContentListUnion,
+    ContentListUnionDict,
     CountTokensConfig,
     CountTokensResponse,
     EmbedContentConfig,
@@ -137,7 +139,11 @@ class Models:
         self._client = client
 
     async def generate_content(
-        self, *, model: str, contents: Any, config: GenerateContentConfig | dict[str, Any] | None = None
+        self,
+        *,
+        model: str,
+        contents: ContentListUnion | ContentListUnionDict,
+        config: GenerateContentConfig | dict[str, Any] | None = None,
     ) -> GenerateContentResponse:
         """Generate one complete answer (``models/{m}:generateContent``).
 
@@ -176,7 +182,11 @@ class Models:
         return result
 
     def generate_content_stream(
-        self, *, model: str, contents: Any, config: GenerateContentConfig | dict[str, Any] | None = None
+        self,
+        *,
+        model: str,
+        contents: ContentListUnion | ContentListUnionDict,
+        config: GenerateContentConfig | dict[str, Any] | None = None,
     ) -> ResponseStream:
         """Stream an answer (``models/{m}:streamGenerateContent?alt=sse``).
 
@@ -223,7 +233,11 @@ class Models:
         return _StreamCall(self._client, model, cfg, make_request, on_complete).stream(on_close)
 
     async def count_tokens(
-        self, *, model: str, contents: Any, config: CountTokensConfig | dict[str, Any] | None = None
+        self,
+        *,
+        model: str,
+        contents: ContentListUnion | ContentListUnionDict,
+        config: CountTokensConfig | dict[str, Any] | None = None,
     ) -> CountTokensResponse:
         """Count the tokens a prompt would use (``models/{m}:countTokens``).
 
@@ -251,7 +265,11 @@ class Models:
         )
 
     async def embed_content(
-        self, *, model: str, contents: Any, config: EmbedContentConfig | dict[str, Any] | None = None
+        self,
+        *,
+        model: str,
+        contents: ContentListUnion | ContentListUnionDict,
+        config: EmbedContentConfig | dict[str, Any] | None = None,
     ) -> EmbedContentResponse:
         """Embed each input (a str, a Part, a Content, or a list of them) into one vector each.
 
@@ -301,9 +319,8 @@ class Models:
 
 def _upper_thinking_level(gen: GenerationConfig | None) -> GenerationConfig | None:
     """Upper-case ``thinking_level`` as generate_content does; ``gen`` is to_struct's own copy."""
-    thinking = gen and gen.thinking_config
-    if thinking and isinstance(thinking.thinking_level, str):
-        thinking.thinking_level = thinking.thinking_level.upper()
+    if gen is not None and gen.thinking_config is not None:
+        gen.thinking_config = wire_thinking(gen.thinking_config)
     return gen
 
 

@@ -70,7 +70,7 @@ _COMMON_HEADERS = {
     "X-XSS-Protection": "0",
 }
 _ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
-_log = logging.getLogger("genai_async.emulator")
+logger = logging.getLogger("genai_async.emulator")
 MAX_BODY_BYTES = 128 * 1024 * 1024
 # Model-method bodies above this size are handled in a worker thread (see Emulator._handle).
 _OFFLOAD_BYTES = 256 * 1024
@@ -424,7 +424,7 @@ class Emulator:
 
     @staticmethod
     def _internal_error(request: web.Request, exc: Exception) -> Reply:
-        _log.error("emulator failed on %s %s", request.method, request.path, exc_info=exc)
+        logger.error("emulator failed on %s %s", request.method, request.path, exc_info=exc)
         return error_reply(ApiError(500, f"Emulator internal error: {type(exc).__name__}: {exc}"))
 
     def _dispatch_safely(self, *args: Any) -> Reply:

@@ -5,16 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ipaddress
-import logging
 import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
 from aiohttp import web
 
-from ._app import Emulator
-
-logger = logging.getLogger("genai_async.emulator")
+from ._app import Emulator, logger
 
 # Handlers end promptly on shutdown (see Emulator._on_shutdown); this only bounds a stuck one.
 _SHUTDOWN_TIMEOUT = 2.0

@@ -19,17 +19,18 @@ from ._batches import (
     WebhookConfig,
 )
 from ._config import (
-    AudioTranscriptionConfig,
-    GenerateContentRequest,
-    GenerationConfig,
-    ImageConfig,
-    MultiSpeakerVoiceConfig,
-    PrebuiltVoiceConfig,
-    SafetySetting,
-    SpeakerVoiceConfig,
-    SpeechConfig,
-    ThinkingConfig,
-    VoiceConfig,
+    AutomaticFunctionCallingConfig,
+    CountTokensConfig,
+    CreateCachedContentConfig,
+    EmbedContentConfig,
+    GenerateContentConfig,
+    HttpOptions,
+    HttpRetryOptions,
+    ListCachedContentsConfig,
+    ListFilesConfig,
+    ListModelsConfig,
+    UpdateCachedContentConfig,
+    UploadFileConfig,
 )
 from ._content import (
     Blob,
@@ -72,6 +73,18 @@ from ._enums import (
     ToolType,
     Type,
     UrlRetrievalStatus,
+)
+from ._generation import (
+    AudioTranscriptionConfig,
+    GenerationConfig,
+    ImageConfig,
+    MultiSpeakerVoiceConfig,
+    PrebuiltVoiceConfig,
+    SafetySetting,
+    SpeakerVoiceConfig,
+    SpeechConfig,
+    ThinkingConfig,
+    VoiceConfig,
 )
 from ._live import (
     ActivityEnd,
@@ -123,20 +136,7 @@ from ._metadata import (
     UrlMetadata,
     UsageMetadata,
 )
-from ._params import (
-    AutomaticFunctionCallingConfig,
-    CountTokensConfig,
-    CreateCachedContentConfig,
-    EmbedContentConfig,
-    GenerateContentConfig,
-    HttpOptions,
-    HttpRetryOptions,
-    ListCachedContentsConfig,
-    ListFilesConfig,
-    ListModelsConfig,
-    UpdateCachedContentConfig,
-    UploadFileConfig,
-)
+from ._requests import GenerateContentRequest
 from ._resources import (
     CachedContent,
     CachedContentUsageMetadata,
@@ -178,6 +178,15 @@ from ._tools import (
     ToolConfig,
     UrlContext,
 )
+from ._unions import (
+    ContentListUnion,
+    ContentListUnionDict,
+    ContentUnion,
+    ContentUnionDict,
+    FunctionResponseOrDict,
+    PartUnion,
+    PartUnionDict,
+)
 
 __all__ = [
     "ActivityEnd",
@@ -204,6 +213,10 @@ __all__ = [
     "Content",
     "ContentEmbedding",
     "ContentEmbeddingStatistics",
+    "ContentListUnion",
+    "ContentListUnionDict",
+    "ContentUnion",
+    "ContentUnionDict",
     "ContextWindowCompressionConfig",
     "CountTokensConfig",
     "CountTokensResponse",
@@ -232,6 +245,7 @@ __all__ = [
     "FunctionResponse",
     "FunctionResponseBlob",
     "FunctionResponseFileData",
+    "FunctionResponseOrDict",
     "FunctionResponsePart",
     "GenerateContentConfig",
     "GenerateContentRequest",
@@ -299,6 +313,8 @@ __all__ = [
     "Part",
     "PartMediaResolution",
     "PartMediaResolutionLevel",
+    "PartUnion",
+    "PartUnionDict",
     "PrebuiltVoiceConfig",
     "ProactivityConfig",
     "PromptFeedback",
@@ -344,6 +360,8 @@ __all__ = [
 # Because of this, the type modules must not use `from __future__ import annotations`: msgspec resolves
 # string annotations in the namespace named by __module__, which is this one, so only quote
 # annotations that name a public class (Schema's self-references).
+# (The named unions of _unions.py are not classes and keep no module.)
 for _name in __all__:
-    globals()[_name].__module__ = "genai_async.types"
+    if isinstance(globals()[_name], type):
+        globals()[_name].__module__ = "genai_async.types"
 del _name

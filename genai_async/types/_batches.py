@@ -14,8 +14,8 @@ from typing import Any
 import msgspec
 
 from ._base import Int64, _Base, _coerce_int64
+from ._config import EmbedContentConfig, GenerateContentConfig, HttpOptions
 from ._enums import _OpenEnum
-from ._params import EmbedContentConfig, GenerateContentConfig, HttpOptions
 from ._resources import ContentEmbedding
 from ._response import GenerateContentResponse
 

@@ -110,7 +110,7 @@ def _wire_keys(value: Any, tp: Any, path: str) -> Any:
         args = typing.get_args(tp)
         return {k: _wire_keys(v, args[1] if args else Any, f"{path}[{k!r}]") for k, v in value.items()}
     if isinstance(tp, type) and issubclass(tp, msgspec.Struct) and isinstance(value, Mapping):
-        from .._structs import _field_map, unknown_key
+        from .._normalize import _field_map, unknown_key
 
         lookup, names = _field_map(tp)
         out: dict[str, Any] = {}

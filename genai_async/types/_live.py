@@ -10,10 +10,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ._base import _Base
-from ._config import AudioTranscriptionConfig, GenerationConfig, SafetySetting, SpeechConfig, ThinkingConfig
+from ._config import AutomaticFunctionCallingConfig, HttpOptions
 from ._content import Blob, Content, FunctionCall, FunctionResponse
+from ._generation import AudioTranscriptionConfig, GenerationConfig, SafetySetting, SpeechConfig, ThinkingConfig
 from ._metadata import GroundingMetadata, UrlContextMetadata, UsageMetadata
-from ._params import AutomaticFunctionCallingConfig, HttpOptions
 from ._tools import Tool
 
 # ------------------------------------------------------------------------------------- settings

@@ -1,14 +1,36 @@
-"""Wire-only request bodies of the countTokens, embedding, file and cache endpoints (docs §6-§10).
+"""Request bodies as sent on the wire, apart from the configs users pass (``_config.py``).
 
-Private: the resource modules build these from the public configs and the emulator decodes them. The
-generateContent body is the public ``GenerateContentRequest``.
+``GenerateContentRequest`` is public (batch requests and ``countTokens`` nest it, and users may build
+one); the bodies of the countTokens, embedding, file and cache endpoints are private: the resource
+modules build them from the public configs (docs §3.1, §6-§10).
 """
 
 from ._base import _Base
-from ._config import GenerateContentRequest
 from ._content import Content
+from ._generation import GenerationConfig, SafetySetting
 from ._resources import File
 from ._tools import Tool, ToolConfig
+
+
+class GenerateContentRequest(_Base):
+    """The body of ``generateContent`` / ``streamGenerateContent``, also nested in batch and countTokens."""
+
+    contents: list[Content] | None = None
+    system_instruction: Content | None = None
+    tools: list[Tool] | None = None
+    tool_config: ToolConfig | None = None
+    safety_settings: list[SafetySetting] | None = None
+    generation_config: GenerationConfig | None = None
+    cached_content: str | None = None
+    """``cachedContents/{id}``; the cache then supplies system instruction, tools and a prefix."""
+    service_tier: str | None = None
+    """``"standard"``, ``"flex"`` or ``"priority"`` (lower case)."""
+    store: bool | None = None
+    labels: dict[str, str] | None = None
+    continuation_token: bytes | None = None
+    """Resume a response that finished with ``FinishReason.CONTINUATION``."""
+    model: str | None = None
+    """``models/{m}``; only where the request is nested (countTokens, batch), otherwise in the URL."""
 
 
 class _CountTokensRequest(_Base):

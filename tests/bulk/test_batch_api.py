@@ -16,6 +16,7 @@ from genai_async import bulk
 from genai_async._bulk._batchmode import BatchJobError, batch_key, original_key, run_batch
 from genai_async._cli import main
 from genai_async.emulator import Emulator, running
+from tests.waiting import wait_until
 
 MODEL = "gemini-3.5-flash"
 
@@ -83,8 +84,7 @@ async def test_resume_waits_for_the_recorded_job(emu: Emulator, client: genai_as
     record = tmp_path / "out.jsonl.batch.json"
     task = asyncio.create_task(run_batch(str(src), out, client=client, model=MODEL, poll=0.01, progress=False))
     polls = sum(1 for r in emu.requests if r.path.startswith("/v1beta/batches/"))
-    while not record.exists() or sum(1 for r in emu.requests if r.path.startswith("/v1beta/batches/")) <= polls:  # noqa: ASYNC110
-        await asyncio.sleep(0.005)
+    await wait_until(lambda: record.exists() and sum(1 for r in emu.requests if r.path.startswith("/v1beta/batches/")) > polls)
     task.cancel()  # Ctrl-C while waiting
     with pytest.raises(asyncio.CancelledError):
         await task

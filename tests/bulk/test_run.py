@@ -15,6 +15,7 @@ from genai_async import bulk, errors
 from genai_async._bulk import _journal
 from genai_async._cli import main
 from genai_async.emulator import Emulator, running
+from tests.waiting import wait_until
 
 MODEL = "gemini-3.5-flash"
 
@@ -217,8 +218,7 @@ async def test_cancelled_run_closes_everything_and_resumes_exactly_once(tmp_path
     async with running(time_to_first_chunk=0.01) as slow:
         task = asyncio.create_task(bulk.run(prompts(400), output=out, model=MODEL, api_key="k",
                                             base_url=slow.base_url, concurrency=4))
-        while not out.exists() or out.read_bytes().count(b"\n") < 5:  # noqa: ASYNC110 (the file is the condition)
-            await asyncio.sleep(0.002)
+        await wait_until(lambda: out.exists() and out.read_bytes().count(b"\n") >= 5)  # the file is the condition
         task.cancel()  # Ctrl-C
         with pytest.raises(asyncio.CancelledError):
             await task

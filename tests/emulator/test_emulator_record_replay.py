@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import time
@@ -17,6 +16,7 @@ import genai_async
 from genai_async import types
 from genai_async.emulator import Emulator, running
 from genai_async.emulator._record import Recording
+from tests.waiting import wait_until
 
 from .emulator_helpers import MODEL, Api, user
 
@@ -141,9 +141,5 @@ async def test_client_leaving_mid_stream_frees_the_upstream_connection(tmp_path:
                     assert (await resp.content.readline()).startswith(b"data: ")
                     resp.close()  # leave mid-stream
             connector = recorder._recorder._session.connector  # type: ignore[union-attr]
-            for _ in range(500):  # wait for the proxy to notice, by condition (no timing)
-                if not connector._acquired:  # type: ignore[union-attr]
-                    break
-                await asyncio.sleep(0.01)
-            assert not connector._acquired  # type: ignore[union-attr]
+            await wait_until(lambda: not connector._acquired)  # type: ignore[union-attr]  # the proxy noticed
     assert _recorded(tmp_path) == []  # an exchange the client abandoned is not recorded

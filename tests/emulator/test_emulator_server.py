@@ -7,12 +7,12 @@ import re
 import signal
 import subprocess
 import sys
-import time
 
 import aiohttp
 import pytest
 
-from genai_async.emulator import running
+from genai_async.emulator import _server, running
+from tests.waiting import HANG
 
 from .emulator_helpers import KEY, MODEL, user
 
@@ -29,15 +29,16 @@ async def test_base_url_and_no_tasks_left_after_exit() -> None:
     assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
 
 
-async def test_shutdown_interrupts_a_slow_stream_promptly() -> None:
+async def test_shutdown_interrupts_a_slow_stream_promptly(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A stream far longer than the hang bound (0.5 token/s), and a runner shutdown timeout longer
+    # still: leaving in time proves the emulator ended the stream itself.
+    monkeypatch.setattr(_server, "_SHUTDOWN_TIMEOUT", 10 * HANG)
     async with aiohttp.ClientSession() as session:
-        async with running(time_to_first_chunk=0.05, tokens_per_second=40) as emu:
-            url = f"{emu.base_url}/v1beta/models/{MODEL}:streamGenerateContent?alt=sse"
-            body = {"contents": [user("Hi")], "generationConfig": {"thinkingConfig": {"thinkingLevel": "MINIMAL"}}}
-            resp = await session.post(url, json=body, headers={"x-goog-api-key": KEY})
-            await resp.content.readuntil(b"\r\n\r\n")
-            leaving = time.monotonic()
-        assert time.monotonic() - leaving < 1.5  # the whole 40 tokens/s stream would take seconds
+        async with asyncio.timeout(HANG):
+            async with running(time_to_first_chunk=0.05, tokens_per_second=0.5) as emu:
+                url = f"{emu.base_url}/v1beta/models/{MODEL}:streamGenerateContent?alt=sse"
+                body = {"contents": [user("Hi")], "generationConfig": {"thinkingConfig": {"thinkingLevel": "MINIMAL"}}}
+                resp = await session.post(url, json=body, headers={"x-goog-api-key": KEY})
         with pytest.raises(aiohttp.ClientPayloadError):
             await resp.read()
         resp.release()

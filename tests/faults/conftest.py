@@ -120,6 +120,8 @@ class FaultServer:
         self.plans: deque[Sequence[Step]] = deque()
         self.chooser: Callable[[Any], Sequence[Step]] | None = None
         self.requests: list[Any] = []
+        self.written = 0
+        """``write`` steps done (their bytes handed to the socket), over all requests."""
         self.base_url = ""
         self._stopping: asyncio.Event | None = None
         self._runner: web.AppRunner | None = None
@@ -179,6 +181,7 @@ class FaultServer:
                 if kind == "write":
                     assert resp is not None
                     await resp.write(step[1])
+                    self.written += 1
             if resp is None:
                 resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
                 await resp.prepare(request)
@@ -252,15 +255,6 @@ async def collect(client: genai_async.Client, prompt: str = PROMPT) -> tuple[Chu
 
 def joined(chunks: Sequence[types.GenerateContentResponse]) -> str:
     return "".join(c.text or "" for c in chunks)
-
-
-async def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-    """Poll ``predicate`` on the loop until it holds (fails the test after ``timeout`` s)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        assert loop.time() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.005)
 
 
 # --------------------------------------------------------------------------- leak checks

@@ -14,6 +14,7 @@ import time
 
 import genai_async
 from genai_async import errors
+from tests.waiting import wait_until
 
 from .conftest import (
     MODEL,
@@ -26,7 +27,6 @@ from .conftest import (
     open_stream,
     sse,
     text_events,
-    wait_until,
 )
 
 TIMEOUT, GAP, BLOCK = 0.5, 0.2, 0.8

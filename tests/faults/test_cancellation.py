@@ -17,6 +17,7 @@ import pytest
 
 import genai_async
 from genai_async import errors
+from tests.waiting import parked, wait_until
 
 from .conftest import (
     FaultServer,
@@ -30,7 +31,6 @@ from .conftest import (
     open_stream,
     sse,
     text_events,
-    wait_until,
 )
 
 SLOW_RETRY = {"initial_delay": 30.0, "max_delay": 60.0, "jitter": 0.0, "attempts": 3}
@@ -119,8 +119,8 @@ async def test_cancel_during_retry_backoff(
                 await wait_until(
                     lambda: len(fault_server.requests) == 1 and checked_out(client) == 0 and not client._transport._live
                 )
-                await asyncio.sleep(0.05)
-                assert not task.done() and len(fault_server.requests) == 1
+                await parked(task)
+                assert len(fault_server.requests) == 1
                 if where == "503 before headers":
                     assert any(" in 30.00s " in m for m in caplog.messages)
                 await cancel(task)
@@ -136,8 +136,8 @@ async def test_cancel_while_waiting_for_an_in_flight_slot(fault_server: FaultSer
             holder = open_stream(client)
             assert (await holder.__anext__()).text == "held "
             waiter = asyncio.create_task(collect(client))
-            await asyncio.sleep(0.05)
-            assert not waiter.done() and len(fault_server.requests) == 1  # parked on the slot
+            await parked(waiter)
+            assert len(fault_server.requests) == 1  # parked on the slot
             await cancel(waiter)
             await holder.aclose()
         await next_request_works(client, fault_server)  # the one slot came back
@@ -154,11 +154,10 @@ async def test_aclose_ends_open_streams_with_a_clear_stream_error(fault_server: 
         for stream in (reading, idle):
             assert (await stream.__anext__()).text == "a "
         await fresh  # opened (headers in), nothing read yet
-        parked = asyncio.create_task(reading.__anext__())
-        await asyncio.sleep(0.05)
-        assert not parked.done()
+        reader = asyncio.create_task(reading.__anext__())
+        await parked(reader)
         await client.aclose()
-        ended = [await error_of(parked), await error_of(idle.__anext__()), await error_of(fresh.__anext__())]
+        ended = [await error_of(reader), await error_of(idle.__anext__()), await error_of(fresh.__anext__())]
         for exc in ended:
             assert isinstance(exc, errors.StreamError), exc
             assert "closed with aclose()" in str(exc)
@@ -190,7 +189,9 @@ async def test_an_ended_stream_yields_nothing_more(
     body = one + two + three if end == "aclose" else one + error + two
     fault_server.queue([("head",), ("write", body), ("hang",)])  # one write: one read holds every event
     stream = await open_stream(client)
-    await asyncio.sleep(0.05)
+    await wait_until(lambda: fault_server.written == 1)  # out of the server over loopback: in our socket
+    for _ in range(3):  # a turn of the loop reads what the socket holds
+        await asyncio.sleep(0)
     assert (await stream.__anext__()).text == "one "
     if end == "aclose":
         await stream.aclose()
@@ -230,11 +231,10 @@ async def test_stream_aclose_from_another_task_while_a_read_waits(
     async with no_leaks(client, pooled=0):
         stream = await open_stream(client)
         assert (await stream.__anext__()).text == "a "
-        parked = asyncio.create_task(stream.__anext__())
-        await asyncio.sleep(0.05)
-        assert not parked.done()
+        reader = asyncio.create_task(stream.__anext__())
+        await parked(reader)
         await stream.aclose()
-        exc = await error_of(parked)
+        exc = await error_of(reader)
         # not a ConnectionError: nothing went wrong on the network, and it is not worth a retry
         assert type(exc) is errors.StreamError and "closed with aclose()" in str(exc), exc
         assert exc.partial is not None and exc.partial.text == "a "  # type: ignore[attr-defined]

@@ -21,8 +21,9 @@ from aiohttp import web
 import genai_async
 from genai_async import types
 from genai_async.emulator import Emulator
+from tests.waiting import wait_until
 
-from .conftest import checked_out, no_leaks, served, wait_until
+from .conftest import checked_out, no_leaks, served
 
 MODEL = "gemini-live-2.5-flash-preview"
 Behaviour = Callable[[web.Request, int], Awaitable[web.StreamResponse]]

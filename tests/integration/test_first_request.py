@@ -19,6 +19,7 @@ import pytest
 import genai_async
 from genai_async import _client, _codec, _preload, errors, types
 from tests.conftest import Scripted, fixture_json
+from tests.waiting import parked, wait_until
 
 MODEL = "gemini-3.5-flash"
 
@@ -58,14 +59,14 @@ def slow_import(monkeypatch: pytest.MonkeyPatch, fresh_process: None) -> Iterato
 
 async def _open_gate_soon(slow: SlowImport) -> None:
     """A task on the loop: it must get to run while the import is in progress."""
-    await asyncio.sleep(0.05)
+    await wait_until(lambda: slow.calls == 1)
     slow.gate.set()
 
 
 async def _cancel_a_waiting_request(client: genai_async.Client) -> None:
     """Send a request, let it wait for the import, cancel it."""
     first = asyncio.create_task(client.models.generate_content(model=MODEL, contents="x"))
-    await asyncio.sleep(0.05)
+    await parked(first)
     first.cancel()
     with pytest.raises(asyncio.CancelledError):
         await first
@@ -93,8 +94,8 @@ async def test_concurrent_first_requests_share_one_import(server: Scripted, slow
     try:
         async with asyncio.timeout(20):
             calls = [asyncio.create_task(client.models.generate_content(model=MODEL, contents="x")) for _ in range(8)]
-            await asyncio.sleep(0.05)
-            assert not any(call.done() for call in calls)  # all of them wait for the same import
+            for call in calls:
+                await parked(call)  # all of them wait for the same import
             slow_import.gate.set()
             responses = await asyncio.gather(*calls)
     finally:
@@ -152,7 +153,7 @@ async def test_a_request_cancelled_during_the_import_leaves_it_to_the_next(
             await _cancel_a_waiting_request(client)
             assert server.requests == []
             second = asyncio.create_task(client.models.generate_content(model=MODEL, contents="x"))
-            await asyncio.sleep(0.01)
+            await parked(second)
             slow_import.gate.set()
             assert (await second).text
     finally:
@@ -169,7 +170,7 @@ async def test_aclose_during_the_import_fails_the_waiting_request(
     client = genai_async.Client(api_key="k", base_url=server.base_url, retry=False)
     async with asyncio.timeout(20):
         call = asyncio.create_task(client.models.generate_content(model=MODEL, contents="x"))
-        await asyncio.sleep(0.05)
+        await parked(call)
         await client.aclose()
         slow_import.gate.set()
         with pytest.raises(errors.GenAIError, match="closed with aclose"):

@@ -12,6 +12,7 @@ from aiohttp import web
 import genai_async
 from genai_async import errors, types
 from tests.conftest import Scripted, fixture_bytes, fixture_json
+from tests.waiting import parked, wait_until
 
 MODEL = "gemini-3.5-flash"
 
@@ -192,7 +193,8 @@ async def test_the_callers_cancellation_while_waiting_for_headers_stays_a_cancel
     server.handler = handler
     async with genai_async.Client(api_key="k", base_url=server.base_url, timeout=0.3, retry=False) as client:
         task = asyncio.create_task(client.models.generate_content(model=MODEL, contents="x"))
-        await asyncio.sleep(0.1)
+        await wait_until(lambda: len(server.requests) == 1)
+        await parked(task)  # waiting for the headers
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task

@@ -11,6 +11,7 @@ import genai_async
 from genai_async import errors
 from tests.conftest import Scripted, fixture_json
 from tests.integration.test_stream import events_of
+from tests.waiting import parked, wait_until
 
 MODEL = "gemini-3.5-flash"
 
@@ -22,7 +23,8 @@ async def test_max_in_flight_caps_concurrent_requests(server: Scripted) -> None:
         nonlocal active, peak
         active += 1
         peak = max(peak, active)
-        await asyncio.sleep(0.05)
+        await wait_until(lambda: peak >= 3)  # held until three are in at once (however slow the machine)
+        await asyncio.sleep(0.05)  # room for a fourth to arrive if the cap let one through (passing never waits on it)
         active -= 1
         return web.json_response(fixture_json("generate_text.json"))
 
@@ -37,8 +39,8 @@ async def test_open_stream_holds_its_slot_until_closed(server: Scripted) -> None
     async with genai_async.Client(api_key="k", base_url=server.base_url, max_in_flight=1) as client:
         stream = await client.models.generate_content_stream(model=MODEL, contents="x")
         second = asyncio.ensure_future(client.models.generate_content_stream(model=MODEL, contents="x").__anext__())
-        await asyncio.sleep(0.1)
-        assert not second.done() and len(server.requests) == 1
+        await parked(second)
+        assert len(server.requests) == 1
         await stream.aclose()
         await asyncio.wait_for(second, 5)
         assert len(server.requests) == 2
@@ -49,7 +51,7 @@ async def test_waiting_for_a_slot_is_cancellable(server: Scripted) -> None:
     async with genai_async.Client(api_key="k", base_url=server.base_url, max_in_flight=1) as client:
         stream = await client.models.generate_content_stream(model=MODEL, contents="x")
         waiting = asyncio.ensure_future(client.models.generate_content(model=MODEL, contents="x"))
-        await asyncio.sleep(0.05)
+        await parked(waiting)
         waiting.cancel()
         with pytest.raises(asyncio.CancelledError):
             await waiting
@@ -131,8 +133,11 @@ async def test_aclose_ends_open_streams_with_a_clear_error(server: Scripted) -> 
     stream = client.models.generate_content_stream(model=MODEL, contents="x")
     await stream.__anext__()
 
+    reader = asyncio.current_task()
+    assert reader is not None
+
     async def close_soon() -> None:
-        await asyncio.sleep(0.05)
+        await parked(reader)  # in the read that waits for the next chunk
         await client.aclose()
 
     closer = asyncio.create_task(close_soon())

@@ -14,6 +14,7 @@ from aiohttp import web
 import genai_async
 from genai_async import errors, types
 from genai_async.emulator import Emulator, running
+from tests.waiting import wait_until
 
 MODEL = "gemini-live-2.5-flash-preview"
 TOOLS = [types.Tool(function_declarations=[types.FunctionDeclaration(name="get_time", description="Current UTC time.")])]
@@ -458,21 +459,13 @@ async def test_sending_waits_for_the_network_instead_of_buffering(emu: Emulator)
                 gate.set()
 
 
-async def wait_for(predicate: Any) -> None:
-    for _ in range(2000):
-        if predicate():
-            return
-        await asyncio.sleep(0.005)
-    raise AssertionError("condition not reached")
-
-
 async def test_go_away_whose_connection_closes_before_the_next_turn(client: genai_async.Client, emu: Emulator) -> None:
     emu.live.queue_go_away(after_turns=1, time_left=0.001)
     config = types.LiveConnectConfig(session_resumption=types.SessionResumptionConfig())
     async with client.live.connect(model=MODEL, config=config) as session:
         await session.send_client_content(turns="I have 4 dogs", turn_complete=True)
         await turn(session)
-        await wait_for(lambda: emu.live.sessions == 1 and not emu.live._sockets)  # the old one is gone
+        await wait_until(lambda: emu.live.sessions == 1 and not emu.live._sockets)  # the old one is gone
         await session.send_client_content(turns="How many paws are in my house?", turn_complete=True)
         second = await turn(session)
         assert session.resumptions == 1
@@ -489,7 +482,7 @@ async def test_a_parked_receive_resumes_and_the_session_goes_on(client: genai_as
         await turn_until_handle(session)
         session._sock.abort()  # noticed by the receive below, which resumes with the handle
         receiving = asyncio.ensure_future(turn(session))
-        await wait_for(lambda: session.resumptions == 1)
+        await wait_until(lambda: session.resumptions == 1)
         await session.send_client_content(turns="How many paws are in my house?", turn_complete=True)
         answer = joined(await receiving)
     assert "20 paws" in answer

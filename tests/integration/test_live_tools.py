@@ -16,6 +16,7 @@ import genai_async
 from genai_async import _afc, errors, types
 from genai_async._codec import encode
 from genai_async.emulator import Emulator, running
+from tests.waiting import wait_until
 
 MODEL = "gemini-live-2.5-flash-preview"
 
@@ -30,15 +31,6 @@ async def emu() -> AsyncIterator[Emulator]:
 async def client(emu: Emulator) -> AsyncIterator[genai_async.Client]:
     async with genai_async.Client(api_key="live-key", base_url=emu.base_url, timeout=10) as c:
         yield c
-
-
-async def until(predicate: Any, timeout: float = 5.0) -> None:
-    """Wait on the loop until ``predicate()`` holds (fails after ``timeout`` s)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        assert loop.time() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.005)
 
 
 def tool_responses(emu: Emulator) -> list[list[dict[str, Any]]]:
@@ -63,7 +55,7 @@ class Tools:
     async def get_time(self, city: str) -> str:
         """Get the local time in a city."""
         self.async_started.set()
-        await until(lambda: bool(self.threads))  # get_weather is running too
+        await wait_until(lambda: bool(self.threads))  # get_weather is running too
         return f"10:00 in {city}"
 
     def check_stock(self, item: str) -> int:
@@ -224,7 +216,7 @@ async def test_tool_call_cancellation_cancels_the_running_calls(client: genai_as
         first = await messages.__anext__()
         assert first.tool_call is not None
         await started.wait()
-        await until(thread_started.is_set)
+        await wait_until(thread_started.is_set)
         assert session.running_tools == 2
         await session.send_client_content(turns="Never mind, tell me about Rome", turn_complete=True)
         rest = [m async for m in messages]

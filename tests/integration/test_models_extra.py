@@ -75,6 +75,27 @@ async def test_count_tokens_with_system_tools_and_generation_config(
     }
 
 
+@pytest.mark.parametrize("where", ["count_tokens", "generate_content"])
+async def test_a_hand_built_thinking_config_goes_out_upper_case(
+    server: Scripted, client: genai_async.Client, where: str
+) -> None:
+    # A dict is upper-cased by the key check; a Struct built by hand keeps "low" until the request is built.
+    thinking = types.ThinkingConfig(thinking_level="low")
+    if where == "count_tokens":
+        server.reply_json(fixture_json("count_tokens.json"))
+        config = types.CountTokensConfig(generation_config=types.GenerationConfig(thinking_config=thinking))
+        await client.models.count_tokens(model=MODEL, contents="hi", config=config)
+        sent = server.requests[0]["json"]["generateContentRequest"]["generationConfig"]
+    else:
+        server.reply_json(fixture_json("generate_text.json"))
+        await client.models.generate_content(
+            model=MODEL, contents="hi", config=types.GenerateContentConfig(thinking_config=thinking)
+        )
+        sent = server.requests[0]["json"]["generationConfig"]
+    assert sent == {"thinkingConfig": {"thinkingLevel": "LOW"}}
+    assert thinking.thinking_level == "low"  # the caller's object is left as it was
+
+
 async def test_count_tokens_http_options_only_keeps_contents_form(
     server: Scripted, client: genai_async.Client
 ) -> None:

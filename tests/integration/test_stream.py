@@ -288,7 +288,9 @@ async def test_read_timeout_fires_once_the_silence_reaches_the_limit(server: Scr
             await stream.__anext__()
         waited = loop.time() - start
         assert info.value.limit == "read" and "0.5s" in str(info.value)
-        assert 0.45 <= waited < 0.95, waited
+        assert waited >= 0.45, waited  # never before the limit; an upper bound would be a wall-clock assertion
+        # (that it fires at the limit and not up to twice it is pinned with a fake clock by the watchdog's
+        # unit test)
         assert client.open_connections == 0
 
 

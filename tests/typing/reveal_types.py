@@ -1,8 +1,12 @@
 # Checked by mypy, never run: tests/unit/test_types.py::test_revealed_types runs mypy on this file and
 # compares each reveal_type with the "# R:" comment on its line (compare msgspec's
 # tests/typing/basic_typing_examples.py). Keep one reveal_type per line.
+import pathlib
+
+import PIL.Image
 from typing_extensions import reveal_type
 
+import genai_async
 from genai_async import types
 
 
@@ -39,7 +43,7 @@ def check_constructors() -> None:
         thinking_config=types.ThinkingConfig(thinking_level=types.ThinkingLevel.LOW),
         safety_settings=[types.SafetySetting(category="HARM_CATEGORY_HARASSMENT", threshold="OFF")],
     )
-    reveal_type(config.thinking_config)  # R: genai_async.types._config.ThinkingConfig | None
+    reveal_type(config.thinking_config)  # R: genai_async.types._generation.ThinkingConfig | None
     reveal_type(types.FinishReason("NEW"))  # R: genai_async.types._enums.FinishReason
 
 
@@ -50,3 +54,19 @@ def check_batches(job: types.BatchJob, item: types.InlinedResponse) -> None:
     reveal_type(job.batch_stats.request_count)  # R: int | None
     reveal_type(item.response)  # R: genai_async.types._response.GenerateContentResponse | None
     reveal_type(item.key)  # R: Any
+
+
+async def check_named_unions(client: genai_async.Client, path: pathlib.Path, image: PIL.Image.Image) -> None:
+    # What the public methods take is spelled by types.ContentListUnion & co.: these shapes pass...
+    prompts: list[str] = ["Hello", "there"]  # a list variable (the unions use Sequence: no invariance trap)
+    await client.models.generate_content(model="m", contents=prompts)
+    await client.models.generate_content(model="m", contents=[path, "Describe this file"])
+    await client.models.generate_content(model="m", contents=[image, b"\x89PNG", types.Part(text="two images")])
+    await client.models.generate_content(model="m", contents={"role": "user", "parts": [{"text": "Hi"}]})
+    await client.models.count_tokens(model="m", contents=[types.Content(role="user", parts=[types.Part(text="x")])])
+    await client.models.embed_content(model="m", contents=["one", "two"])
+    chat = client.chats.create(model="m", history=[{"role": "user", "parts": [{"text": "Hi"}]}])
+    await chat.send_message(["Look:", types.Part(text="more")])
+    # ...and these are caught before they run (an unneeded ignore would fail: warn_unused_ignores)
+    await client.models.generate_content(model="m", contents=42)  # type: ignore[arg-type]
+    await chat.send_message(None)  # type: ignore[arg-type]

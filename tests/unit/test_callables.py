@@ -13,7 +13,7 @@ import pytest
 
 from genai_async import errors, types
 from genai_async._callables import ArgumentError, convert_args, declaration, to_json_result
-from genai_async._structs import to_struct
+from genai_async._normalize import to_struct
 
 try:
     import pydantic

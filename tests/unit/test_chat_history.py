@@ -9,7 +9,7 @@ import pytest
 
 from genai_async import errors, types
 from genai_async._codec import decode
-from genai_async._resources._chat import check_history, curate, is_valid, model_turn, user_turn
+from genai_async._resources._history import check_history, curate, is_valid, model_turn, user_turn
 
 SIG = b"\x01\x02sig\xff"
 

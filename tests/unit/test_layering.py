@@ -129,7 +129,7 @@ def test_sse_imports_only_the_standard_library() -> None:
 TYPES_DEFERRED = {
     # The explicit exceptions: a convenience method that hands its work to a helper module imports it
     # on its first call (never at import), the way the official SDK's types offer them:
-    ("_dump.py", "genai_async._structs"),  # model_validate(): dicts of either spelling -> checked Structs
+    ("_dump.py", "genai_async._normalize"),  # model_validate(): dicts of either spelling -> checked Structs
     ("_tools.py", "genai_async._callables"),  # FunctionDeclaration.from_callable(): a declaration from a def
     ("_response.py", "genai_async._display"),  # _repr_markdown_(): a response shown in a notebook
 }

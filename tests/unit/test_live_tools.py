@@ -13,6 +13,7 @@ from genai_async import _live_protocol as proto
 from genai_async import errors, types
 from genai_async._afc import Toolbox
 from genai_async._live_tools import REMEMBERED, LiveTools
+from tests.waiting import wait_until
 
 
 class Sent:
@@ -46,15 +47,6 @@ class Boom(BaseException):
 def explode(x: str) -> str:
     """Raise something that is not an Exception."""
     raise Boom(x)
-
-
-async def until(predicate: Any, timeout: float = 5.0) -> None:
-    """Wait on the loop until ``predicate()`` holds (fails after ``timeout`` s)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        assert loop.time() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.005)
 
 
 def ignore(exc: BaseException) -> None:
@@ -98,7 +90,7 @@ async def test_cancellation_by_id_leaves_that_response_out() -> None:
     sent = Sent()
     tools = LiveTools(box(), sent, ignore)
     assert tools.take([call("wait_forever", "slow", x="1"), call("echo", "fast", text="2")])
-    await until(lambda: tools.running == 1)  # echo finished; wait_forever is parked
+    await wait_until(lambda: tools.running == 1)  # echo finished; wait_forever is parked
     tools.cancel(["slow", "not-a-call"])
     await sent.event.wait()
     assert [r.id for r in sent.batches[0]] == ["fast"]
@@ -163,7 +155,7 @@ async def test_an_unexpected_base_exception_ends_the_session() -> None:
     failures: list[BaseException] = []
     tools = LiveTools(box(explode=explode), Sent(), failures.append)
     tools.take([call("explode", "a", x="bang")])
-    await until(lambda: bool(failures))  # the call runs in a worker thread
+    await wait_until(lambda: bool(failures))  # the call runs in a worker thread
     assert [type(f) for f in failures] == [Boom]
     await tools.aclose()
 

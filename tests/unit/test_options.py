@@ -6,7 +6,8 @@ import pytest
 
 import genai_async
 from genai_async import errors
-from genai_async._options import redact_url
+from genai_async._normalize import camel, option, snake
+from genai_async._options import is_loopback, redact_url
 
 
 def test_key_precedence_google_first(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -68,3 +69,41 @@ def test_vertex_refused() -> None:
 def test_aio_is_the_client() -> None:
     c = genai_async.Client(api_key="k")
     assert c.aio is c and c.aio.models is c.models
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ({"api_version": "v1"}, "v1"),
+        ({"apiVersion": "v1"}, "v1"),
+        ({"api_version": "v1", "apiVersion": "v2"}, "v1"),  # the Python spelling wins
+        (genai_async.types.HttpOptions(api_version="v1"), "v1"),
+        ({}, None),
+        (None, None),
+    ],
+)
+def test_an_option_is_found_in_either_spelling(options: object, expected: str | None) -> None:
+    assert option(options, "api_version") == expected
+
+
+def test_camel_and_snake_are_each_others_inverse() -> None:
+    for name in ("http_status_codes", "initial_delay", "timeout", "response_mime_type"):
+        assert snake(camel(name)) == name
+    assert camel("http_status_codes") == "httpStatusCodes" and snake("httpStatusCodes") == "http_status_codes"
+
+
+@pytest.mark.parametrize(
+    ("url", "local"),
+    [
+        ("http://127.0.0.1:8765", True),
+        ("http://127.3.4.5", True),
+        ("http://localhost:1", True),
+        ("http://[::1]:8765", True),
+        ("https://generativelanguage.googleapis.com", False),
+        ("http://localhost.example.com", False),  # a name that starts like one is not this machine
+        ("http://10.0.0.1", False),
+        ("http://[::1", False),  # not a URL
+    ],
+)
+def test_loopback_is_decided_once_for_the_client_the_cli_the_bench_and_bulk(url: str, local: bool) -> None:
+    assert is_loopback(url) is local

@@ -16,7 +16,7 @@ import sys
 from typing import Any
 
 from ..._bulk._ray import RayUnavailable
-from ..._options import check_base_url, env_api_key
+from ..._options import check_base_url, env_api_key, is_loopback
 from ..._progress import ProgressBar
 from ...errors import ConfigurationError
 from ..common import DEFAULT_MODEL, EMULATOR_KEY, UsageError, cli_words
@@ -162,7 +162,7 @@ def _target(args: argparse.Namespace) -> tuple[bool, str | None, str]:
         except ConfigurationError as exc:
             raise UsageError(cli_words(str(exc))) from exc
     if args.base_url and not key:
-        if not any(h in args.base_url for h in ("://127.", "://localhost", "://[::1]")):
+        if not is_loopback(args.base_url):
             raise UsageError("no API key: set GEMINI_API_KEY (or GOOGLE_API_KEY) for a non-local --base-url")
         key = EMULATOR_KEY
     return False, args.base_url, key or ""

@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .._contents import to_content
-from .._structs import to_struct
+from .._normalize import to_struct
 from ..errors import ConfigurationError
 from ..types import Content, GenerateContentResponse, Part
 

@@ -25,9 +25,22 @@ from .errors import ConfigurationError
 
 S = TypeVar("S", bound=msgspec.Struct)
 
-def _camel(name: str) -> str:
+def camel(name: str) -> str:
+    """``"http_status_codes"`` -> ``"httpStatusCodes"`` (the wire's spelling of a Python name)."""
     head, *rest = name.split("_")
     return head + "".join(w[:1].upper() + w[1:] for w in rest)
+
+
+def snake(key: str) -> str:
+    """``"httpStatusCodes"`` -> ``"http_status_codes"`` (a key in either spelling, in Python's)."""
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in key)
+
+
+def option(options: Any, name: str) -> Any:
+    """Field ``name`` (snake_case) of a dict in either spelling or of an object (None when absent)."""
+    if isinstance(options, Mapping):
+        return options.get(name, options.get(camel(name)))
+    return getattr(options, name, None)
 
 
 @functools.cache
@@ -37,7 +50,7 @@ def _field_map(cls: type[msgspec.Struct]) -> tuple[dict[str, msgspec.structs.Fie
     for f in fields:
         lookup[f.name] = f
         lookup[f.encode_name] = f
-        lookup[_camel(f.name)] = f
+        lookup[camel(f.name)] = f
     return lookup, tuple(f.name for f in fields)
 
 
@@ -57,14 +70,10 @@ _VERTEX_ONLY = {
 """Fields the official SDK refuses for the Gemini API (its ``_to_mldev`` converters): named as such."""
 
 
-def _snake(key: str) -> str:
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in key)
-
-
 def _unknown(cls: type, key: object, path: str, names: tuple[str, ...]) -> ConfigurationError:
-    if _snake(str(key)) in _VERTEX_ONLY.get(cls.__name__, ()):
+    if snake(str(key)) in _VERTEX_ONLY.get(cls.__name__, ()):
         return ConfigurationError(
-            f"{path}.{_snake(str(key))} is only supported by Vertex AI; the Gemini API refuses it "
+            f"{path}.{snake(str(key))} is only supported by Vertex AI; the Gemini API refuses it "
             "(as the official SDK does): remove it"
         )
     return unknown_key(key, path, names, cls.__name__)
