@@ -30,6 +30,7 @@ Decisions:
 from __future__ import annotations
 
 import asyncio
+import enum
 import traceback
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any, Protocol
@@ -88,6 +89,25 @@ class StreamCall(Protocol):
         """The stitched response of a completed stream (fills ``parsed``, commits chat turns)."""
 
 
+class _State(enum.Enum):
+    """Where a :class:`ResponseStream` is. Moves: OPENING -> READING -> ENDING -> FINISHED, with
+    ENDING -> OPENING for a continuation hop and READING/OPENING -> OPENING for a retry (before the
+    request's first chunk); any state -> FAILED (an error left the stream) or CLOSED (the caller
+    stopped: ``aclose``, leaving ``async with``, garbage collection). The last three are final."""
+
+    OPENING = "opening"  # no response yet: the request (first, retry or hop) is to be sent
+    READING = "reading"  # a 2xx response is being read chunk by chunk
+    ENDING = "ending"  # its body ended: the events left are delivered, then the end rules run (_end)
+    FINISHED = "finished"  # the answer is complete (the connection went back to the pool)
+    FAILED = "failed"
+    CLOSED = "closed"
+
+
+_OPENING, _READING, _ENDING, _FINISHED = _State.OPENING, _State.READING, _State.ENDING, _State.FINISHED
+_FAILED, _CLOSED = _State.FAILED, _State.CLOSED  # (module names: the hot path reads a global, not an attribute)
+_FINAL = frozenset({_FINISHED, _FAILED, _CLOSED})
+
+
 class ResponseStream:
     """An async iterator of ``GenerateContentResponse`` chunks that also stitches the final answer.
 
@@ -97,8 +117,8 @@ class ResponseStream:
     """
 
     __slots__ = (
-        "_acc", "_attempt", "_call", "_closed", "_decoder", "_done", "_endpoint", "_eof", "_events", "_failed",
-        "_final", "_hop_start", "_hops", "_on_close", "_resp", "_settled", "__weakref__",
+        "_acc", "_attempt", "_call", "_decoder", "_endpoint", "_events", "_final", "_hop_start", "_hops",
+        "_on_close", "_resp", "_settled", "_state", "__weakref__",
     )
 
     def __init__(
@@ -115,14 +135,11 @@ class ResponseStream:
         least one chunk; None when the stream completed, failed or was cancelled."""
         self._call = call
         self._endpoint = endpoint
-        self._resp: Response | None = None
+        self._state = _OPENING
+        self._resp: Response | None = None  # set exactly while READING or ENDING
         self._decoder = SSEDecoder(max_extra_size=MAX_EXTRA, errors=_UTF8_ERRORS)
         self._events: list[str] = []  # data of the events of the last read not yet delivered, last first
         self._acc = Accumulator()
-        self._eof = False
-        self._done = False
-        self._closed = False
-        self._failed = False
         self._final: GenerateContentResponse | None = None
         self._attempt = 1
         self._hops = 0
@@ -136,56 +153,59 @@ class ResponseStream:
         return self._open().__await__()
 
     async def _open(self) -> ResponseStream:
-        while self._resp is None and not self._closed:
+        """OPENING -> READING (retrying while the policy allows); a no-op in any other state."""
+        while self._state is _OPENING:
             try:
                 resp = await self._call.open()
             except GenAIError as exc:
                 delay = self._retry_delay(exc)
                 if delay is None:
-                    self._failed = True
-                    self._close_connection()
+                    self._close(_FAILED)
                     raise
                 await self._restart(delay, exc)
                 continue
             except BaseException:
-                self._failed = True
-                self._close_connection()
+                self._close(_FAILED)
                 raise
-            if self._closed:  # aclose() ran (in another task) while the request was on its way
+            if self._state is not _OPENING:  # aclose() ran (in another task) while the request was on its way
                 resp.close()
                 raise self._closed_while_waiting()
             self._resp = resp
+            self._state = _READING
         return self
 
     async def __aenter__(self) -> ResponseStream:
         return await self._open()
 
     async def __aexit__(self, exc_type: type[BaseException] | None, *exc_info: object) -> None:
-        if exc_type is not None:  # an exception (a cancellation too) left the block: a failure, not a stop
-            self._failed = True
-        await self.aclose()
+        # an exception (a cancellation too) that left the block is a failure, not a stop
+        self._close(_CLOSED if exc_type is None else _FAILED)
 
     async def aclose(self) -> None:
         """Stop reading and release the connection; safe to call any number of times."""
-        self._close_connection()
+        self._close(_CLOSED)
 
-    def _close_connection(self) -> None:
-        self._closed = True
+    def _close(self, state: _State) -> None:
+        """Enter the final ``state`` (FINISHED, FAILED or CLOSED) unless already in one: call the
+        close hook once, give the connection back (FINISHED: the body was read to its end) or close it."""
+        if self._state in _FINAL:
+            return
+        self._state = state
         self._events = []
         hook, self._on_close = self._on_close, None
         if hook is not None:
-            stopped = not (self._done or self._failed) and self._acc.count > 0
-            hook(self._done, self._acc.result() if stopped else None)
+            stopped = state is _CLOSED and self._acc.count > 0
+            hook(state is _FINISHED, self._acc.result() if stopped else None)
         resp, self._resp = self._resp, None
         if resp is not None:
-            if self._done:
+            if state is _FINISHED:
                 resp.release()
             else:
                 resp.close()
 
     def __del__(self) -> None:
-        if getattr(self, "_on_close", None) is not None or getattr(self, "_resp", None) is not None:
-            self._close_connection()
+        if getattr(self, "_state", _CLOSED) not in _FINAL:
+            self._close(_CLOSED)
 
     # ------------------------------------------------------------------ results
 
@@ -199,29 +219,30 @@ class ResponseStream:
             return self._final
         if self._acc.count == 0:
             raise GenAIError(
-                f"{self._endpoint}: stream.response has no chunk yet ({self._state()}); iterate the stream "
+                f"{self._endpoint}: stream.response has no chunk yet ({self._describe()}); iterate the stream "
                 "first (async for chunk in stream: ...), then read stream.response"
             )
         return self._acc.result()
 
-    def _state(self) -> str:
-        n = self._acc.count
+    def _describe(self) -> str:
+        n = self.chunk_count  # (a ToolStream counts the chunks of every round)
         chunks = f"{n} chunk{'' if n == 1 else 's'}"
-        if self._done:
+        state = self._state
+        if state is _FINISHED:
             return f"finished, {chunks}"
-        if self._closed:
+        if state in _FINAL:
             return f"closed before the end, {chunks}"
-        if self._resp is None and n == 0:
+        if state is _OPENING and n == 0:
             return "not started"
         return f"open, {chunks} so far"
 
     def __repr__(self) -> str:
-        return f"<genai_async.ResponseStream {self._endpoint}: {self._state()}>"
+        return f"<genai_async.ResponseStream {self._endpoint}: {self._describe()}>"
 
     def _repr_markdown_(self) -> str:
         """Notebook display: the stream's state, then the answer so far."""
-        head = f"*stream {self._endpoint}: {self._state()}*"
-        if self._acc.count == 0:
+        head = f"*stream {self._endpoint}: {self._describe()}*"
+        if self.chunk_count == 0:
             return head
         from ._display import response_markdown
 
@@ -238,33 +259,34 @@ class ResponseStream:
         return self
 
     async def __anext__(self) -> GenerateContentResponse:
+        """The next chunk: deliver what the last read left, else act on the state."""
         while True:
             try:
-                if self._events:  # the rest of a read that held several events
+                if self._events:  # the rest of a read that held several events (READING or ENDING)
                     return self._deliver(self._events.pop())
-                resp = self._resp
-                if resp is None or self._eof:
-                    if self._closed:
-                        break
-                    if self._eof:
-                        if self._end():
-                            break
+                state = self._state
+                if state is _READING:
+                    resp = self._resp
+                    assert resp is not None  # (set exactly while READING or ENDING)
+                    try:
+                        data = await resp.read_chunk()  # only read once the last batch is delivered
+                    except GenAIError as exc:
+                        if self._state is not _READING:  # this stream's aclose() (in another task) ended the read
+                            raise self._closed_while_waiting() from exc
+                        raise
+                    if data:
+                        one = self._decoder._one_event(data)
+                        if one is not None:  # the commonest read: exactly one event, no list
+                            return self._deliver(one)
+                        self._events = self._decoder._feed_data(data)[::-1]
                     else:
-                        await self._open()
-                    continue
-                try:
-                    data = await resp.read_chunk()  # only read once the last batch is delivered
-                except GenAIError as exc:
-                    if self._closed:  # this stream's aclose() (in another task) ended the read
-                        raise self._closed_while_waiting() from exc
-                    raise
-                if data:
-                    one = self._decoder.one_event(data)
-                    if one is not None:  # the commonest read: exactly one event, no list
-                        return self._deliver(one)
-                    self._events = self._decoder.feed_data(data)[::-1]
-                else:
-                    self._at_eof()
+                        self._at_eof()  # -> ENDING
+                elif state is _OPENING:
+                    await self._open()  # -> READING
+                elif state is _ENDING:
+                    self._end()  # -> FINISHED, or OPENING for a continuation hop
+                else:  # FINISHED, FAILED, CLOSED
+                    break
             except GenAIError as exc:
                 if self._resp is not None:  # (errors of opening were scrubbed by the transport)
                     scrub(exc, self._resp.settings.api_key)  # a server can echo the key in what it sends
@@ -277,8 +299,7 @@ class ResponseStream:
             except SSEError as exc:
                 raise self._fail(StreamError(f"{self._endpoint}: {exc}")) from exc
             except BaseException:
-                self._failed = True
-                self._close_connection()
+                self._close(_FAILED)
                 raise
         raise StopAsyncIteration  # closed, or the end of the answer (already released)
 
@@ -321,7 +342,7 @@ class ResponseStream:
         continuation hop) was decoded, so output is never replayed, under the one attempt budget that
         opening and restarting that request share."""
         exc.attempts = self._attempt
-        if self._closed or self._acc.count > self._hop_start:
+        if self._state in _FINAL or self._acc.count > self._hop_start:
             return None
         return self._call.retry(exc, self._attempt)
 
@@ -331,7 +352,7 @@ class ResponseStream:
             resp.close()
         self._decoder = SSEDecoder(max_extra_size=MAX_EXTRA, errors=_UTF8_ERRORS)
         self._events = []
-        self._eof = False
+        self._state = _OPENING
         logger.info(retry_message("POST", self._endpoint, delay, self._attempt, exc))
         self._attempt += 1
         await asyncio.sleep(delay)
@@ -348,7 +369,8 @@ class ResponseStream:
             raise APIError.from_envelope(code if type(code) is int else 500, body, endpoint=self._endpoint)
 
     def _at_eof(self) -> None:
-        self._eof = True
+        """READING -> ENDING: the body ended; its unterminated last event is delivered when whole."""
+        self._state = _ENDING
         self._decoder.close()
         pending = self._decoder.unterminated
         if pending is not None:  # an event without its blank line: whole JSON is a chunk, anything else was cut
@@ -365,8 +387,9 @@ class ResponseStream:
                 ) from None
             self._events = [pending.data]
 
-    def _end(self) -> bool:
-        """At the end of the body: raise, go on with a continuation hop (False), or finish (True)."""
+    def _end(self) -> None:
+        """ENDING, every event delivered: raise, go on with a continuation hop (-> OPENING), or
+        finish (-> FINISHED)."""
         decoder = self._decoder
         extra = "\n".join(decoder.extra_lines).strip() if decoder.extra_lines else ""
         if decoder.extra_dropped:  # more than the kept excerpt: never an error envelope
@@ -391,13 +414,11 @@ class ResponseStream:
             self._settle(ticket)
         if token is not None and self._call.continue_with(token):
             self._next_hop()
-            return False
-        self._done = True
+            return
         final = self._acc.result()
         self._call.complete(final)
         self._final = final
-        self._close_connection()
-        return True
+        self._close(_FINISHED)
 
     def _settle(self, ticket: Ticket) -> None:
         """Settle the current request's token estimate with its usage (hops count their own part)."""
@@ -418,14 +439,12 @@ class ResponseStream:
         self._attempt = 1  # a hop is a request of its own, with its own attempts (as unary hops are)
         self._acc.next_hop()
         self._decoder = SSEDecoder(max_extra_size=MAX_EXTRA, errors=_UTF8_ERRORS)
-        self._eof = False
+        self._state = _OPENING
 
     def _fail(self, exc: GenAIError) -> GenAIError:
         """Close the connection and attach what was stitched so far to the error."""
         reading = self._resp is not None  # a failure to connect stays a ConnectionError
-        self._eof = True
-        self._failed = True
-        self._close_connection()
+        self._close(_FAILED)
         if reading and isinstance(exc, ConnectionError):
             cut = StreamError(f"{exc.message} (after {self._acc.count} chunks)")
             cut.__cause__ = exc
