@@ -69,8 +69,6 @@ _UTF8_ERRORS = "surrogateescape"
 """Invalid UTF-8 is kept as lone surrogates, which msgspec refuses to decode, so exactly the event
 holding it fails (a StreamError, as on a unary call) after every good event before it; "replace"
 would silently put U+FFFD into the answer."""
-MAX_HOPS = 64
-"""Continuation hops followed at most for one answer (a server looping on CONTINUATION is an error)."""
 
 
 class StreamCall(Protocol):
@@ -117,7 +115,7 @@ class ResponseStream:
     """
 
     __slots__ = (
-        "_acc", "_attempt", "_call", "_decoder", "_endpoint", "_events", "_final", "_hop_start", "_hops",
+        "_acc", "_attempt", "_call", "_decoder", "_endpoint", "_events", "_final", "_hop_start",
         "_on_close", "_resp", "_settled", "_state", "__weakref__",
     )
 
@@ -142,7 +140,6 @@ class ResponseStream:
         self._acc = Accumulator()
         self._final: GenerateContentResponse | None = None
         self._attempt = 1
-        self._hops = 0
         self._hop_start = 0  # chunks decoded before the current continuation hop began
         self._on_close = on_close
         self._settled = 0  # usage already settled against tokens_per_minute by earlier hops
@@ -429,15 +426,13 @@ class ResponseStream:
             self._settled = total
 
     def _next_hop(self) -> None:
-        if self._hops >= MAX_HOPS:
-            raise StreamError(f"{self._endpoint}: still CONTINUATION after {MAX_HOPS} hops; giving up")
+        """ENDING -> OPENING for the continuation hop (the hop rules, MAX_HOPS too: Accumulator.next_hop)."""
+        self._acc.next_hop(self._endpoint)
         resp, self._resp = self._resp, None
         if resp is not None:
             resp.release()
-        self._hops += 1
         self._hop_start = self._acc.count
         self._attempt = 1  # a hop is a request of its own, with its own attempts (as unary hops are)
-        self._acc.next_hop()
         self._decoder = SSEDecoder(max_extra_size=MAX_EXTRA, errors=_UTF8_ERRORS)
         self._state = _OPENING
 

@@ -13,17 +13,15 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import msgspec
-
 from .. import _afc as afc
-from .._accumulate import Accumulator
+from .._accumulate import Accumulator, continuation_token, hop_request
 from .._afc import has_local_tools
 from .._codec import decode, encode
 from .._coerce import generate_config, generate_request, http_options_only, model_path, parse_output
 from .._contents import has_paths, load_paths, to_content, to_contents
 from .._options import with_overrides
 from .._pager import Pager, paged
-from .._streaming import MAX_HOPS, ResponseStream
+from .._streaming import ResponseStream
 from .._structs import to_struct
 from ..errors import ConfigurationError, GenAIError, StreamError
 from ..types import (
@@ -58,11 +56,6 @@ def finalize(response: GenerateContentResponse, config: GenerateContentConfig | 
 
 def _follow(cfg: GenerateContentConfig | None) -> bool:
     return cfg is None or (cfg.auto_continue is not False and cfg.automatic_continuation is not False)
-
-
-def _needs_continuation(response: GenerateContentResponse) -> bool:
-    first = response.candidates[0] if response.candidates else None
-    return first is not None and first.finish_reason == "CONTINUATION" and first.continuation_token is not None
 
 
 class _StreamCall:
@@ -116,8 +109,7 @@ class _StreamCall:
         opted out of following continuations."""
         if not _follow(self.cfg) or self.body is None:
             return False
-        request = decode(self.body, GenerateContentRequest)
-        self.body = encode(msgspec.structs.replace(request, continuation_token=token))
+        self.body = encode(hop_request(decode(self.body, GenerateContentRequest), token))
         return True
 
     def retry(self, exc: GenAIError, attempt: int) -> float | None:
@@ -162,14 +154,12 @@ class Models:
         http_options = cfg and cfg.http_options
         call = self._client._call
         result = await call("POST", path, GenerateContentResponse, body=request, http_options=http_options)
-        if _follow(cfg) and _needs_continuation(result):
+        if _follow(cfg) and continuation_token(result) is not None:
             acc = Accumulator()
             acc.add(result)
             while (token := acc.continuation()) is not None:
-                if acc.count > MAX_HOPS:
-                    raise StreamError(f"{path}: still CONTINUATION after {MAX_HOPS} hops; giving up")
-                acc.next_hop()
-                hop = msgspec.structs.replace(request, continuation_token=token)
+                acc.next_hop(path)  # (raises past MAX_HOPS)
+                hop = hop_request(request, token)
                 acc.add(await call("POST", path, GenerateContentResponse, body=hop, http_options=http_options))
             result = acc.result()
         finalize(result, cfg)

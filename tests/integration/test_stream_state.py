@@ -76,7 +76,7 @@ async def test_a_continuation_hop_goes_back_to_opening(server: Scripted, client:
     stream = await client.models.generate_content_stream(model=MODEL, contents="hi")
     assert (await stream.__anext__()).text == "a"
     assert (await stream.__anext__()).text == "b"  # ending -> opening (the hop) -> reading, in one call
-    assert stream._state is _State.READING and stream._hops == 1
+    assert stream._state is _State.READING and stream._acc.hops == 1
     assert [chunk async for chunk in stream] == []
     assert stream._state is _State.FINISHED and stream.response.text == "ab"
     assert server.requests[1]["json"]["continuationToken"] == "dG9r"
