@@ -39,8 +39,6 @@ import msgspec
 
 from ._accumulate import Accumulator
 from ._codec import TooDeep, decode_json, decoder, too_deep
-from ._options import logger
-from ._retry import retry_message
 from ._secrets import scrub
 from .errors import APIError, ConnectionError, GenAIError, StreamError
 from .sse import SSEDecoder, SSEError
@@ -78,7 +76,8 @@ class StreamCall(Protocol):
         """Send the request: the first, a retry, or the current continuation hop."""
 
     def retry(self, exc: GenAIError, attempt: int) -> float | None:
-        """Seconds to wait before another attempt after ``exc`` (before the first chunk), or None."""
+        """Seconds to wait before another attempt after ``exc`` (before the first chunk), or None;
+        the client's one retry rule (``Client._retry_delay``), which also logs the retry."""
 
     def continue_with(self, token: bytes) -> bool:
         """Make the next :meth:`open` send the continuation hop; False: do not follow."""
@@ -159,7 +158,7 @@ class ResponseStream:
                 if delay is None:
                     self._close(_FAILED)
                     raise
-                await self._restart(delay, exc)
+                await self._restart(delay)
                 continue
             except BaseException:
                 self._close(_FAILED)
@@ -292,7 +291,7 @@ class ResponseStream:
                 delay = self._retry_delay(exc)
                 if delay is None:
                     raise self._fail(exc)  # noqa: B904 - the same error, its cause kept
-                await self._restart(delay, exc)
+                await self._restart(delay)
             except SSEError as exc:
                 raise self._fail(StreamError(f"{self._endpoint}: {exc}")) from exc
             except BaseException:
@@ -343,14 +342,14 @@ class ResponseStream:
             return None
         return self._call.retry(exc, self._attempt)
 
-    async def _restart(self, delay: float, exc: GenAIError) -> None:
+    async def _restart(self, delay: float) -> None:
+        """-> OPENING for the next attempt of the same request (the retry was logged by the rule)."""
         resp, self._resp = self._resp, None
         if resp is not None:
             resp.close()
         self._decoder = SSEDecoder(max_extra_size=MAX_EXTRA, errors=_UTF8_ERRORS)
         self._events = []
         self._state = _OPENING
-        logger.info(retry_message("POST", self._endpoint, delay, self._attempt, exc))
         self._attempt += 1
         await asyncio.sleep(delay)
 
