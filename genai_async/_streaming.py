@@ -262,7 +262,10 @@ class ResponseStream:
                         raise
                     if data:
                         one = self._decoder._one_event(data)
-                        if one is not None:  # the commonest read: exactly one event, no list
+                        # the commonest read: exactly one event, no list; buys ~2 % per chunk (measured:
+                        # 111.6k/111.8k instructions per chunk with it, 114.8k/113.4k with _feed_data
+                        # alone, benchmarks/instructions.py --shape stream)
+                        if one is not None:
                             return self._deliver(one)
                         self._events = self._decoder._feed_data(data)[::-1]
                     else:
