@@ -29,7 +29,7 @@ from typing import Any
 import msgspec
 
 from .errors import StreamError
-from .types import Candidate, Content, GenerateContentResponse, Part, UsageMetadata
+from .types import Candidate, Content, GenerateContentRequest, GenerateContentResponse, Part, UsageMetadata
 
 _LAST_WINS = (
     "finish_reason",
@@ -45,6 +45,26 @@ _LAST_WINS = (
     "continuation_token",
 )
 _last_wins = operator.attrgetter(*_LAST_WINS)
+
+
+MAX_HOPS = 64
+"""Continuation hops followed at most for one answer, unary or streamed: the request that got
+CONTINUATION 64 times in a row is an error (a server looping on CONTINUATION), not a 65th hop."""
+
+
+def continuation_token(response: GenerateContentResponse) -> bytes | None:
+    """The token to resume a whole (unary) response with: candidate 0 stopped with finishReason
+    CONTINUATION and a continuationToken (the same rule as :meth:`Accumulator.continuation`, read
+    off one response so a unary answer that needs no hop builds no Accumulator)."""
+    first = response.candidates[0] if response.candidates else None
+    if first is None or first.finish_reason != "CONTINUATION":
+        return None
+    return first.continuation_token
+
+
+def hop_request(request: GenerateContentRequest, token: bytes) -> GenerateContentRequest:
+    """The request of the next continuation hop: the same request, carrying ``token``."""
+    return msgspec.structs.replace(request, continuation_token=token)
 
 
 _BLOCK = 16
@@ -168,12 +188,13 @@ class Accumulator:
     """Collects streamed chunks; :meth:`result` gives the stitched response so far."""
 
     __slots__ = (
-        "count", "_response_id", "_hop_id", "_model_version", "_prompt_feedback", "_usage", "_usage_base",
+        "count", "hops", "_response_id", "_hop_id", "_model_version", "_prompt_feedback", "_usage", "_usage_base",
         "_status", "_cands",
     )
 
     def __init__(self) -> None:
         self.count = 0
+        self.hops = 0  # continuation hops started (next_hop)
         self._response_id: str | None = None
         self._hop_id: str | None = None
         self._usage_base: UsageMetadata | None = None
@@ -225,10 +246,14 @@ class Accumulator:
         token: bytes | None = state.fields.get("continuation_token")
         return token
 
-    def next_hop(self) -> None:
+    def next_hop(self, endpoint: str) -> None:
         """Start a continuation hop: it may carry a new responseId, its usage adds to the earlier
         hops' (each hop is a request of its own), and text runs go on where they stopped. Only the
-        candidates that stopped with CONTINUATION are reopened; one that finished keeps its reason."""
+        candidates that stopped with CONTINUATION are reopened; one that finished keeps its reason.
+        Raises StreamError (naming ``endpoint``) instead of starting hop ``MAX_HOPS + 1``."""
+        if self.hops >= MAX_HOPS:
+            raise StreamError(f"{endpoint}: still CONTINUATION after {MAX_HOPS} hops; giving up")
+        self.hops += 1
         if self._usage is not None:
             self._usage_base = add_usage(self._usage_base, self._usage)
         self._usage = None

@@ -30,7 +30,7 @@ import msgspec
 from ._afc import Toolbox, calls_of, prepare
 from ._coerce import generate_request
 from ._resources._history import model_turn
-from ._streaming import ResponseStream
+from ._streaming import _CLOSED, _FAILED, _FINAL, _FINISHED, _OPENING, ResponseStream, _State
 from .errors import StreamError
 from .types import Content, GenerateContentConfig, GenerateContentRequest, GenerateContentResponse
 
@@ -69,6 +69,7 @@ class ToolStream(ResponseStream):
         self._contents = contents
         self._on_complete = on_complete
         self._on_close = None  # the parent's hook slot stays unused
+        self._endpoint = f"{model} (automatic function calling)"  # for repr()
         self._hook = on_close
         self._wire: GenerateContentConfig | None = None
         self._box: Toolbox | None = None
@@ -83,7 +84,7 @@ class ToolStream(ResponseStream):
         """The task running the current round's functions (cancelled by ``aclose``)."""
         self._sent = 0
         self._count = 0
-        self._done = self._closed = self._failed = False
+        self._state = _OPENING  # only the final states matter here (FINISHED, FAILED, CLOSED); rounds: _inner
 
     # ------------------------------------------------------------------ opening and closing
 
@@ -94,13 +95,12 @@ class ToolStream(ResponseStream):
         return await self._open()
 
     async def __aexit__(self, exc_type: type[BaseException] | None, *exc_info: object) -> None:
-        if exc_type is not None:  # an exception (a cancellation too) left the block: a failure, not a stop
-            self._failed = True
-        await self.aclose()
+        # an exception (a cancellation too) that left the block is a failure, not a stop
+        self._close(_CLOSED if exc_type is None else _FAILED)
 
     async def _open(self) -> ToolStream:
         try:
-            if self._inner is None and not self._closed:
+            if self._inner is None and self._state not in _FINAL:
                 self._wire, self._box = await prepare(self._cfg)
                 self._request = generate_request(await self._contents(), self._wire)
                 self._turns = self._request.contents or []
@@ -119,31 +119,31 @@ class ToolStream(ResponseStream):
 
     async def aclose(self) -> None:
         """Stop reading and release the connection; safe to call any number of times."""
-        self._close()
+        self._close(_CLOSED)
 
-    def _close(self) -> None:
-        self._closed = True
+    def _close(self, state: _State) -> None:
+        """Enter the final ``state`` (unless in one already), cancel the round's functions, close
+        the current round's stream, and call the close hook once."""
+        if self._state not in _FINAL:
+            self._state = state
         tools, self._tools = self._tools, None
         if tools is not None:
             tools.cancel()
         inner, self._inner = self._inner, None
         if inner is not None:
             self._inner = inner  # kept for .response; its connection is released now
-            inner._close_connection()
+            inner._close(_CLOSED)
         hook, self._hook = self._hook, None
         if hook is not None:
-            hook(self._done, None if self._done or self._failed else self._stopped_turns())
+            state = self._state
+            hook(state is _FINISHED, self._stopped_turns() if state is _CLOSED else None)
 
     def _fail(self) -> None:  # type: ignore[override]
-        self._failed = True
-        self._close()
-
-    def _close_connection(self) -> None:
-        self._close()
+        self._close(_FAILED)
 
     def __del__(self) -> None:
         if getattr(self, "_hook", None) is not None:
-            self._close()
+            self._close(_CLOSED)
 
     def _stopped_turns(self) -> list[Content] | None:
         turns = list(self._rounds)
@@ -175,7 +175,7 @@ class ToolStream(ResponseStream):
 
     async def __anext__(self) -> GenerateContentResponse:
         while True:
-            if self._closed:
+            if self._state in _FINAL:
                 raise StopAsyncIteration
             if self._inner is None:
                 await self._open()
@@ -183,7 +183,7 @@ class ToolStream(ResponseStream):
             try:
                 chunk = await self._inner.__anext__()
             except StopAsyncIteration:
-                if self._closed:
+                if self._state in _FINAL:
                     raise
                 try:
                     if await self._next_round():
@@ -217,10 +217,10 @@ class ToolStream(ResponseStream):
         if box is not None and box.keep_history:
             response.automatic_function_calling_history = [*self._turns, *self._rounds] if self._rounds else []
         self._final = response
-        self._done = True
+        self._state = _FINISHED  # (before the hook: a hook that raises still leaves a finished stream)
         if self._on_complete is not None:
             self._on_complete(response, self._rounds)
-        self._close()
+        self._close(_FINISHED)
         return False
 
 
@@ -233,7 +233,7 @@ class ToolStream(ResponseStream):
         except asyncio.CancelledError:
             current = asyncio.current_task()
             cancelling = getattr(current, "cancelling", None)  # Python 3.11+
-            if self._closed and task.cancelled() and not (cancelling is not None and cancelling()):
+            if self._state in _FINAL and task.cancelled() and not (cancelling is not None and cancelling()):
                 raise StreamError(
                     f"{self._model}: the stream was closed with aclose() while its functions ran "
                     f"(round {self._sent}, after {self._count} chunks); they were cancelled"

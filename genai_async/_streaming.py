@@ -30,6 +30,7 @@ Decisions:
 from __future__ import annotations
 
 import asyncio
+import enum
 import traceback
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any, Protocol
@@ -38,8 +39,6 @@ import msgspec
 
 from ._accumulate import Accumulator
 from ._codec import TooDeep, decode_json, decoder, too_deep
-from ._options import logger
-from ._retry import retry_message
 from ._secrets import scrub
 from .errors import ConnectionError, GenAIError, StreamError, inband_error
 from .sse import SSEDecoder, SSEError
@@ -51,16 +50,6 @@ if TYPE_CHECKING:
 
 
 
-def _first_decode(data: str) -> GenerateContentResponse:
-    """The first chunk's decode: fetches (or builds) msgspec's decoder, off ``import`` (the client
-    builds it in the worker thread that imports aiohttp, ``_client._prepare``), and rebinds
-    :data:`_decode_chunk` to it, so every later chunk calls the decoder directly."""
-    global _decode_chunk
-    _decode_chunk = decoder(GenerateContentResponse).decode
-    return _decode_chunk(data)
-
-
-_decode_chunk: Callable[[str], GenerateContentResponse] = _first_decode
 _EXCERPT = 120
 MAX_EXTRA = 1024 * 1024
 """Bytes of lines outside SSE framing a stream may carry before it fails (an error envelope is a few KiB)."""
@@ -68,8 +57,6 @@ _UTF8_ERRORS = "surrogateescape"
 """Invalid UTF-8 is kept as lone surrogates, which msgspec refuses to decode, so exactly the event
 holding it fails (a StreamError, as on a unary call) after every good event before it; "replace"
 would silently put U+FFFD into the answer."""
-MAX_HOPS = 64
-"""Continuation hops followed at most for one answer (a server looping on CONTINUATION is an error)."""
 
 
 class StreamCall(Protocol):
@@ -79,13 +66,33 @@ class StreamCall(Protocol):
         """Send the request: the first, a retry, or the current continuation hop."""
 
     def retry(self, exc: GenAIError, attempt: int) -> float | None:
-        """Seconds to wait before another attempt after ``exc`` (before the first chunk), or None."""
+        """Seconds to wait before another attempt after ``exc`` (before the first chunk), or None;
+        the client's one retry rule (``Client._retry_delay``), which also logs the retry."""
 
     def continue_with(self, token: bytes) -> bool:
         """Make the next :meth:`open` send the continuation hop; False: do not follow."""
 
     def complete(self, response: GenerateContentResponse) -> None:
         """The stitched response of a completed stream (fills ``parsed``, commits chat turns)."""
+
+
+class _State(enum.Enum):
+    """Where a :class:`ResponseStream` is. Moves: OPENING -> READING -> ENDING -> FINISHED, with
+    ENDING -> OPENING for a continuation hop and READING/OPENING -> OPENING for a retry (before the
+    request's first chunk); any state -> FAILED (an error left the stream) or CLOSED (the caller
+    stopped: ``aclose``, leaving ``async with``, garbage collection). The last three are final."""
+
+    OPENING = "opening"  # no response yet: the request (first, retry or hop) is to be sent
+    READING = "reading"  # a 2xx response is being read chunk by chunk
+    ENDING = "ending"  # its body ended: the events left are delivered, then the end rules run (_end)
+    FINISHED = "finished"  # the answer is complete (the connection went back to the pool)
+    FAILED = "failed"
+    CLOSED = "closed"
+
+
+_OPENING, _READING, _ENDING, _FINISHED = _State.OPENING, _State.READING, _State.ENDING, _State.FINISHED
+_FAILED, _CLOSED = _State.FAILED, _State.CLOSED  # (module names: the hot path reads a global, not an attribute)
+_FINAL = frozenset({_FINISHED, _FAILED, _CLOSED})
 
 
 class ResponseStream:
@@ -97,8 +104,8 @@ class ResponseStream:
     """
 
     __slots__ = (
-        "_acc", "_attempt", "_call", "_closed", "_decoder", "_done", "_endpoint", "_eof", "_events", "_failed",
-        "_final", "_hop_start", "_hops", "_on_close", "_resp", "_settled", "__weakref__",
+        "_acc", "_attempt", "_call", "_decoder", "_endpoint", "_events", "_final", "_hop_start",
+        "_on_close", "_resp", "_settled", "_state", "__weakref__",
     )
 
     def __init__(
@@ -115,17 +122,13 @@ class ResponseStream:
         least one chunk; None when the stream completed, failed or was cancelled."""
         self._call = call
         self._endpoint = endpoint
-        self._resp: Response | None = None
+        self._state = _OPENING
+        self._resp: Response | None = None  # set exactly while READING or ENDING
         self._decoder = SSEDecoder(max_extra_size=MAX_EXTRA, errors=_UTF8_ERRORS)
         self._events: list[str] = []  # data of the events of the last read not yet delivered, last first
         self._acc = Accumulator()
-        self._eof = False
-        self._done = False
-        self._closed = False
-        self._failed = False
         self._final: GenerateContentResponse | None = None
         self._attempt = 1
-        self._hops = 0
         self._hop_start = 0  # chunks decoded before the current continuation hop began
         self._on_close = on_close
         self._settled = 0  # usage already settled against tokens_per_minute by earlier hops
@@ -136,56 +139,59 @@ class ResponseStream:
         return self._open().__await__()
 
     async def _open(self) -> ResponseStream:
-        while self._resp is None and not self._closed:
+        """OPENING -> READING (retrying while the policy allows); a no-op in any other state."""
+        while self._state is _OPENING:
             try:
                 resp = await self._call.open()
             except GenAIError as exc:
                 delay = self._retry_delay(exc)
                 if delay is None:
-                    self._failed = True
-                    self._close_connection()
+                    self._close(_FAILED)
                     raise
-                await self._restart(delay, exc)
+                await self._restart(delay)
                 continue
             except BaseException:
-                self._failed = True
-                self._close_connection()
+                self._close(_FAILED)
                 raise
-            if self._closed:  # aclose() ran (in another task) while the request was on its way
+            if self._state is not _OPENING:  # aclose() ran (in another task) while the request was on its way
                 resp.close()
                 raise self._closed_while_waiting()
             self._resp = resp
+            self._state = _READING
         return self
 
     async def __aenter__(self) -> ResponseStream:
         return await self._open()
 
     async def __aexit__(self, exc_type: type[BaseException] | None, *exc_info: object) -> None:
-        if exc_type is not None:  # an exception (a cancellation too) left the block: a failure, not a stop
-            self._failed = True
-        await self.aclose()
+        # an exception (a cancellation too) that left the block is a failure, not a stop
+        self._close(_CLOSED if exc_type is None else _FAILED)
 
     async def aclose(self) -> None:
         """Stop reading and release the connection; safe to call any number of times."""
-        self._close_connection()
+        self._close(_CLOSED)
 
-    def _close_connection(self) -> None:
-        self._closed = True
+    def _close(self, state: _State) -> None:
+        """Enter the final ``state`` (FINISHED, FAILED or CLOSED) unless already in one: call the
+        close hook once, give the connection back (FINISHED: the body was read to its end) or close it."""
+        if self._state in _FINAL:
+            return
+        self._state = state
         self._events = []
         hook, self._on_close = self._on_close, None
         if hook is not None:
-            stopped = not (self._done or self._failed) and self._acc.count > 0
-            hook(self._done, self._acc.result() if stopped else None)
+            stopped = state is _CLOSED and self._acc.count > 0
+            hook(state is _FINISHED, self._acc.result() if stopped else None)
         resp, self._resp = self._resp, None
         if resp is not None:
-            if self._done:
+            if state is _FINISHED:
                 resp.release()
             else:
                 resp.close()
 
     def __del__(self) -> None:
-        if getattr(self, "_on_close", None) is not None or getattr(self, "_resp", None) is not None:
-            self._close_connection()
+        if getattr(self, "_state", _CLOSED) not in _FINAL:
+            self._close(_CLOSED)
 
     # ------------------------------------------------------------------ results
 
@@ -199,29 +205,30 @@ class ResponseStream:
             return self._final
         if self._acc.count == 0:
             raise GenAIError(
-                f"{self._endpoint}: stream.response has no chunk yet ({self._state()}); iterate the stream "
+                f"{self._endpoint}: stream.response has no chunk yet ({self._describe()}); iterate the stream "
                 "first (async for chunk in stream: ...), then read stream.response"
             )
         return self._acc.result()
 
-    def _state(self) -> str:
-        n = self._acc.count
+    def _describe(self) -> str:
+        n = self.chunk_count  # (a ToolStream counts the chunks of every round)
         chunks = f"{n} chunk{'' if n == 1 else 's'}"
-        if self._done:
+        state = self._state
+        if state is _FINISHED:
             return f"finished, {chunks}"
-        if self._closed:
+        if state in _FINAL:
             return f"closed before the end, {chunks}"
-        if self._resp is None and n == 0:
+        if state is _OPENING and n == 0:
             return "not started"
         return f"open, {chunks} so far"
 
     def __repr__(self) -> str:
-        return f"<genai_async.ResponseStream {self._endpoint}: {self._state()}>"
+        return f"<genai_async.ResponseStream {self._endpoint}: {self._describe()}>"
 
     def _repr_markdown_(self) -> str:
         """Notebook display: the stream's state, then the answer so far."""
-        head = f"*stream {self._endpoint}: {self._state()}*"
-        if self._acc.count == 0:
+        head = f"*stream {self._endpoint}: {self._describe()}*"
+        if self.chunk_count == 0:
             return head
         from ._display import response_markdown
 
@@ -238,33 +245,37 @@ class ResponseStream:
         return self
 
     async def __anext__(self) -> GenerateContentResponse:
+        """The next chunk: deliver what the last read left, else act on the state."""
         while True:
             try:
-                if self._events:  # the rest of a read that held several events
+                if self._events:  # the rest of a read that held several events (READING or ENDING)
                     return self._deliver(self._events.pop())
-                resp = self._resp
-                if resp is None or self._eof:
-                    if self._closed:
-                        break
-                    if self._eof:
-                        if self._end():
-                            break
+                state = self._state
+                if state is _READING:
+                    resp = self._resp
+                    assert resp is not None  # (set exactly while READING or ENDING)
+                    try:
+                        data = await resp.read_chunk()  # only read once the last batch is delivered
+                    except GenAIError as exc:
+                        if self._state is not _READING:  # this stream's aclose() (in another task) ended the read
+                            raise self._closed_while_waiting() from exc
+                        raise
+                    if data:
+                        one = self._decoder._one_event(data)
+                        # the commonest read: exactly one event, no list; buys ~2 % per chunk (measured:
+                        # 111.6k/111.8k instructions per chunk with it, 114.8k/113.4k with _feed_data
+                        # alone, benchmarks/instructions.py --shape stream)
+                        if one is not None:
+                            return self._deliver(one)
+                        self._events = self._decoder._feed_data(data)[::-1]
                     else:
-                        await self._open()
-                    continue
-                try:
-                    data = await resp.read_chunk()  # only read once the last batch is delivered
-                except GenAIError as exc:
-                    if self._closed:  # this stream's aclose() (in another task) ended the read
-                        raise self._closed_while_waiting() from exc
-                    raise
-                if data:
-                    one = self._decoder.one_event(data)
-                    if one is not None:  # the commonest read: exactly one event, no list
-                        return self._deliver(one)
-                    self._events = self._decoder.feed_data(data)[::-1]
-                else:
-                    self._at_eof()
+                        self._at_eof()  # -> ENDING
+                elif state is _OPENING:
+                    await self._open()  # -> READING
+                elif state is _ENDING:
+                    self._end()  # -> FINISHED, or OPENING for a continuation hop
+                else:  # FINISHED, FAILED, CLOSED
+                    break
             except GenAIError as exc:
                 if self._resp is not None:  # (errors of opening were scrubbed by the transport)
                     scrub(exc, self._resp.settings.api_key)  # a server can echo the key in what it sends
@@ -273,19 +284,22 @@ class ResponseStream:
                 delay = self._retry_delay(exc)
                 if delay is None:
                     raise self._fail(exc)  # noqa: B904 - the same error, its cause kept
-                await self._restart(delay, exc)
+                await self._restart(delay)
             except SSEError as exc:
                 raise self._fail(StreamError(f"{self._endpoint}: {exc}")) from exc
             except BaseException:
-                self._failed = True
-                self._close_connection()
+                self._close(_FAILED)
                 raise
         raise StopAsyncIteration  # closed, or the end of the answer (already released)
 
     def _deliver(self, text: str) -> GenerateContentResponse:
         """One event's data -> the chunk handed to the caller (decoded once, folded into the answer)."""
         try:
-            chunk = _decode_chunk(text)  # straight from the event text, no dict
+            # straight from the event text, no dict; the decoder is built off the loop with the aiohttp
+            # import (_client._prepare). Looking it up per chunk costs under 1 % of a chunk (measured:
+            # a decoder rebound into a global after the first chunk gave 111.0k vs 111.6k instructions
+            # per chunk, benchmarks/instructions.py --shape stream, within that shape's noise).
+            chunk = decoder(GenerateContentResponse).decode(text)
         except (msgspec.DecodeError, msgspec.ValidationError, RecursionError) as exc:
             self._raise_if_error(text)
             if isinstance(exc, RecursionError):  # msgspec's error for JSON nested too deeply
@@ -321,18 +335,18 @@ class ResponseStream:
         continuation hop) was decoded, so output is never replayed, under the one attempt budget that
         opening and restarting that request share."""
         exc.attempts = self._attempt
-        if self._closed or self._acc.count > self._hop_start:
+        if self._state in _FINAL or self._acc.count > self._hop_start:
             return None
         return self._call.retry(exc, self._attempt)
 
-    async def _restart(self, delay: float, exc: GenAIError) -> None:
+    async def _restart(self, delay: float) -> None:
+        """-> OPENING for the next attempt of the same request (the retry was logged by the rule)."""
         resp, self._resp = self._resp, None
         if resp is not None:
             resp.close()
         self._decoder = SSEDecoder(max_extra_size=MAX_EXTRA, errors=_UTF8_ERRORS)
         self._events = []
-        self._eof = False
-        logger.info(retry_message("POST", self._endpoint, delay, self._attempt, exc))
+        self._state = _OPENING
         self._attempt += 1
         await asyncio.sleep(delay)
 
@@ -343,7 +357,8 @@ class ResponseStream:
             raise error
 
     def _at_eof(self) -> None:
-        self._eof = True
+        """READING -> ENDING: the body ended; its unterminated last event is delivered when whole."""
+        self._state = _ENDING
         self._decoder.close()
         pending = self._decoder.unterminated
         if pending is not None:  # an event without its blank line: whole JSON is a chunk, anything else was cut
@@ -360,8 +375,9 @@ class ResponseStream:
                 ) from None
             self._events = [pending.data]
 
-    def _end(self) -> bool:
-        """At the end of the body: raise, go on with a continuation hop (False), or finish (True)."""
+    def _end(self) -> None:
+        """ENDING, every event delivered: raise, go on with a continuation hop (-> OPENING), or
+        finish (-> FINISHED)."""
         decoder = self._decoder
         extra = "\n".join(decoder.extra_lines).strip() if decoder.extra_lines else ""
         if decoder.extra_dropped:  # more than the kept excerpt: never an error envelope
@@ -386,13 +402,11 @@ class ResponseStream:
             self._settle(ticket)
         if token is not None and self._call.continue_with(token):
             self._next_hop()
-            return False
-        self._done = True
+            return
         final = self._acc.result()
         self._call.complete(final)
         self._final = final
-        self._close_connection()
-        return True
+        self._close(_FINISHED)
 
     def _settle(self, ticket: Ticket) -> None:
         """Settle the current request's token estimate with its usage (hops count their own part)."""
@@ -403,24 +417,20 @@ class ResponseStream:
             self._settled = total
 
     def _next_hop(self) -> None:
-        if self._hops >= MAX_HOPS:
-            raise StreamError(f"{self._endpoint}: still CONTINUATION after {MAX_HOPS} hops; giving up")
+        """ENDING -> OPENING for the continuation hop (the hop rules, MAX_HOPS too: Accumulator.next_hop)."""
+        self._acc.next_hop(self._endpoint)
         resp, self._resp = self._resp, None
         if resp is not None:
             resp.release()
-        self._hops += 1
         self._hop_start = self._acc.count
         self._attempt = 1  # a hop is a request of its own, with its own attempts (as unary hops are)
-        self._acc.next_hop()
         self._decoder = SSEDecoder(max_extra_size=MAX_EXTRA, errors=_UTF8_ERRORS)
-        self._eof = False
+        self._state = _OPENING
 
     def _fail(self, exc: GenAIError) -> GenAIError:
         """Close the connection and attach what was stitched so far to the error."""
         reading = self._resp is not None  # a failure to connect stays a ConnectionError
-        self._eof = True
-        self._failed = True
-        self._close_connection()
+        self._close(_FAILED)
         if reading and isinstance(exc, ConnectionError):
             cut = StreamError(f"{exc.message} (after {self._acc.count} chunks)")
             cut.__cause__ = exc

@@ -31,8 +31,11 @@
 #   `data: {json}\r\n\r\n` events (Gemini's shape) are cut out by one split checked by one join, no
 #   line splitting, even when a read ends mid-event; anything else goes through bytes.splitlines()
 #   once, and a long line growing over many reads is kept in a bytearray, with only each new read
-#   searched for a line end. `feed_data()` gives only the data, for consumers that want no event
-#   objects.
+#   searched for a line end. Two private entry points serve the Gemini client (genai_async._streaming),
+#   which wants only each event's data: `_one_event()` (a read that is exactly one plain event: no list,
+#   no event object) and `_feed_data()` (feed() without the event objects). They and the split path of
+#   `_take()` run only while `_idle` holds; the rule behind it is `_between_events()`, written below the
+#   fields it reads, and tests/unit/test_sse_properties.py proves every path gives what feed() gives.
 # Left out: reconnection and the stream-wide reconnection time (the caller owns retries), sending
 # Last-Event-ID, and recovery after SSEError (the decoder is then in an undefined state).
 """Incremental Server-Sent Events decoder: feed it bytes, get ``ServerSentEvent`` objects back."""
@@ -134,32 +137,53 @@ class SSEDecoder:
         self._errors = errors
         self._max = max_event_size
         self._max_extra = max_event_size if max_extra_size is None else max_extra_size
-        self._head: bytes | None = b""  # bytes held until the BOM question is settled; None after
+        # The state of the event being built; _between_events() reads the fields marked (*).
+        self._head: bytes | None = b""  # (*) bytes held until the BOM question is settled; None after
         self._pending = bytearray()  # start of a line whose end has not arrived; never holds CR/LF
-        self._skip_lf = False  # the last chunk ended in CR, so an LF opening the next one is its pair
-        self._data: list[bytes] = []  # values of this event's data lines, decoded at dispatch
+        self._skip_lf = False  # (*) the last chunk ended in CR, so an LF opening the next one is its pair
+        self._data: list[bytes] = []  # (*) values of this event's data lines, decoded at dispatch
         self._data_size = 0  # bytes of the joined data + 1 (a "\n" is counted after each line)
-        self._event = ""
-        self._id = ""  # the spec's "last event ID buffer"
-        self._last_event_id = ""
-        self._retry: int | None = None
+        self._event = ""  # (*)
+        self._id = ""  # (*) the spec's "last event ID buffer"
+        self._last_event_id = ""  # (*)
+        self._retry: int | None = None  # (*)
+        self._idle = True  # == _between_events(), cached: set wherever a (*) field may change
         self.extra_size = 0  # bytes of every non-field line (kept or not), line ends not counted
         self.extra_dropped = 0  # such lines counted but not kept (past EXTRA_KEPT bytes)
-        self._idle = True  # nothing buffered, so the shortcuts apply (also before the first byte)
         self.extra_lines: list[str] = []
         self.unterminated: ServerSentEvent | None = None
+
+    def _between_events(self) -> bool:
+        """The rule that lets the shortcuts (``_one_event``, ``_feed_data``'s split path) run: no
+        field of an event is pending, so whole ``data: ...\\r\\n\\r\\n`` events can be cut out of the
+        bytes without parsing lines. That is: no BOM bytes held (``_head`` is None, or b"" before the
+        first byte), no CR waiting for its LF, no data, event type or retry of an unfinished event,
+        and no id line since the last blank line (a plain event carries ``_id`` unchanged). A line
+        start in ``_pending`` is allowed: the shortcuts prepend it (``_one_event`` requires it empty).
+
+        ``_idle`` caches this (the shortcuts run once per read): ``_feed`` sets it from here after
+        the general path, ``_take`` after the BOM question, ``close()`` to False (no more bytes).
+        The property tests check that ``_idle == _between_events()`` after every read."""
+        return (
+            not self._head
+            and not self._skip_lf
+            and not self._data
+            and not self._event
+            and self._retry is None
+            and self._id == self._last_event_id
+        )
 
     @property
     def last_event_id(self) -> str:
         """The last event ID as of the latest blank line (the value to reconnect with); "" if none."""
         return self._last_event_id
 
-    def one_event(self, chunk: bytes) -> str | None:
+    def _one_event(self, chunk: bytes) -> str | None:
         """The data of ``chunk`` when it is exactly one whole plain event (``data: <one line>`` and
         its blank line) arriving between events, else None. Either way the decoder is left as it
         was: on a string, the event is consumed exactly as :meth:`feed` would have done it; on None,
-        call :meth:`feed` or :meth:`feed_data` with the same bytes. For consumers that only want the
-        data (the commonest read of a Gemini stream costs no event object and no list)."""
+        call :meth:`feed` or :meth:`_feed_data` with the same bytes. Private, for the Gemini client
+        (the commonest read of a Gemini stream costs no event object and no list)."""
         if (
             self._idle
             and not self._pending
@@ -182,9 +206,9 @@ class SSEDecoder:
         plain = [ServerSentEvent("message", value, last_id) for value in data]
         return plain + events if events else plain
 
-    def feed_data(self, chunk: bytes) -> list[str]:
-        """The data of each event ``feed(chunk)`` would return, without building the events: for
-        consumers that only want the data (the Gemini client)."""
+    def _feed_data(self, chunk: bytes) -> list[str]:
+        """The data of each event ``feed(chunk)`` would return, without building the events.
+        Private, for the Gemini client, which only wants the data."""
         data, events = self._take(chunk)
         if events:
             data += [event.data for event in events]
@@ -203,10 +227,9 @@ class SSEDecoder:
         """
         if self._head is not None:  # the first bytes: settle the BOM question first
             chunk = self._strip_bom(chunk)
+            self._idle = not self._head  # == _between_events(): only BOM bytes can be held before the first line
             if self._head is not None:
-                self._idle = False
                 return [], []
-            self._idle = not self._pending  # nothing else can be buffered before the first line
         if not self._idle:
             return [], self._feed(chunk)
         pending = self._pending
@@ -259,6 +282,7 @@ class SSEDecoder:
             pending += chunk
             if len(pending) > self._max:
                 raise self._too_big("one unterminated line", len(pending))
+            self._idle = self._between_events()  # (an LF swallowed above may have ended the wait for it)
             return []
         lines: list[bytes] = []
         start = 0
@@ -280,11 +304,7 @@ class SSEDecoder:
             # bytes.splitlines() splits on CR, LF and CRLF only; str.splitlines would split on U+2028 too.
             lines += chunk[start : end + 1].splitlines()
         events = self._lines(lines)
-        self._idle = (
-            self._head is None
-            and self._id == self._last_event_id
-            and not (self._skip_lf or self._data or self._event or self._retry is not None)
-        )
+        self._idle = self._between_events()
         return events
 
     def _strip_bom(self, chunk: bytes) -> bytes:

@@ -43,6 +43,7 @@ import msgspec
 from .. import errors
 from .._codec import decode, encode
 from .._options import Settings, logger
+from .._request import Request
 from ..types import File
 from ..types._requests import _FileEnvelope
 from ._sources import Source
@@ -95,7 +96,9 @@ async def upload(
     }
     body = encode(_FileEnvelope(file=meta))
     resp = await client._send(
-        "POST", f"{settings.base_url}/{endpoint}", settings=settings, endpoint=endpoint, body=body, headers=headers
+        Request(
+            "POST", f"{settings.base_url}/{endpoint}", endpoint=endpoint, settings=settings, body=body, headers=headers
+        )
     )
     await resp.read()
     url = resp.headers.get("x-goog-upload-url")
@@ -149,7 +152,7 @@ class _Transfer:
             )
             where = f"{self._endpoint} ({command} at offset {offset})"
         resp = await self._client._send(
-            "POST", self._url, settings=self._settings, endpoint=where, body=payload, headers=headers
+            Request("POST", self._url, endpoint=where, settings=self._settings, body=payload, headers=headers)
         )
         body = await resp.read()
         if "x-goog-upload-status" not in resp.headers:

@@ -35,6 +35,7 @@ from .._contents import load_paths
 from .._normalize import to_struct
 from .._options import with_overrides
 from .._pager import Pager, paged
+from .._request import Request
 from ..types._batches import (
     BatchJob,
     BatchJobSource,
@@ -265,8 +266,8 @@ class Batches:
     async def _lines(self, file_name: str, http_options: Any) -> AsyncGenerator[bytes, None]:
         path = f"{file_path(file_name, 'file')}:download"
         settings = with_overrides(self._client._settings, http_options)
-        resp = await self._client._send_once(
-            "GET", path, settings=settings, endpoint=path, params={"alt": "media"}, stream=True
+        resp = await self._client._attempt(  # one attempt, no retry policy
+            Request("GET", path, endpoint=path, settings=settings, params={"alt": "media"}, stream=True)
         )
         try:
             tail = b""

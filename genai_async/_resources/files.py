@@ -31,6 +31,7 @@ from .._contents import check_file, guess_mime
 from .._normalize import to_struct
 from .._options import check_header_value, with_overrides
 from .._pager import Pager, paged
+from .._request import Request
 from .._secrets import scrub
 from ..types import File, FileSource, FileState, ListFilesConfig, ListFilesResponse, UploadFileConfig
 
@@ -156,7 +157,9 @@ class Files:
             )
         path = f"{file_path(file, 'file')}:download"
         settings = with_overrides(self._client._settings, http_options_only(config, "config"))
-        resp = await self._client._send("GET", path, settings=settings, endpoint=path, params={"alt": "media"})
+        resp = await self._client._send(
+            Request("GET", path, endpoint=path, settings=settings, params={"alt": "media"})
+        )
         try:
             return await resp.read()
         except BaseException:

@@ -13,10 +13,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import msgspec
-
 from .. import _afc as afc
-from .._accumulate import Accumulator
+from .._accumulate import Accumulator, continuation_token, hop_request
 from .._afc import has_local_tools
 from .._codec import decode, encode
 from .._coerce import generate_config, generate_request, http_options_only, model_path, parse_output, wire_thinking
@@ -24,7 +22,8 @@ from .._contents import has_paths, load_paths, to_content, to_contents
 from .._normalize import to_struct
 from .._options import with_overrides
 from .._pager import Pager, paged
-from .._streaming import MAX_HOPS, ResponseStream
+from .._request import Request
+from .._streaming import ResponseStream
 from ..errors import ConfigurationError, GenAIError, StreamError
 from ..types import (
     ContentListUnion,
@@ -62,20 +61,16 @@ def _follow(cfg: GenerateContentConfig | None) -> bool:
     return cfg is None or (cfg.auto_continue is not False and cfg.automatic_continuation is not False)
 
 
-def _needs_continuation(response: GenerateContentResponse) -> bool:
-    first = response.candidates[0] if response.candidates else None
-    return first is not None and first.finish_reason == "CONTINUATION" and first.continuation_token is not None
-
-
 class _StreamCall:
     """Everything one streamed call needs to open, retry and follow continuations.
 
     The stream calls the methods of this one object (no closures per stream: less memory when
-    thousands of streams are open). It keeps the request encoded once: retries resend the same
-    bytes, and a continuation hop (rare) decodes them to add its token.
+    thousands of streams are open). It keeps the request encoded once, in one frozen
+    :class:`Request`: retries resend the same object, and a continuation hop (rare) decodes its
+    body to add the token and makes the hop's Request.
     """
 
-    __slots__ = ("client", "path", "settings", "cfg", "body", "make_request", "on_complete")
+    __slots__ = ("client", "path", "settings", "cfg", "request", "make_request", "on_complete")
 
     def __init__(
         self,
@@ -89,8 +84,12 @@ class _StreamCall:
         self.path = f"{model_path(model)}:streamGenerateContent"
         self.settings = with_overrides(client._settings, cfg and cfg.http_options)
         self.cfg = cfg
-        self.body = encode(request) if isinstance(request, GenerateContentRequest) else None
-        self.make_request = None if isinstance(request, GenerateContentRequest) else request
+        self.request: Request | None = None  # the frozen HTTP request, once its body is known
+        self.make_request: Callable[[], Awaitable[GenerateContentRequest]] | None = None
+        if isinstance(request, GenerateContentRequest):
+            self.request = self._http(encode(request))
+        else:
+            self.make_request = request
         self.on_complete = on_complete
 
     def stream(
@@ -98,33 +97,33 @@ class _StreamCall:
     ) -> ResponseStream:
         return ResponseStream(self, endpoint=self.path, on_close=on_close)
 
+    def _http(self, body: bytes) -> Request:
+        # the query as a plain string: aiohttp builds no query from a params dict
+        path = f"{self.path}?alt=sse"
+        return Request("POST", path, endpoint=self.path, settings=self.settings, body=body, stream=True)
+
     async def open(self) -> Response:
-        """Send the request (the first, a retry, or the current continuation hop)."""
-        if self.body is None:
+        """Send the request (the first, a retry, or the current continuation hop): one attempt,
+        because the stream owns one retry budget for opening and restarting."""
+        request = self.request
+        if request is None:
             assert self.make_request is not None
-            self.body = encode(await self.make_request())
-        # one attempt: the stream owns one retry budget for opening and restarting
-        return await self.client._send_once(
-            "POST",
-            f"{self.path}?alt=sse",  # a plain string: aiohttp builds no query from a params dict
-            body=self.body,
-            settings=self.settings,
-            endpoint=self.path,
-            stream=True,
-        )
+            request = self.request = self._http(encode(await self.make_request()))
+        return await self.client._attempt(request)
 
     def continue_with(self, token: bytes) -> bool:
         """Point :meth:`open` at the continuation hop that carries ``token``; False if the caller
         opted out of following continuations."""
-        if not _follow(self.cfg) or self.body is None:
+        if not _follow(self.cfg) or self.request is None:
             return False
-        request = decode(self.body, GenerateContentRequest)
-        self.body = encode(msgspec.structs.replace(request, continuation_token=token))
+        self.request = self._http(encode(hop_request(decode(self.request.body, GenerateContentRequest), token)))
         return True
 
     def retry(self, exc: GenAIError, attempt: int) -> float | None:
-        policy = self.settings.retry
-        return None if policy is None else policy.delay(exc, attempt, "POST", self.client._rng)
+        # (no request yet: make_request() failed, e.g. a chat refusing a second open stream; the
+        # rule still decides, on the request that would have been sent)
+        request = self.request if self.request is not None else self._http(b"")
+        return self.client._retry_delay(request, exc, attempt)
 
     def complete(self, response: GenerateContentResponse) -> None:
         finalize(response, self.cfg)
@@ -168,14 +167,12 @@ class Models:
         http_options = cfg and cfg.http_options
         call = self._client._call
         result = await call("POST", path, GenerateContentResponse, body=request, http_options=http_options)
-        if _follow(cfg) and _needs_continuation(result):
+        if _follow(cfg) and continuation_token(result) is not None:
             acc = Accumulator()
             acc.add(result)
             while (token := acc.continuation()) is not None:
-                if acc.count > MAX_HOPS:
-                    raise StreamError(f"{path}: still CONTINUATION after {MAX_HOPS} hops; giving up")
-                acc.next_hop()
-                hop = msgspec.structs.replace(request, continuation_token=token)
+                acc.next_hop(path)  # (raises past MAX_HOPS)
+                hop = hop_request(request, token)
                 acc.add(await call("POST", path, GenerateContentResponse, body=hop, http_options=http_options))
             result = acc.result()
         finalize(result, cfg)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import base64
 import json
 
+import msgspec
+import pytest
 from aiohttp import web
 
 import genai_async
+from genai_async import _accumulate
 from tests.conftest import Scripted
 
 MODEL = "gemini-3.5-flash"
@@ -132,3 +135,52 @@ async def test_a_hop_that_fails_before_its_first_chunk_is_retried(server: Script
         texts = [c.text async for c in stream]
     assert texts == ["first half, ", "second half."] and len(server.requests) == 3
     assert [r["json"].get("continuationToken") for r in server.requests] == [None, TOKEN, TOKEN]
+
+
+async def test_max_hops_means_hops_for_unary_and_stream_alike(
+    server: Scripted, client: genai_async.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A server that answers CONTINUATION forever: both paths send the first request and exactly
+    # MAX_HOPS hops, then fail naming the endpoint (one rule, in _accumulate).
+    monkeypatch.setattr(_accumulate, "MAX_HOPS", 3)
+
+    def looping(stream: bool) -> None:
+        async def handler(request: web.Request) -> web.StreamResponse:
+            body = hop("more ", f"r{len(server.requests)}", finish="CONTINUATION", token=TOKEN)
+            if not stream:
+                return web.json_response(body)
+            resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+            await resp.prepare(request)
+            await resp.write(b"data: " + json.dumps(body).encode() + b"\r\n\r\n")
+            await resp.write_eof()
+            return resp
+
+        server.handler = handler
+
+    looping(stream=False)
+    with pytest.raises(genai_async.errors.StreamError, match=r":generateContent: still CONTINUATION after 3 hops"):
+        await client.models.generate_content(model=MODEL, contents="long")
+    assert len(server.requests) == 1 + 3
+
+    server.requests.clear()
+    looping(stream=True)
+    chunks = []
+    with pytest.raises(genai_async.errors.StreamError, match=r":streamGenerateContent: still CONTINUATION after 3 hops") as info:
+        async for chunk in client.models.generate_content_stream(model=MODEL, contents="long"):
+            chunks.append(chunk)
+    assert len(server.requests) == 1 + 3 and len(chunks) == 4
+    assert info.value.partial.text == "more " * 4  # type: ignore[attr-defined]
+
+
+def test_the_unary_shortcut_and_the_accumulator_read_continuation_alike() -> None:
+    from genai_async.types import GenerateContentResponse
+
+    for finish, token in (("CONTINUATION", TOKEN), ("CONTINUATION", None), ("STOP", TOKEN), (None, None)):
+        body = hop("x", "r", finish=finish or "STOP", token=token)
+        if finish is None:
+            body["candidates"][0].pop("finishReason")
+        response = msgspec.json.decode(json.dumps(body), type=GenerateContentResponse)
+        acc = _accumulate.Accumulator()
+        acc.add(response)
+        assert _accumulate.continuation_token(response) == acc.continuation()
+    assert _accumulate.continuation_token(GenerateContentResponse()) is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import socket
 
 import pytest
@@ -158,3 +159,28 @@ async def test_html_502_is_retried(server: Scripted, fast_client) -> None:
         lambda: web.json_response(json.loads(fixture_bytes("generate_text.json"))),
     )
     assert (await fast_client.models.generate_content(model=MODEL, contents="x")).text
+
+
+async def test_unary_and_stream_retries_are_decided_and_logged_once_by_the_one_rule(
+    server: Scripted, fast_client, caplog
+) -> None:
+    # Client._retry_delay is the only place that asks the policy and logs: one line per retry,
+    # naming the method, the endpoint and the attempt, whether the call was unary or streamed.
+    ok = fixture_json("generate_text.json")
+    sequence(server, lambda: error_response(503), lambda: web.json_response(ok))
+    with caplog.at_level(logging.INFO, logger="genai_async"):
+        await fast_client.models.generate_content(model=MODEL, contents="x")
+    unary = [m for m in caplog.messages if "retrying" in m]
+    caplog.clear()
+    sequence(server, lambda: error_response(503), events_of("stream_text.sse"))
+    with caplog.at_level(logging.INFO, logger="genai_async"):
+        assert len([c async for c in fast_client.models.generate_content_stream(model=MODEL, contents="x")]) == 9
+    streamed = [m for m in caplog.messages if "retrying" in m]
+    assert len(unary) == 1 and len(streamed) == 1
+    assert "retrying POST" in unary[0] and ":generateContent" in unary[0] and "HTTP 503" in unary[0]
+    assert "retrying POST" in streamed[0] and ":streamGenerateContent" in streamed[0] and "HTTP 503" in streamed[0]
+    def shape(message: str, method: str) -> str:  # the delay is jittered: compare the rest
+        return re.sub(r" in [0-9.]+s ", " in Ns ", message.replace(method, ""))
+
+    assert shape(unary[0], ":generateContent") == shape(streamed[0], ":streamGenerateContent")
+    assert "(attempt 1 failed: HTTP 503" in unary[0]

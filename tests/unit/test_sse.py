@@ -240,14 +240,14 @@ def test_one_event_read_continues_what_the_previous_read_left(before: bytes) -> 
 def test_one_event_does_not_take_a_read_while_a_split_bom_is_held() -> None:
     decoder = SSEDecoder()
     assert decoder.feed(b"\xef") == []
-    assert decoder.one_event(b"data: 1\r\n\r\n") is None  # the held byte belongs before this line
-    assert decoder.feed_data(b"data: 1\r\n\r\n") == []
+    assert decoder._one_event(b"data: 1\r\n\r\n") is None  # the held byte belongs before this line
+    assert decoder._feed_data(b"data: 1\r\n\r\n") == []
     assert decoder.extra_lines == ["\ufffddata: 1"]
 
 
 def test_first_read_taken_by_one_event_settles_the_bom_question() -> None:
     decoder = SSEDecoder()
-    assert decoder.one_event(b"data: 1\r\n\r\n") == "1"
+    assert decoder._one_event(b"data: 1\r\n\r\n") == "1"
     assert decoder.feed(b"\xef\xbb\xbfdata: 2\r\n\r\n") == []  # a BOM after the start is not stripped
     assert decoder.extra_lines == ["\ufeffdata: 2"]
 
@@ -270,8 +270,8 @@ def test_first_read_taken_by_one_event_settles_the_bom_question() -> None:
 def test_reads_of_several_events_match_the_general_path(read: bytes, data: list[str]) -> None:
     warm = b"data: warm\r\n\r\n"
     decoder = SSEDecoder()
-    assert decoder.feed_data(warm) == ["warm"]
-    assert decoder.feed_data(read) == data
+    assert decoder._feed_data(warm) == ["warm"]
+    assert decoder._feed_data(read) == data
     assert [e.data for e in decode([warm, read]).events] == ["warm", *data]
     whole = SSEDecoder()
     assert [e.data for e in whole.feed(warm + read)] == ["warm", *data]
@@ -279,7 +279,7 @@ def test_reads_of_several_events_match_the_general_path(read: bytes, data: list[
 
 def test_feed_data_gives_the_data_feed_gives_with_ids_and_types_dropped() -> None:
     stream = b"id: 7\r\ndata: a\r\n\r\ndata: b\r\n\r\nevent: e\r\ndata: c\r\n\r\n"
-    assert SSEDecoder().feed_data(stream) == ["a", "b", "c"]
+    assert SSEDecoder()._feed_data(stream) == ["a", "b", "c"]
     assert SSEDecoder().feed(stream) == [
         ServerSentEvent(data="a", id="7"), ServerSentEvent(data="b", id="7"), ServerSentEvent("e", "c", "7")
     ]
@@ -621,7 +621,7 @@ def test_surrogateescape_keeps_invalid_bytes_for_the_consumer(cut: int) -> None:
     """The Gemini client decodes with errors="surrogateescape": invalid bytes survive as lone
     surrogates, so it can reject exactly the event that holds them (whatever the chunking)."""
     stream = b"data: ok\r\n\r\ndata: a\xffb\r\n\r\n"
-    for decoder_data in (SSEDecoder(errors="surrogateescape").feed_data,):
+    for decoder_data in (SSEDecoder(errors="surrogateescape")._feed_data,):
         got = decoder_data(stream[:cut]) + decoder_data(stream[cut:])
         assert got == ["ok", "a\udcffb"]
 

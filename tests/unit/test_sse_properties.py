@@ -138,13 +138,13 @@ def test_reads_along_token_boundaries_match_the_reference(reads: list[bytes]) ->
 @fast
 @given(st.lists(token_streams | event_shaped, max_size=8))
 def test_one_event_then_feed_equals_feed(reads: list[bytes]) -> None:
-    # How the client reads: one_event() first, feed() with the same bytes only when it says None.
+    # How the client reads: _one_event() first, feed() with the same bytes only when it says None.
     warm = [b"data: warm\r\n\r\n"]
     decoder = SSEDecoder()
     data: list[str] = []
     try:
         for read in warm + reads:
-            one = decoder.one_event(read)
+            one = decoder._one_event(read)
             data += [one] if one is not None else [event.data for event in decoder.feed(read)]
         decoder.close()
     except SSEError:
@@ -158,14 +158,14 @@ def test_one_event_then_feed_equals_feed(reads: list[bytes]) -> None:
 @fast
 @given(st.lists(token_streams | event_shaped, max_size=8))
 def test_one_event_then_feed_data_equals_feed(reads: list[bytes]) -> None:
-    # How the stream reads: one_event() first, feed_data() with the same bytes only when it says None,
+    # How the stream reads: _one_event() first, _feed_data() with the same bytes only when it says None,
     # from the very first read (the BOM question is settled by whichever takes the first bytes).
     decoder = SSEDecoder()
     data: list[str] = []
     try:
         for read in reads:
-            one = decoder.one_event(read)
-            data += [one] if one is not None else decoder.feed_data(read)
+            one = decoder._one_event(read)
+            data += [one] if one is not None else decoder._feed_data(read)
         decoder.close()
     except SSEError:
         assert decode(reads).error
@@ -174,6 +174,54 @@ def test_one_event_then_feed_data_equals_feed(reads: list[bytes]) -> None:
     assert data == [event.data for event in expected.events]
     assert (decoder.extra_lines, decoder.unterminated) == (expected.extra_lines, expected.unterminated)
     assert decoder.last_event_id == expected.last_event_id
+
+
+@fast
+@given(st.lists(st.tuples(token_streams | event_shaped, st.sampled_from(["feed", "data", "one"])), max_size=8))
+def test_every_entry_point_mixed_read_by_read_equals_feed_and_keeps_the_idle_rule(
+    reads: list[tuple[bytes, str]],
+) -> None:
+    # Each read goes through a randomly chosen path: feed(), _feed_data(), or _one_event() with
+    # _feed_data() when it declines. The data, extras and last id equal feed()'s, and the cached
+    # _idle flag the shortcuts check equals the rule it stands for (_between_events) after every read.
+    decoder = SSEDecoder()
+    data: list[str] = []
+    assert decoder._idle == decoder._between_events()
+    try:
+        for read, path in reads:
+            if path == "feed":
+                data += [event.data for event in decoder.feed(read)]
+            elif path == "data":
+                data += decoder._feed_data(read)
+            else:
+                one = decoder._one_event(read)
+                data += [one] if one is not None else decoder._feed_data(read)
+            assert decoder._idle == decoder._between_events(), (read, path)
+        decoder.close()
+    except SSEError:
+        assert decode([read for read, _ in reads]).error
+        return
+    expected = decode([read for read, _ in reads])
+    assert data == [event.data for event in expected.events]
+    assert (decoder.extra_lines, decoder.unterminated) == (expected.extra_lines, expected.unterminated)
+    assert decoder.last_event_id == expected.last_event_id
+
+
+@fast
+@given(st.lists(event_shaped, min_size=1, max_size=6))
+def test_the_idle_rule_holds_between_plain_events_so_the_shortcuts_are_reachable(reads: list[bytes]) -> None:
+    # The rule is not vacuous: after whole plain events (no id, event or retry line) the decoder is
+    # between events, and a plain one-line event is taken by _one_event.
+    decoder = SSEDecoder()
+    try:
+        for read in reads:
+            decoder.feed(read)
+    except SSEError:
+        return
+    if decoder._pending or decoder._data or decoder._skip_lf:
+        return  # the random body left a line or an event open: not between events
+    assert decoder._between_events() and decoder._idle
+    assert decoder._one_event(b"data: {}\r\n\r\n") == "{}"
 
 
 @fast
