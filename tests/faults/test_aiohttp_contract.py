@@ -24,7 +24,8 @@ import pytest
 import genai_async
 from genai_async import errors
 from genai_async._watchdog import HeaderWait, arrived, pool_full, pooled
-from tests.faults.conftest import MODEL, FaultServer, new_client, open_stream, text_events, wait_until
+from tests.faults.conftest import MODEL, FaultServer, new_client, open_stream, text_events
+from tests.waiting import wait_until
 
 
 def require(obj: Any, name: str, why: str) -> Any:
