@@ -52,12 +52,25 @@ async def get_weather_async(city: str, unit: str = "celsius") -> dict[str, Any]:
     return {"city": city, "temperature": 21, "unit": unit}
 
 
-ANSWER = msgspec.json.encode({
-    "candidates": [{"content": {"role": "model", "parts": [
-        {"functionCall": {"name": "NAME", "args": {"city": "Zurich", "unit": "celsius"}},
-         "thoughtSignature": "AAECAwQ="},
-    ]}, "finishReason": "STOP", "index": 0}],
-})
+ANSWER = msgspec.json.encode(
+    {
+        "candidates": [
+            {
+                "content": {
+                    "role": "model",
+                    "parts": [
+                        {
+                            "functionCall": {"name": "NAME", "args": {"city": "Zurich", "unit": "celsius"}},
+                            "thoughtSignature": "AAECAwQ=",
+                        },
+                    ],
+                },
+                "finishReason": "STOP",
+                "index": 0,
+            }
+        ],
+    }
+)
 
 
 PROMPT = "What is the weather in Zurich?"
@@ -102,6 +115,7 @@ async def _unary(port: int, n: int) -> float:
     import genai_async
 
     async with genai_async.Client(api_key="bench", base_url=f"http://127.0.0.1:{port}") as client:
+
         async def worker(k: int) -> None:
             for _ in range(k):
                 await client.models.generate_content(model="gemini-3.5-flash", contents=PROMPT)

@@ -32,9 +32,16 @@ from genai_async.emulator import running
 async def measure(ttft: float, tps: float, requests: int, concurrency: int) -> list[tuple[str, float, float]]:
     async with running(time_to_first_chunk=ttft, tokens_per_second=tps, chunk_tokens=1) as emu:
         spec = WorkerSpec(
-            worker=0, workers=1, base_url=emu.base_url, api_key="k", model="gemini-3.5-flash",
-            prompts=["Explain how AI works", "Tell me about rivers"], thinking_level="minimal",
-            cpu_clock="thread", concurrency=concurrency, requests=requests,
+            worker=0,
+            workers=1,
+            base_url=emu.base_url,
+            api_key="k",
+            model="gemini-3.5-flash",
+            prompts=["Explain how AI works", "Tell me about rivers"],
+            thinking_level="minimal",
+            cpu_clock="thread",
+            concurrency=concurrency,
+            requests=requests,
         )
         result = await run_worker(spec)
     summary = result.stats.summary(Slo())

@@ -115,9 +115,7 @@ def typical_event(streams: list[bytes]) -> bytes:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=7, help="timed runs per case (default 7)")
     parser.add_argument("--copies", type=int, default=200, help="fixture streams repeated (default 200)")
     parser.add_argument("--events", type=int, default=20000, help="events per run in case (c)")

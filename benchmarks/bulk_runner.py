@@ -75,14 +75,16 @@ def server_cpu() -> float:
 
 def start_server(kind: str) -> tuple[subprocess.Popen[bytes], str]:
     if kind == "fake":
-        proc = subprocess.Popen([sys.executable, str(HERE / "_fakeserver.py"), "--port", "0", "--cpu", "0"],
-                                stdout=subprocess.PIPE)
+        proc = subprocess.Popen(
+            [sys.executable, str(HERE / "_fakeserver.py"), "--port", "0", "--cpu", "0"], stdout=subprocess.PIPE
+        )
         assert proc.stdout is not None
         line = proc.stdout.readline().decode()
         return proc, f"http://127.0.0.1:{int(line.split()[1])}"
     port = free_port()
-    code = ("import os; os.sched_setaffinity(0, {0}); from genai_async.emulator import serve; "
-            f"serve('127.0.0.1', {port})")
+    code = (
+        f"import os; os.sched_setaffinity(0, {{0}}); from genai_async.emulator import serve; serve('127.0.0.1', {port})"
+    )
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -102,8 +104,9 @@ def write_input(path: Path, n: int) -> None:
 
 
 def client_for(base_url: str, concurrency: int) -> genai_async.Client:
-    return genai_async.Client(api_key="bench", base_url=base_url, retry=bulk.RUNNER_RETRY,
-                              max_connections=max(concurrency, 100))
+    return genai_async.Client(
+        api_key="bench", base_url=base_url, retry=bulk.RUNNER_RETRY, max_connections=max(concurrency, 100)
+    )
 
 
 async def bare(base_url: str, n: int, concurrency: int) -> tuple[float, float, float]:
@@ -124,11 +127,13 @@ async def bare(base_url: str, n: int, concurrency: int) -> tuple[float, float, f
 async def runner(base_url: str, path: Path, n: int, concurrency: int) -> tuple[float, float, float]:
     async with client_for(base_url, concurrency) as client:
         with tempfile.TemporaryDirectory() as tmp:
-            await bulk.run(str(path), output=Path(tmp) / "warm.jsonl", model=MODEL, client=client,
-                           concurrency=concurrency)
+            await bulk.run(
+                str(path), output=Path(tmp) / "warm.jsonl", model=MODEL, client=client, concurrency=concurrency
+            )
             cpu, wall, server = time.process_time(), time.perf_counter(), server_cpu()
-            summary = await bulk.run(str(path), output=Path(tmp) / "out.jsonl", model=MODEL, client=client,
-                                     concurrency=concurrency)
+            summary = await bulk.run(
+                str(path), output=Path(tmp) / "out.jsonl", model=MODEL, client=client, concurrency=concurrency
+            )
             elapsed = time.process_time() - cpu, time.perf_counter() - wall, server_cpu() - server
             assert summary.done == n and summary.failed == 0, summary.text()
             return elapsed
@@ -138,10 +143,15 @@ def child_rss(args: argparse.Namespace) -> None:
     async def go() -> dict[str, float]:
         async with client_for(args.base_url, args.concurrency) as client:
             start = time.perf_counter()
-            summary = await bulk.run(args.child_rss, output=args.output, model=MODEL, client=client,
-                                     concurrency=args.concurrency)
-            return {"done": summary.done, "failed": summary.failed, "seconds": time.perf_counter() - start,
-                    "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            summary = await bulk.run(
+                args.child_rss, output=args.output, model=MODEL, client=client, concurrency=args.concurrency
+            )
+            return {
+                "done": summary.done,
+                "failed": summary.failed,
+                "seconds": time.perf_counter() - start,
+                "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
 
     print(json.dumps(asyncio.run(go())))
 
@@ -175,8 +185,19 @@ def instructions(base_url: str, tmp: Path) -> None:
             path = tmp / f"in-{n}.jsonl"
             write_input(path, n)
             out = tmp / f"out-{kind}-{n}.jsonl"
-            cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp / 'cg.out'}", sys.executable, __file__,
-                   "--child-work", kind, str(n), base_url, str(path), str(out)]
+            cmd = [
+                "valgrind",
+                "--tool=callgrind",
+                f"--callgrind-out-file={tmp / 'cg.out'}",
+                sys.executable,
+                __file__,
+                "--child-work",
+                kind,
+                str(n),
+                base_url,
+                str(path),
+                str(out),
+            ]
             env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
             done = subprocess.run(cmd, capture_output=True, text=True, env=env)
             counts.append(next(int(line.split()[-1]) for line in done.stderr.splitlines() if "Collected :" in line))
@@ -217,13 +238,19 @@ def main() -> None:
                 write_input(path, args.requests)
                 rows = []
                 for _ in range(args.rounds):
-                    rows.append((asyncio.run(bare(base_url, args.requests, args.concurrency)),
-                                 asyncio.run(runner(base_url, path, args.requests, args.concurrency))))
+                    rows.append(
+                        (
+                            asyncio.run(bare(base_url, args.requests, args.concurrency)),
+                            asyncio.run(runner(base_url, path, args.requests, args.concurrency)),
+                        )
+                    )
                 rows.sort(key=lambda r: r[1][0] / r[0][0])
                 (b_cpu, b_wall, b_server), (r_cpu, r_wall, r_server) = rows[len(rows) // 2]
                 n = args.requests
-                print(f"server={args.server} requests={n} concurrency={args.concurrency} rounds={args.rounds} "
-                      f"load={os.getloadavg()[0]:.1f}")
+                print(
+                    f"server={args.server} requests={n} concurrency={args.concurrency} rounds={args.rounds} "
+                    f"load={os.getloadavg()[0]:.1f}"
+                )
                 print(f"{'':8} {'req/s':>9} {'CPU us/req':>11} {'server us/req':>14}")
                 print(f"{'bare':8} {n / b_wall:9.0f} {1e6 * b_cpu / n:11.1f} {1e6 * b_server / n:14.1f}")
                 print(f"{'runner':8} {n / r_wall:9.0f} {1e6 * r_cpu / n:11.1f} {1e6 * r_server / n:14.1f}")
@@ -232,8 +259,10 @@ def main() -> None:
                 best_runner = max(n / row[1][1] for row in rows)
                 print(f"best round: bare {best_bare:.0f} req/s, runner {best_runner:.0f} req/s")
                 servers = sorted(1e6 * row[side][2] / n for row in rows for side in (0, 1))
-                print(f"server CPU us/req over all {len(servers)} passes: median {servers[len(servers) // 2]:.1f}, "
-                      f"lowest {servers[0]:.1f} (ceiling {1e6 / servers[0]:.0f} req/s on one free core)")
+                print(
+                    f"server CPU us/req over all {len(servers)} passes: median {servers[len(servers) // 2]:.1f}, "
+                    f"lowest {servers[0]:.1f} (ceiling {1e6 / servers[0]:.0f} req/s on one free core)"
+                )
             if args.instructions:
                 instructions(base_url, Path(tmp))
             for size in [int(s) for s in args.rss.split(",") if s]:
@@ -241,11 +270,26 @@ def main() -> None:
                 write_input(path, size)
                 out = Path(tmp) / f"rss-{size}.out.jsonl"
                 result = subprocess.run(
-                    [sys.executable, __file__, "--child-rss", str(path), "--base-url", base_url, "--output", str(out),
-                     "--concurrency", str(args.concurrency)], capture_output=True, check=True)
+                    [
+                        sys.executable,
+                        __file__,
+                        "--child-rss",
+                        str(path),
+                        "--base-url",
+                        base_url,
+                        "--output",
+                        str(out),
+                        "--concurrency",
+                        str(args.concurrency),
+                    ],
+                    capture_output=True,
+                    check=True,
+                )
                 row = json.loads(result.stdout)
-                print(f"rss lines={size}: peak RSS {row['rss_mb']:.1f} MB, {row['done']} done, "
-                      f"{row['failed']} failed, {row['done'] / row['seconds']:.0f} req/s")
+                print(
+                    f"rss lines={size}: peak RSS {row['rss_mb']:.1f} MB, {row['done']} done, "
+                    f"{row['failed']} failed, {row['done'] / row['seconds']:.0f} req/s"
+                )
                 path.unlink()
                 out.unlink()
     finally:

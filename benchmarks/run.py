@@ -586,7 +586,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="2 rounds and smaller sizes (about 3 minutes)")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS), help="comma-separated, e.g. S1,S3")
     parser.add_argument(
-        "--clients", default=",".join(c for c in _clients.CLIENTS if c not in _clients.VARIANTS),
+        "--clients",
+        default=",".join(c for c in _clients.CLIENTS if c not in _clients.VARIANTS),
         help="comma-separated client names",
     )
     parser.add_argument("--rounds", type=int, default=None, help="rounds (default 5, --quick 2)")

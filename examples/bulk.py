@@ -12,8 +12,9 @@ async def main() -> None:
     folder = pathlib.Path(tempfile.mkdtemp())
     prompts = folder / "prompts.jsonl"
     # one request per line; "key" is optional (the line number otherwise)
-    prompts.write_text("".join(json.dumps({"key": f"p{i}", "prompt": f"Name a fact about the number {i}."}) + "\n"
-                               for i in range(20)))
+    prompts.write_text(
+        "".join(json.dumps({"key": f"p{i}", "prompt": f"Name a fact about the number {i}."}) + "\n" for i in range(20))
+    )
     results = folder / "results.jsonl"
     # run it twice: the second run finds every key in results.jsonl and sends nothing
     for _ in range(2):

@@ -40,8 +40,10 @@ async def main() -> None:
             await session.send_client_content(turns=question, turn_complete=True)
             async for message in session.receive():  # the messages of one turn
                 if message.tool_call:  # answer function calls; the turn continues afterwards
-                    results = [types.FunctionResponse(id=call.id, name=call.name, response={"output": "09:41Z"})
-                               for call in message.tool_call.function_calls or []]
+                    results = [
+                        types.FunctionResponse(id=call.id, name=call.name, response={"output": "09:41Z"})
+                        for call in message.tool_call.function_calls or []
+                    ]
                     await session.send_tool_response(function_responses=results)
                 if message.text:
                     print(message.text, end="", flush=True)

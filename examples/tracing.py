@@ -1,6 +1,6 @@
 """OpenTelemetry: each model call is one span (GenAI semantic conventions), printed to the console here.
 
-    pip install 'genai-async[otel]' opentelemetry-sdk
+pip install 'genai-async[otel]' opentelemetry-sdk
 """
 
 import asyncio

@@ -1,7 +1,7 @@
 """A FastAPI backend sharing ONE client: a POST that awaits an answer, a GET that relays a stream as SSE.
 
-    pip install fastapi uvicorn
-    GEMINI_API_KEY=... python examples/web_backend.py      # then: curl -N 'localhost:8000/stream?prompt=Hi'
+pip install fastapi uvicorn
+GEMINI_API_KEY=... python examples/web_backend.py      # then: curl -N 'localhost:8000/stream?prompt=Hi'
 """
 
 import json

@@ -1,11 +1,11 @@
 """genai_async: an asyncio-first client for Google's Gemini API.
 
-    import genai_async as genai
-    from genai_async import types
+import genai_async as genai
+from genai_async import types
 
-    async with genai.Client() as client:
-        response = await client.models.generate_content(model="gemini-3.5-flash", contents="Hi")
-        print(response.text)
+async with genai.Client() as client:
+    response = await client.models.generate_content(model="gemini-3.5-flash", contents="Hi")
+    print(response.text)
 """
 
 from typing import TYPE_CHECKING

@@ -188,8 +188,16 @@ class Accumulator:
     """Collects streamed chunks; :meth:`result` gives the stitched response so far."""
 
     __slots__ = (
-        "count", "hops", "_response_id", "_hop_id", "_model_version", "_prompt_feedback", "_usage", "_usage_base",
-        "_status", "_cands",
+        "count",
+        "hops",
+        "_response_id",
+        "_hop_id",
+        "_model_version",
+        "_prompt_feedback",
+        "_usage",
+        "_usage_base",
+        "_status",
+        "_cands",
     )
 
     def __init__(self) -> None:

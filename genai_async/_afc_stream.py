@@ -49,8 +49,22 @@ class ToolStream(ResponseStream):
     """
 
     __slots__ = (
-        "_box", "_contents", "_count", "_history", "_hook", "_inner", "_model", "_models", "_on_complete", "_cfg",
-        "_request", "_rounds", "_sent", "_tools", "_turns", "_wire",
+        "_box",
+        "_contents",
+        "_count",
+        "_history",
+        "_hook",
+        "_inner",
+        "_model",
+        "_models",
+        "_on_complete",
+        "_cfg",
+        "_request",
+        "_rounds",
+        "_sent",
+        "_tools",
+        "_turns",
+        "_wire",
     )
 
     def __init__(
@@ -222,7 +236,6 @@ class ToolStream(ResponseStream):
             self._on_complete(response, self._rounds)
         self._close(_FINISHED)
         return False
-
 
     async def _run_tools(self, box: Toolbox, calls: list[Any]) -> Content:
         """Run one round's functions in a task ``aclose`` can cancel (cancelling the reader cancels

@@ -58,9 +58,7 @@ def function_name(fn: Callable[..., Any]) -> str:
     """The name the model calls ``fn`` by."""
     name = getattr(fn, "__name__", None)
     if not isinstance(name, str):
-        raise ConfigurationError(
-            f"the tool {fn!r} has no __name__; pass a function, or wrap the callable in a def"
-        )
+        raise ConfigurationError(f"the tool {fn!r} has no __name__; pass a function, or wrap the callable in a def")
     if _VALID_NAME.fullmatch(name) is None:
         raise ConfigurationError(
             f"tool {name!r} is not a valid function name for Gemini (ASCII letters, digits, _ . : -, starting "
@@ -250,8 +248,12 @@ def _object_fields(tp: type) -> list[_Field] | None:
     if dataclasses.is_dataclass(tp):
         hints = typing.get_type_hints(tp)
         return [
-            (f.name, hints[f.name], f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING,
-             None if f.default is dataclasses.MISSING else f.default)
+            (
+                f.name,
+                hints[f.name],
+                f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING,
+                None if f.default is dataclasses.MISSING else f.default,
+            )
             for f in dataclasses.fields(tp)
             if f.init
         ]
@@ -302,9 +304,7 @@ def _plan(fn: Callable[..., Any]) -> tuple[dict[str, Any], bool, bool, tuple[str
     params = inspect.signature(fn).parameters
     hints = _hints(fn)
     annotations = {
-        name: hints.get(name, Any)
-        for name, p in params.items()
-        if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        name: hints.get(name, Any) for name, p in params.items() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
     }
     call = type(fn).__call__ if not inspect.isroutine(fn) else None
     is_async = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(call)

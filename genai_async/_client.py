@@ -182,8 +182,14 @@ class Client:
         if self._limiter.active:
             return self._send_limited(req)
         return self._transport.send(
-            req.method, req.path, settings=req.settings, endpoint=req.endpoint, body=req.body, headers=req.headers,
-            stream=req.stream, params=req.params,
+            req.method,
+            req.path,
+            settings=req.settings,
+            endpoint=req.endpoint,
+            body=req.body,
+            headers=req.headers,
+            stream=req.stream,
+            params=req.params,
         )
 
     async def _send_limited(self, req: Request) -> Response:
@@ -193,8 +199,14 @@ class Client:
         ticket = await limiter.acquire(len(body) if isinstance(body, (bytes, bytearray)) else 0)
         try:
             resp = await self._transport.send(
-                req.method, req.path, settings=req.settings, endpoint=req.endpoint, body=body, headers=req.headers,
-                stream=req.stream, params=req.params,
+                req.method,
+                req.path,
+                settings=req.settings,
+                endpoint=req.endpoint,
+                body=body,
+                headers=req.headers,
+                stream=req.stream,
+                params=req.params,
             )
         except BaseException:
             limiter.release()

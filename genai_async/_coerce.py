@@ -34,8 +34,17 @@ from .types import (
 )
 
 REQUEST_FIELDS = frozenset(
-    {"system_instruction", "tools", "tool_config", "safety_settings", "cached_content", "labels",
-     "service_tier", "store", "continuation_token"}
+    {
+        "system_instruction",
+        "tools",
+        "tool_config",
+        "safety_settings",
+        "cached_content",
+        "labels",
+        "service_tier",
+        "store",
+        "continuation_token",
+    }
 )
 """GenerateContentConfig fields that sit at the top of the request, not in generationConfig."""
 CLIENT_FIELDS = frozenset({"http_options", "automatic_function_calling", "auto_continue", "automatic_continuation"})
@@ -82,7 +91,6 @@ def _generation_fields() -> tuple[str, ...]:
     return tuple(f.name for f in names if f.name not in REQUEST_FIELDS | CLIENT_FIELDS)
 
 
-
 def wire_thinking(thinking: ThinkingConfig | None) -> ThinkingConfig | None:
     """``thinking_level`` in the wire's upper case ("low" -> "LOW"), as a copy.
 
@@ -91,6 +99,7 @@ def wire_thinking(thinking: ThinkingConfig | None) -> ThinkingConfig | None:
     if thinking is not None and isinstance(thinking.thinking_level, str):
         return msgspec.structs.replace(thinking, thinking_level=thinking.thinking_level.upper())
     return thinking
+
 
 def generate_request(contents: Any, config: GenerateContentConfig | None) -> GenerateContentRequest:
     """Build the wire request from ``contents`` and the flat config (docs §3)."""
@@ -204,9 +213,7 @@ def parse_output(text: str | None, config: GenerateContentConfig | None) -> tupl
     try:
         data = msgspec.json.decode(text)
     except (msgspec.DecodeError, RecursionError) as exc:  # (RecursionError: nested too deeply)
-        error = ParseError(
-            f"the output is not JSON ({exc}); it starts {text[:80]!r}", kind="invalid_json", text=text
-        )
+        error = ParseError(f"the output is not JSON ({exc}); it starts {text[:80]!r}", kind="invalid_json", text=text)
         error.__cause__ = exc
         return None, error
     if schema is None or isinstance(schema, (Mapping, msgspec.Struct)):
@@ -252,4 +259,3 @@ def http_options_only(config: Any, path: str) -> Any:
             raise ConfigurationError(f"{path}: unknown key(s) {', '.join(extra)}; only 'http_options' is accepted")
         return config.get("http_options", config.get("httpOptions"))
     return getattr(config, "http_options", None)
-

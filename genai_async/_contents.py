@@ -83,9 +83,7 @@ def sniff_mime(data: bytes) -> str | None:
 
 
 def _is_content(value: Any) -> bool:
-    return isinstance(value, Content) or (
-        isinstance(value, Mapping) and ("parts" in value or "role" in value)
-    )
+    return isinstance(value, Content) or (isinstance(value, Mapping) and ("parts" in value or "role" in value))
 
 
 def to_contents(contents: Any, path: str = "contents") -> list[Content]:
@@ -150,8 +148,16 @@ def guess_mime(path: os.PathLike[str] | str) -> str | None:
     return mime
 
 
-_EXTRA_MIME = {".webp": "image/webp", ".heic": "image/heic", ".heif": "image/heif", ".md": "text/markdown",
-               ".flac": "audio/flac", ".aac": "audio/aac", ".jsonl": "application/jsonl", ".py": "text/x-python"}
+_EXTRA_MIME = {
+    ".webp": "image/webp",
+    ".heic": "image/heic",
+    ".heif": "image/heif",
+    ".md": "text/markdown",
+    ".flac": "audio/flac",
+    ".aac": "audio/aac",
+    ".jsonl": "application/jsonl",
+    ".py": "text/x-python",
+}
 
 
 def file_error(path: os.PathLike[str] | str, exc: OSError, where: str) -> ConfigurationError:

@@ -43,13 +43,27 @@ from .types import (
 
 METHOD = "BidiGenerateContent"
 GENERATION_FIELDS = (
-    "response_modalities", "temperature", "top_p", "top_k", "max_output_tokens", "media_resolution", "seed",
-    "speech_config", "thinking_config", "enable_affective_dialog",
+    "response_modalities",
+    "temperature",
+    "top_p",
+    "top_k",
+    "max_output_tokens",
+    "media_resolution",
+    "seed",
+    "speech_config",
+    "thinking_config",
+    "enable_affective_dialog",
 )
 """LiveConnectConfig fields that go into ``setup.generationConfig``."""
 SETUP_FIELDS = (
-    "tools", "session_resumption", "input_audio_transcription", "output_audio_transcription",
-    "realtime_input_config", "context_window_compression", "proactivity", "safety_settings",
+    "tools",
+    "session_resumption",
+    "input_audio_transcription",
+    "output_audio_transcription",
+    "realtime_input_config",
+    "context_window_compression",
+    "proactivity",
+    "safety_settings",
 )
 """LiveConnectConfig fields copied to the top of ``setup`` as they are."""
 

@@ -25,6 +25,7 @@ from .errors import ConfigurationError
 
 S = TypeVar("S", bound=msgspec.Struct)
 
+
 def camel(name: str) -> str:
     """``"http_status_codes"`` -> ``"httpStatusCodes"`` (the wire's spelling of a Python name)."""
     head, *rest = name.split("_")
@@ -55,15 +56,25 @@ def _field_map(cls: type[msgspec.Struct]) -> tuple[dict[str, msgspec.structs.Fie
 
 
 _VERTEX_ONLY = {
-    "GenerateContentConfig": {"routing_config", "model_selection_config", "audio_timestamp", "model_armor_config",
-                              "generation_output_config"},
+    "GenerateContentConfig": {
+        "routing_config",
+        "model_selection_config",
+        "audio_timestamp",
+        "model_armor_config",
+        "generation_output_config",
+    },
     "GenerationConfig": {"routing_config", "model_selection_config", "audio_timestamp"},
     "FunctionCall": {"partial_args", "will_continue"},
     "FunctionCallingConfig": {"stream_function_call_arguments"},
     "GoogleSearch": {"blocking_confidence", "exclude_domains"},
     "GoogleMaps": {"grounding_types", "auth_config"},
-    "ImageConfig": {"person_generation", "prominent_people", "output_mime_type", "output_compression_quality",
-                    "image_output_options"},
+    "ImageConfig": {
+        "person_generation",
+        "prominent_people",
+        "output_mime_type",
+        "output_compression_quality",
+        "image_output_options",
+    },
     "Tool": {"retrieval", "enterprise_web_search", "parallel_ai_search", "exa_ai_search"},
     "EmbedContentConfig": {"mime_type", "auto_truncate", "document_ocr", "audio_track_extraction"},
 }
@@ -185,9 +196,7 @@ def _norm_type(value: Any, tp: type, path: str) -> Any:
         elif isinstance(value, Mapping):
             items = value.items()
         else:
-            raise ConfigurationError(
-                f"{path} must be a types.{tp.__name__} or a dict, got {type(value).__name__}"
-            )
+            raise ConfigurationError(f"{path} must be a types.{tp.__name__} or a dict, got {type(value).__name__}")
         kwargs = {}
         for key, v in items:
             f = lookup.get(key)

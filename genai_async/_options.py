@@ -142,9 +142,7 @@ def check_base_url(base_url: str, *, allow_insecure_http: bool) -> str:
     """Validate a base URL; refuse to send the key in clear text to a non-loopback host."""
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigurationError(
-            f"base_url must look like 'https://host[:port]', got {redact_url(base_url)!r}"
-        )
+        raise ConfigurationError(f"base_url must look like 'https://host[:port]', got {redact_url(base_url)!r}")
     if parts.query or parts.fragment or parts.username or parts.password:
         raise ConfigurationError(
             "base_url must not carry a query, fragment or credentials "

@@ -34,8 +34,16 @@ class Progress:
 class ProgressBar:
     """One redrawn stderr line for a run of ``total`` requests or ``duration`` seconds."""
 
-    def __init__(self, stream: TextIO, *, label: str, total: int | None, duration: float | None,
-                 enabled: bool, clock: Callable[[], float] = time.perf_counter) -> None:
+    def __init__(
+        self,
+        stream: TextIO,
+        *,
+        label: str,
+        total: int | None,
+        duration: float | None,
+        enabled: bool,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
         self.stream = stream
         self.label = label
         self.total = total
@@ -67,9 +75,11 @@ class ProgressBar:
         else:
             elapsed = max(now - self.started, 1e-9)
             count = f"{done}/{self.total}" if self.total else f"{done}"
-            line = (f"{self.label}: {self._bar(done, elapsed)} {count} done  {done / elapsed:7.2f} req/s  "
-                    f"{tokens / elapsed:9.1f} tok/s  errors {errors}  elapsed {_clock(elapsed)}  "
-                    f"ETA {self._eta(done, elapsed)}")
+            line = (
+                f"{self.label}: {self._bar(done, elapsed)} {count} done  {done / elapsed:7.2f} req/s  "
+                f"{tokens / elapsed:9.1f} tok/s  errors {errors}  elapsed {_clock(elapsed)}  "
+                f"ETA {self._eta(done, elapsed)}"
+            )
         self.stream.write("\r" + line + "\x1b[K")
         self.stream.flush()
         self.shown = True

@@ -49,7 +49,6 @@ if TYPE_CHECKING:
     from ._transport import Response
 
 
-
 _EXCERPT = 120
 MAX_EXTRA = 1024 * 1024
 """Bytes of lines outside SSE framing a stream may carry before it fails (an error envelope is a few KiB)."""
@@ -104,8 +103,19 @@ class ResponseStream:
     """
 
     __slots__ = (
-        "_acc", "_attempt", "_call", "_decoder", "_endpoint", "_events", "_final", "_hop_start",
-        "_on_close", "_resp", "_settled", "_state", "__weakref__",
+        "_acc",
+        "_attempt",
+        "_call",
+        "_decoder",
+        "_endpoint",
+        "_events",
+        "_final",
+        "_hop_start",
+        "_on_close",
+        "_resp",
+        "_settled",
+        "_state",
+        "__weakref__",
     )
 
     def __init__(

@@ -185,9 +185,7 @@ class Transport:
             raise GenAIError("this client was closed with aclose(); create a new Client")
         loop = asyncio.get_running_loop()
         if self._session is not None and self._loop is not loop:
-            raise GenAIError(
-                "this client was first used in another event loop; create one Client per event loop"
-            )
+            raise GenAIError("this client was first used in another event loop; create one Client per event loop")
         if self._session is None:
             aiohttp = import_aiohttp()
             connector = aiohttp.TCPConnector(limit=self._settings.max_connections, ssl=True)
@@ -227,7 +225,8 @@ class Transport:
             logger.warning(
                 "all %d pooled connections are in use: %s (and later requests) wait for a free one; "
                 "raise Client(max_connections=...) if this is not intended (logged once per client)",
-                limit, endpoint,
+                limit,
+                endpoint,
             )
 
     async def aclose(self) -> None:
@@ -377,8 +376,7 @@ def _translate(exc: Exception, endpoint: str, settings: Settings, *, reading: bo
         )
     if isinstance(exc, aiohttp.ServerTimeoutError):
         return TimeoutError(
-            f"read timeout: {where} sent nothing for {settings.timeout}s "
-            "(raise timeout=, the longest silence allowed)",
+            f"read timeout: {where} sent nothing for {settings.timeout}s (raise timeout=, the longest silence allowed)",
             limit="read",
             seconds=settings.timeout,
         )

@@ -39,6 +39,7 @@ __all__ = ["BulkResult", "RunSummary", "iterate", "run"]
 RUNNER_RETRY = {"http_status_codes": [408, 500, 502, 503, 504]}
 """The runner's client retries these; 429 is left to the run's adaptive gate."""
 
+
 def items_of(requests: Any) -> Iterable[Item] | AsyncIterable[Item]:
     """Items from a JSONL path, or from an iterable / async iterable of strings or dicts."""
     if isinstance(requests, (str, os.PathLike)):
@@ -122,10 +123,24 @@ async def run(
     if isinstance(requests, (str, os.PathLike)):
         total = _input.count_lines(requests) if progress else None
     items = items_of(requests)
-    async with runner_client(client, concurrency=concurrency, api_key=api_key, base_url=base_url,
-                             requests_per_minute=requests_per_minute, tokens_per_minute=tokens_per_minute) as c:
-        return await run_to_file(items, output, client=c, model=model, concurrency=concurrency, total=total,
-                                 progress=progress, retry_failed=retry_failed)
+    async with runner_client(
+        client,
+        concurrency=concurrency,
+        api_key=api_key,
+        base_url=base_url,
+        requests_per_minute=requests_per_minute,
+        tokens_per_minute=tokens_per_minute,
+    ) as c:
+        return await run_to_file(
+            items,
+            output,
+            client=c,
+            model=model,
+            concurrency=concurrency,
+            total=total,
+            progress=progress,
+            retry_failed=retry_failed,
+        )
 
 
 async def iterate(
@@ -145,8 +160,14 @@ async def iterate(
     (or call ``await results.aclose()``): the requests still running are cancelled at once."""
     _check(concurrency)
     items = items_of(requests)
-    async with runner_client(client, concurrency=concurrency, api_key=api_key, base_url=base_url,
-                             requests_per_minute=requests_per_minute, tokens_per_minute=tokens_per_minute) as c:
+    async with runner_client(
+        client,
+        concurrency=concurrency,
+        api_key=api_key,
+        base_url=base_url,
+        requests_per_minute=requests_per_minute,
+        tokens_per_minute=tokens_per_minute,
+    ) as c:
         async with contextlib.aclosing(_iterate(items, client=c, model=model, concurrency=concurrency)) as results:
             async for result in results:  # (aclosing: leaving early stops the run's tasks at once)
                 yield result

@@ -75,9 +75,7 @@ class ServerSentEvent:
     __slots__ = ("data", "event", "id", "retry")
     __match_args__ = ("event", "data", "id", "retry")
 
-    def __init__(
-        self, event: str = "message", data: str = "", id: str | None = None, retry: int | None = None
-    ) -> None:
+    def __init__(self, event: str = "message", data: str = "", id: str | None = None, retry: int | None = None) -> None:
         self.event = event
         self.data = data
         self.id = id
@@ -87,17 +85,11 @@ class ServerSentEvent:
         if not isinstance(other, ServerSentEvent):
             return NotImplemented
         return (
-            self.data == other.data
-            and self.event == other.event
-            and self.id == other.id
-            and self.retry == other.retry
+            self.data == other.data and self.event == other.event and self.id == other.id and self.retry == other.retry
         )
 
     def __repr__(self) -> str:
-        return (
-            f"ServerSentEvent(event={self.event!r}, data={self.data!r}, id={self.id!r}, "
-            f"retry={self.retry!r})"
-        )
+        return f"ServerSentEvent(event={self.event!r}, data={self.data!r}, id={self.id!r}, retry={self.retry!r})"
 
 
 class SSEDecoder:
@@ -124,8 +116,23 @@ class SSEDecoder:
     """
 
     __slots__ = (
-        "_max", "_max_extra", "_head", "_pending", "_skip_lf", "_data", "_data_size", "_event", "_id",
-        "_last_event_id", "_retry", "extra_size", "extra_dropped", "_idle", "_errors", "extra_lines", "unterminated",
+        "_max",
+        "_max_extra",
+        "_head",
+        "_pending",
+        "_skip_lf",
+        "_data",
+        "_data_size",
+        "_event",
+        "_id",
+        "_last_event_id",
+        "_retry",
+        "extra_size",
+        "extra_dropped",
+        "_idle",
+        "_errors",
+        "extra_lines",
+        "unterminated",
     )
 
     def __init__(
@@ -328,8 +335,9 @@ class SSEDecoder:
                 if data:  # built inline: this runs once per event on the hot path
                     raw = data[0] if len(data) == 1 else b"\n".join(data)
                     events.append(
-                        ServerSentEvent(self._event or "message", raw.decode("utf-8", self._errors), self._id or None,
-                                        self._retry)
+                        ServerSentEvent(
+                            self._event or "message", raw.decode("utf-8", self._errors), self._id or None, self._retry
+                        )
                     )
                     data.clear()
                     size = 0

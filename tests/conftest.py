@@ -71,9 +71,7 @@ class Scripted:
 
         self.handler = handler
 
-    def reply_stream(
-        self, pieces: list[bytes], *, pause: float = 0.0, status: int = 200, abort: bool = False
-    ) -> None:
+    def reply_stream(self, pieces: list[bytes], *, pause: float = 0.0, status: int = 200, abort: bool = False) -> None:
         """Write ``pieces`` one write each (with ``pause`` between); ``abort`` drops the connection."""
 
         async def handler(request: web.Request) -> web.StreamResponse:

@@ -67,12 +67,18 @@ def batch_key(key: Any) -> str:
 
 def original_key(key: Any) -> Any:
     if isinstance(key, str) and key.startswith(_PREFIX):
-        return json.loads(key[len(_PREFIX):])
+        return json.loads(key[len(_PREFIX) :])
     return key
 
 
 async def run_batch(
-    source: str, output: str | os.PathLike[str], *, client: Client, model: str, poll: float, progress: bool,
+    source: str,
+    output: str | os.PathLike[str],
+    *,
+    client: Client,
+    model: str,
+    poll: float,
+    progress: bool,
     retry_failed: bool = False,
 ) -> RunSummary:
     path = os.fspath(output)
@@ -106,7 +112,10 @@ async def run_batch(
         writer.close()
         summary.done, summary.failed, summary.skipped = tally.done, tally.failed, tally.skipped
         summary.prompt_tokens, summary.output_tokens, summary.errors = (
-            tally.prompt_tokens, tally.output_tokens, dict(tally.errors))
+            tally.prompt_tokens,
+            tally.output_tokens,
+            dict(tally.errors),
+        )
         summary.elapsed = time.perf_counter() - start
     return summary
 
@@ -151,8 +160,9 @@ def _display_name(run_id: str) -> str:
     return f"genai-async run {run_id}"
 
 
-async def _submit(source: str, path: str, record_path: str, client: Client, model: str, resume: Any, tally: Tally,
-                  writer: Writer) -> str | None:
+async def _submit(
+    source: str, path: str, record_path: str, client: Client, model: str, resume: Any, tally: Tally, writer: Writer
+) -> str | None:
     """Write the missing keys' requests as Batch JSONL, upload it, create the job, record its name."""
     batch_input = path + ".batch-input.jsonl"
     count = await asyncio.to_thread(_write_input, source, batch_input, resume, tally, writer)

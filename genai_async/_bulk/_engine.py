@@ -83,8 +83,9 @@ def error_kind(error: GenAIError) -> str:
 class _Source:
     """The shared input: a sync iterator read directly, or an async one through a bounded queue."""
 
-    def __init__(self, items: Iterable[Item] | AsyncIterable[Item], skip: Resume | None, tally: Tally,
-                 depth: int) -> None:
+    def __init__(
+        self, items: Iterable[Item] | AsyncIterable[Item], skip: Resume | None, tally: Tally, depth: int
+    ) -> None:
         self._skip = skip if skip is not None and len(skip.done) else None
         self._tally = tally
         self._sync: Iterator[Item] | None = None
@@ -187,7 +188,11 @@ async def _one(item: Item, generate: Any, model: str, gate: Adaptive) -> BulkRes
 
 
 async def iterate(
-    items: Iterable[Item] | AsyncIterable[Item], *, client: Client, model: str, concurrency: int,
+    items: Iterable[Item] | AsyncIterable[Item],
+    *,
+    client: Client,
+    model: str,
+    concurrency: int,
 ) -> AsyncGenerator[BulkResult, None]:
     """The results as an async iterator, through a bounded queue: a slow consumer slows the run.
     Leaving the loop early (``break``) cancels the requests still running."""

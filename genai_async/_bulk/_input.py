@@ -27,11 +27,19 @@ from ..types import GenerateContentConfig
 _READ = 1 << 20
 _DECODE = msgspec.json.Decoder()
 _WIRE_TOP = {
-    "systemInstruction": "system_instruction", "system_instruction": "system_instruction",
-    "tools": "tools", "toolConfig": "tool_config", "tool_config": "tool_config",
-    "safetySettings": "safety_settings", "safety_settings": "safety_settings",
-    "cachedContent": "cached_content", "cached_content": "cached_content", "labels": "labels",
-    "serviceTier": "service_tier", "service_tier": "service_tier", "store": "store",
+    "systemInstruction": "system_instruction",
+    "system_instruction": "system_instruction",
+    "tools": "tools",
+    "toolConfig": "tool_config",
+    "tool_config": "tool_config",
+    "safetySettings": "safety_settings",
+    "safety_settings": "safety_settings",
+    "cachedContent": "cached_content",
+    "cached_content": "cached_content",
+    "labels": "labels",
+    "serviceTier": "service_tier",
+    "service_tier": "service_tier",
+    "store": "store",
 }
 _GENERATION = ("generationConfig", "generation_config")
 
@@ -96,8 +104,10 @@ def to_item(value: Any, default_key: Any, where: str) -> Item:
     if isinstance(value, str):
         return Item(default_key, value)
     if not isinstance(value, Mapping):
-        return Item(default_key, error=ConfigurationError(
-            f"{where}: expected a JSON object or a string, got {type(value).__name__}"))
+        return Item(
+            default_key,
+            error=ConfigurationError(f"{where}: expected a JSON object or a string, got {type(value).__name__}"),
+        )
     fields = dict(value)
     key = fields.pop("key", default_key)
     try:
@@ -132,8 +142,10 @@ def _request_of(fields: dict[str, Any], where: str) -> tuple[Any, GenerateConten
         if name in _WIRE_TOP:
             config[_WIRE_TOP[name]] = fields.pop(name)
     if fields:
-        raise ConfigurationError(f"{where}: unknown keys {sorted(fields)}; a line has prompt, or contents and "
-                                 "config (or request), and an optional key")
+        raise ConfigurationError(
+            f"{where}: unknown keys {sorted(fields)}; a line has prompt, or contents and "
+            "config (or request), and an optional key"
+        )
     return contents, to_struct(config, GenerateContentConfig, f"{where}: config") if config else None
 
 

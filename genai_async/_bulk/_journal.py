@@ -146,7 +146,7 @@ class Writer:
     def write(self, data: bytes) -> None:
         view = memoryview(data)
         while view:  # a short write (a full disk, a signal) continues where it stopped
-            view = view[os.write(self._fd, view):]
+            view = view[os.write(self._fd, view) :]
 
     def add(self, line: bytes) -> None:
         if not self._queued:

@@ -46,11 +46,23 @@ def import_ray() -> ModuleType:
 class _Worker:
     """One Ray actor: a client of its own and a share of the limits; runs chunks of items."""
 
-    def __init__(self, model: str, api_key: str | None, base_url: str | None, concurrency: int,
-                 rpm: float | None, tpm: float | None, timeout: float | None = None) -> None:
+    def __init__(
+        self,
+        model: str,
+        api_key: str | None,
+        base_url: str | None,
+        concurrency: int,
+        rpm: float | None,
+        tpm: float | None,
+        timeout: float | None = None,
+    ) -> None:
         self.model, self.concurrency = model, concurrency
-        self.options: dict[str, Any] = {"api_key": api_key, "base_url": base_url, "requests_per_minute": rpm,
-                                        "tokens_per_minute": tpm}
+        self.options: dict[str, Any] = {
+            "api_key": api_key,
+            "base_url": base_url,
+            "requests_per_minute": rpm,
+            "tokens_per_minute": tpm,
+        }
         if timeout is not None:
             self.options["timeout"] = timeout
         self.client: Any = None
@@ -68,8 +80,13 @@ class _Worker:
             lines.append(encode_result(result))
 
         await execute(items, keep, client=self.client, model=self.model, concurrency=self.concurrency, tally=tally)
-        return b"".join(lines), {"done": tally.done, "failed": tally.failed, "prompt": tally.prompt_tokens,
-                                 "output": tally.output_tokens, "errors": tally.errors}
+        return b"".join(lines), {
+            "done": tally.done,
+            "failed": tally.failed,
+            "prompt": tally.prompt_tokens,
+            "output": tally.output_tokens,
+            "errors": tally.errors,
+        }
 
     async def close(self) -> None:
         if self.client is not None:
@@ -81,24 +98,39 @@ def _chunks(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
         yield chunk
 
 
-def run_on_ray(source: str, output: str | os.PathLike[str], *, address: str | None, workers: int, model: str,
-               api_key: str | None, base_url: str | None, concurrency: int, rpm: float | None = None,
-               tpm: float | None = None, chunk: int = 256, progress: bool = False,
-               total: int | None = None, timeout: float | None = None, retry_failed: bool = False) -> RunSummary:
+def run_on_ray(
+    source: str,
+    output: str | os.PathLike[str],
+    *,
+    address: str | None,
+    workers: int,
+    model: str,
+    api_key: str | None,
+    base_url: str | None,
+    concurrency: int,
+    rpm: float | None = None,
+    tpm: float | None = None,
+    chunk: int = 256,
+    progress: bool = False,
+    total: int | None = None,
+    timeout: float | None = None,
+    retry_failed: bool = False,
+) -> RunSummary:
     """Run ``source`` over ``workers`` Ray actors into ``output`` (blocking; call it off the event loop)."""
     ray = import_ray()
     started = False
     if not ray.is_initialized():
-        ray.init(address=None if address in (None, "local") else address, include_dashboard=False,
-                 log_to_driver=False)
+        ray.init(address=None if address in (None, "local") else address, include_dashboard=False, log_to_driver=False)
         started = True
     path = os.fspath(output)
     resume = scan(path, retry_failed)
     summary = RunSummary(path, failed_before=resume.failed, torn_line=resume.torn)
     share = max(1, concurrency // workers)
     actor = ray.remote(num_cpus=0)(_Worker)
-    actors = [actor.remote(model, api_key, base_url, share, rpm and rpm / workers, tpm and tpm / workers, timeout)
-              for _ in range(workers)]
+    actors = [
+        actor.remote(model, api_key, base_url, share, rpm and rpm / workers, tpm and tpm / workers, timeout)
+        for _ in range(workers)
+    ]
     writer = Writer(path)
     tally = Tally()
     bar = RunProgress(sys.stderr, None if total is None else max(0, total - resume.lines), progress)
@@ -150,6 +182,3 @@ def _collect(ray: Any, pending: dict[Any, int], writer: Writer, tally: Tally) ->
     tally.output_tokens += counts["output"]
     for kind, n in counts["errors"].items():
         tally.errors[kind] = tally.errors.get(kind, 0) + n
-
-
-

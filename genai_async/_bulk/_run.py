@@ -115,8 +115,10 @@ class RunSummary:
         if cost is not None:
             lines.append(f"estimated cost: ${cost:,.4f}")
         if self.throttled:
-            lines.append(f"throttled (429) {self.throttled} times; concurrency went down to "
-                         f"{self.lowest_concurrency} and ended at {self.final_concurrency}")
+            lines.append(
+                f"throttled (429) {self.throttled} times; concurrency went down to "
+                f"{self.lowest_concurrency} and ended at {self.final_concurrency}"
+            )
         if self.batch_job:
             lines.append(f"batch job: {self.batch_job}")
         return "\n".join(lines)
@@ -131,8 +133,9 @@ class RunProgress:
 
     def update(self, tally: Tally, finished: bool = False) -> None:
         if self.enabled:
-            self.bar.update(Progress(0, tally.done, tally.failed, tally.output_tokens, warming=False,
-                                     finished=finished))
+            self.bar.update(
+                Progress(0, tally.done, tally.failed, tally.output_tokens, warming=False, finished=finished)
+            )
 
     def close(self) -> None:
         self.bar.close()
@@ -183,8 +186,9 @@ async def run_to_file(
 
     start = time.perf_counter()
     try:
-        await execute(items, on_result, client=client, model=model, concurrency=concurrency,
-                      skip=resume, tally=tally, gate=gate)
+        await execute(
+            items, on_result, client=client, model=model, concurrency=concurrency, skip=resume, tally=tally, gate=gate
+        )
     finally:
         writer.close()
         bar.update(tally, finished=True)

@@ -57,8 +57,11 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json-output", action="store_true", help="ask for JSON output (response_mime_type)")
     p.add_argument("--file", action="append", default=[], metavar="PATH", help="attach a file (repeatable)")
     p.add_argument("--timeout", type=_seconds, metavar="S", help="longest silence allowed, in seconds")
-    p.add_argument("--insecure-http", action="store_true",
-                   help="allow a plain-http --base-url on another host (the key travels unencrypted)")
+    p.add_argument(
+        "--insecure-http",
+        action="store_true",
+        help="allow a plain-http --base-url on another host (the key travels unencrypted)",
+    )
     p.add_argument("--no-retry", action="store_true", help="fail at once instead of retrying 429/5xx/connect errors")
     p.add_argument("--debug", action="store_true", help="show tracebacks")
 
@@ -88,10 +91,18 @@ def build_parser() -> argparse.ArgumentParser:
     emu.add_argument("--record", metavar="DIR", help="proxy to --upstream and record every exchange in DIR")
     emu.add_argument("--upstream", metavar="URL", help="where --record forwards (e.g. the real API's base URL)")
     emu.add_argument("--replay", metavar="DIR", help="serve the recordings in DIR (no upstream needed)")
-    emu.add_argument("--max-concurrency", type=_count, metavar="N", help="capacity model: N generating requests at "
-                     "once, each slower as they add up (default: no limit)")
-    emu.add_argument("--overflow", choices=["queue", "reject"], default="queue", help="beyond --max-concurrency: "
-                     "wait in line (default) or answer 429 RESOURCE_EXHAUSTED")
+    emu.add_argument(
+        "--max-concurrency",
+        type=_count,
+        metavar="N",
+        help="capacity model: N generating requests at once, each slower as they add up (default: no limit)",
+    )
+    emu.add_argument(
+        "--overflow",
+        choices=["queue", "reject"],
+        default="queue",
+        help="beyond --max-concurrency: wait in line (default) or answer 429 RESOURCE_EXHAUSTED",
+    )
     emu.add_argument("--max-queue", type=int, metavar="N", help="with --overflow queue: 429 beyond N waiting")
     emu.add_argument("--debug", action="store_true")
     add_live_parser(sub)
@@ -129,8 +140,10 @@ def prompt_of(args: argparse.Namespace) -> str:
         text = sys.stdin.read()
     if not text.strip():
         where = "stdin was empty" if args.prompt == "-" else "the prompt is empty"
-        raise UsageError(f"{where}: give the prompt as an argument, or pipe it in with - (e.g. "
-                         f"`echo Hi | genai-async {args.command} -`)")
+        raise UsageError(
+            f"{where}: give the prompt as an argument, or pipe it in with - (e.g. "
+            f"`echo Hi | genai-async {args.command} -`)"
+        )
     return text
 
 
@@ -201,9 +214,11 @@ async def cmd_demo(args: argparse.Namespace) -> int:
     out(f"time to first token  {1000 * (first or 0.0):8.0f} ms\n")
     out(f"output tokens        {out_tokens:8d}   ({rate:.0f} tokens/s over {chunks} chunks)\n")
     if usage:
-        out(f"usage                prompt {usage.prompt_token_count}, thoughts {usage.thoughts_token_count or 0}, "
-             f"total {usage.total_token_count}\n")
-    out(dim("Set GEMINI_API_KEY and run `genai-async stream \"...\"` to talk to the real API.\n"))
+        out(
+            f"usage                prompt {usage.prompt_token_count}, thoughts {usage.thoughts_token_count or 0}, "
+            f"total {usage.total_token_count}\n"
+        )
+    out(dim('Set GEMINI_API_KEY and run `genai-async stream "..."` to talk to the real API.\n'))
     return 0
 
 
@@ -216,10 +231,21 @@ def cmd_emulator(args: argparse.Namespace) -> int:
         raise UsageError(f"--replay {args.replay}: no such directory (record one with --record DIR --upstream URL)")
     if args.max_queue is not None and args.max_queue < 0:
         raise UsageError(f"--max-queue must be 0 or more, got {args.max_queue}")
-    serve(args.host, args.port, seed=args.seed, time_to_first_chunk=args.time_to_first_chunk,
-          tokens_per_second=args.tokens_per_second, api_key=args.api_key, strict=not args.lenient,
-          record=args.record, upstream=args.upstream, replay=args.replay,
-          max_concurrency=args.max_concurrency, overflow=args.overflow, max_queue=args.max_queue)
+    serve(
+        args.host,
+        args.port,
+        seed=args.seed,
+        time_to_first_chunk=args.time_to_first_chunk,
+        tokens_per_second=args.tokens_per_second,
+        api_key=args.api_key,
+        strict=not args.lenient,
+        record=args.record,
+        upstream=args.upstream,
+        replay=args.replay,
+        max_concurrency=args.max_concurrency,
+        overflow=args.overflow,
+        max_queue=args.max_queue,
+    )
     return 0
 
 
@@ -251,5 +277,3 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         sys.stderr.write(f"genai-async: error: {one_line(exc)}\n")
         return 2 if isinstance(exc, UsageError) else 1
-
-

@@ -215,12 +215,12 @@ class ChatSession:
                 except ConfigurationError:
                     self.out(f"[error] {arg!r} is not a model name; e.g. /model gemini-3.5-flash\n")
                     return True
-                self.chat = self.client.chats.create(model=arg, config=self.config,
-                                                     history=self.chat.get_history())
+                self.chat = self.client.chats.create(model=arg, config=self.config, history=self.chat.get_history())
                 self.out(f"(now talking to {arg}; the conversation is kept)\n")
         else:
-            self.out(f"unknown command {name}; /help lists the commands (start with // to send a line "
-                     "beginning with /)\n")
+            self.out(
+                f"unknown command {name}; /help lists the commands (start with // to send a line beginning with /)\n"
+            )
         return True
 
     async def answer(self, text: str) -> None:

@@ -22,7 +22,7 @@ from .common import DEFAULT_MODEL, EMULATOR_KEY, UsageError
 
 def add_run_parser(sub: Any) -> None:
     p = sub.add_parser("run", help="run a JSONL file of prompts and keep every result (resumable)")
-    p.add_argument("input", help="JSONL: one request per line ({\"prompt\": ...} or {\"contents\", \"config\"})")
+    p.add_argument("input", help='JSONL: one request per line ({"prompt": ...} or {"contents", "config"})')
     p.add_argument("--output", "-o", required=True, help="JSONL results; appended, and read back to resume")
     p.add_argument("--model", default=DEFAULT_MODEL)
     p.add_argument("--concurrency", type=int, default=32, help="requests in flight at most (default 32)")
@@ -31,16 +31,26 @@ def add_run_parser(sub: Any) -> None:
     p.add_argument("--base-url", help="send requests to this server instead of Google's")
     p.add_argument("--emulator", action="store_true", help="start the local emulator and use it (no key needed)")
     p.add_argument("--timeout", type=float, help="longest silence allowed per request, in seconds")
-    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                   help="draw the progress line (default: when stderr is a terminal)")
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="draw the progress line (default: when stderr is a terminal)",
+    )
     p.add_argument("--price-input", type=float, help="price per 1M input tokens, for the cost estimate")
     p.add_argument("--price-output", type=float, help="price per 1M output tokens, for the cost estimate")
-    p.add_argument("--retry-failed", action="store_true",
-                   help="drop the error lines from --output first, so those keys run again")
+    p.add_argument(
+        "--retry-failed", action="store_true", help="drop the error lines from --output first, so those keys run again"
+    )
     p.add_argument("--batch-api", action="store_true", help="send the input through the Batch API instead")
     p.add_argument("--poll", type=float, default=30.0, help="--batch-api: seconds between status polls")
-    p.add_argument("--ray", nargs="?", const="auto", metavar="ADDRESS",
-                   help="shard the input over a Ray cluster (ray.init address; default auto)")
+    p.add_argument(
+        "--ray",
+        nargs="?",
+        const="auto",
+        metavar="ADDRESS",
+        help="shard the input over a Ray cluster (ray.init address; default auto)",
+    )
     p.add_argument("--ray-workers", type=int, default=4, help="--ray: worker actors (default 4)")
     p.add_argument("--debug", action="store_true")
 
@@ -87,26 +97,57 @@ async def _run(args: argparse.Namespace) -> RunSummary:
             from .._bulk._ray import run_on_ray
 
             return await asyncio.to_thread(
-                run_on_ray, args.input, args.output, address=args.ray, workers=args.ray_workers, model=args.model,
-                api_key=key, base_url=base_url, concurrency=args.concurrency, rpm=args.rpm, tpm=args.tpm,
-                progress=progress, total=count_lines(args.input) if progress else None, timeout=args.timeout,
+                run_on_ray,
+                args.input,
+                args.output,
+                address=args.ray,
+                workers=args.ray_workers,
+                model=args.model,
+                api_key=key,
+                base_url=base_url,
+                concurrency=args.concurrency,
+                rpm=args.rpm,
+                tpm=args.tpm,
+                progress=progress,
+                total=count_lines(args.input) if progress else None,
+                timeout=args.timeout,
                 retry_failed=args.retry_failed,
             )
-        async with bulk.runner_client(None, concurrency=args.concurrency, api_key=key, base_url=base_url,
-                                      requests_per_minute=args.rpm, tokens_per_minute=args.tpm,
-                                      timeout=args.timeout) as client:
+        async with bulk.runner_client(
+            None,
+            concurrency=args.concurrency,
+            api_key=key,
+            base_url=base_url,
+            requests_per_minute=args.rpm,
+            tokens_per_minute=args.tpm,
+            timeout=args.timeout,
+        ) as client:
             if args.batch_api:
                 from .._bulk._batchmode import run_batch
 
-                return await run_batch(args.input, args.output, client=client, model=args.model, poll=args.poll,
-                                       progress=progress, retry_failed=args.retry_failed)
+                return await run_batch(
+                    args.input,
+                    args.output,
+                    client=client,
+                    model=args.model,
+                    poll=args.poll,
+                    progress=progress,
+                    retry_failed=args.retry_failed,
+                )
             total = count_lines(args.input) if progress else None
             from .._bulk._input import from_path
             from .._bulk._run import run_to_file
 
-            return await run_to_file(from_path(args.input), args.output, client=client, model=args.model,
-                                     concurrency=args.concurrency, total=total, progress=progress,
-                                     retry_failed=args.retry_failed)
+            return await run_to_file(
+                from_path(args.input),
+                args.output,
+                client=client,
+                model=args.model,
+                concurrency=args.concurrency,
+                total=total,
+                progress=progress,
+                retry_failed=args.retry_failed,
+            )
 
 
 def run_command(args: argparse.Namespace) -> int:

@@ -99,8 +99,9 @@ def result_line(line: bytes, file_name: str) -> BatchResult:
         raw = bytes(parsed.response) if parsed.response else None
         if raw is not None and _PROBE.decode(raw).embedding:
             embed = decode(raw, SingleEmbedContentResponse)
-            return InlinedEmbedContentResponse(response=embed, metadata={"key": parsed.key},
-                                               error=parsed.error or parsed.status)
+            return InlinedEmbedContentResponse(
+                response=embed, metadata={"key": parsed.key}, error=parsed.error or parsed.status
+            )
         response = decode(raw, GenerateContentResponse) if raw is not None else None
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise errors.StreamError(f"{file_name}: a line of the responses file is not a valid result ({exc})") from exc

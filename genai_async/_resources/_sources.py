@@ -29,7 +29,6 @@ IN_MEMORY_LIMIT = 8 * 1024 * 1024
 """A stream of unknown size that ends within this many bytes stays in memory; a longer one is spooled."""
 
 
-
 class Source:
     """Random access to the bytes being uploaded; ``size`` is known before the upload starts."""
 
@@ -174,5 +173,3 @@ async def _spool(pieces: AsyncGenerator[bytes, None], label: str) -> Source:
             await spool.aclose()
             raise
     return spool
-
-

@@ -83,9 +83,7 @@ def _int_header(headers: Mapping[str, str], name: str) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-async def upload(
-    client: Client, settings: Settings, source: Source, *, mime_type: str, meta: File, label: str
-) -> File:
+async def upload(client: Client, settings: Settings, source: Source, *, mime_type: str, meta: File, label: str) -> File:
     """Run one resumable upload of ``source`` and return the File from the final reply."""
     endpoint = f"upload/{settings.api_version}/files"
     headers = {
@@ -147,8 +145,11 @@ class _Transfer:
         if end >= 0:
             payload = _Body(await self._source.read(offset, end - offset))
             headers.update(
-                {"X-Goog-Upload-Offset": str(offset), "Content-Length": str(end - offset),
-                 "Content-Type": "application/octet-stream"}
+                {
+                    "X-Goog-Upload-Offset": str(offset),
+                    "Content-Length": str(end - offset),
+                    "Content-Type": "application/octet-stream",
+                }
             )
             where = f"{self._endpoint} ({command} at offset {offset})"
         resp = await self._client._send(
@@ -195,7 +196,12 @@ class _Transfer:
             self._failures = 0
         logger.info(
             "upload of %s: %s at offset %d; the server holds %d of %d bytes, resuming there (%s)",
-            self._label, exc, offset, received, self._source.size, attempt,
+            self._label,
+            exc,
+            offset,
+            received,
+            self._source.size,
+            attempt,
         )
         return received
 

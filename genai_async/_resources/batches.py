@@ -137,7 +137,10 @@ class Batches:
             items = [
                 _InlineItem(
                     request=_EmbedContentRequest(
-                        model=name, content=content, task_type=ecfg.task_type, title=ecfg.title,
+                        model=name,
+                        content=content,
+                        task_type=ecfg.task_type,
+                        title=ecfg.title,
                         output_dimensionality=ecfg.output_dimensionality,
                     )
                 )
@@ -146,7 +149,10 @@ class Batches:
             batch_input = _BatchInput(requests=_InlineRequests(requests=items))
         spec = _BatchSpec(display_name=cfg.display_name if cfg else None, input_config=batch_input)
         op = await self._client._call(
-            "POST", f"{name}:asyncBatchEmbedContent", _BatchOperation, body=_CreateBatchRequest(batch=spec),
+            "POST",
+            f"{name}:asyncBatchEmbedContent",
+            _BatchOperation,
+            body=_CreateBatchRequest(batch=spec),
             http_options=cfg and cfg.http_options,
         )
         return op.to_job()
@@ -160,9 +166,13 @@ class Batches:
     def list(self, *, config: ListBatchJobsConfig | dict[str, Any] | None = None) -> Pager[BatchJob]:
         """Every batch job of the project, page by page (``GET batches``); ``async for`` it or await it."""
         return paged(
-            self._client, "batches", _ListBatchesResponse,
+            self._client,
+            "batches",
+            _ListBatchesResponse,
             lambda page: [op.to_job() for op in page.operations or ()],
-            config=config, config_type=ListBatchJobsConfig, name="batches.list",
+            config=config,
+            config_type=ListBatchJobsConfig,
+            name="batches.list",
         )
 
     async def cancel(self, *, name: str | BatchJob, config: Any = None) -> None:
@@ -298,8 +308,9 @@ class Batches:
                 )
             uploaded = await self._client.files.upload(file=local, config={"mime_type": "jsonl"})
             return _BatchInput(file_name=uploaded.name)
-        if isinstance(src, BatchJobSource) or (isinstance(src, Mapping) and {"file_name", "fileName",
-                                                                              "inlined_requests"} & set(src)):
+        if isinstance(src, BatchJobSource) or (
+            isinstance(src, Mapping) and {"file_name", "fileName", "inlined_requests"} & set(src)
+        ):
             source = to_struct(src, BatchJobSource, what)
             if (source.file_name is None) == (source.inlined_requests is None):
                 raise errors.ConfigurationError(f"{what}: set exactly one of file_name and inlined_requests")
@@ -318,6 +329,4 @@ class Batches:
 def _wrong_kind(job: BatchJob, embeddings: bool) -> errors.ConfigurationError:
     if embeddings:
         return errors.ConfigurationError(f"batch {job.name} is a generate job; read it with batches.results()")
-    return errors.ConfigurationError(
-        f"batch {job.name} is an embeddings job; read it with batches.embedding_results()"
-    )
+    return errors.ConfigurationError(f"batch {job.name} is an embeddings job; read it with batches.embedding_results()")

@@ -88,8 +88,13 @@ class Caches:
         Not a coroutine: iterate it with ``async for``, or ``await`` it for the first page.
         """
         return paged(
-            self._client, "cachedContents", ListCachedContentsResponse, lambda page: page.cached_contents,
-            config=config, config_type=ListCachedContentsConfig, name="caches.list",
+            self._client,
+            "cachedContents",
+            ListCachedContentsResponse,
+            lambda page: page.cached_contents,
+            config=config,
+            config_type=ListCachedContentsConfig,
+            name="caches.list",
         )
 
     async def update(

@@ -198,8 +198,12 @@ class Chat:
         if has_local_tools(cfg):
             assert cfg is not None
             return ToolStream(
-                self._client.models, self._model, cfg, contents,
-                on_complete=lambda r, rounds: self._commit(turn[0], r, rounds), on_close=release,
+                self._client.models,
+                self._model,
+                cfg,
+                contents,
+                on_complete=lambda r, rounds: self._commit(turn[0], r, rounds),
+                on_close=release,
             )
 
         async def make_request() -> GenerateContentRequest:

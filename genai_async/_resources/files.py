@@ -157,9 +157,7 @@ class Files:
             )
         path = f"{file_path(file, 'file')}:download"
         settings = with_overrides(self._client._settings, http_options_only(config, "config"))
-        resp = await self._client._send(
-            Request("GET", path, endpoint=path, settings=settings, params={"alt": "media"})
-        )
+        resp = await self._client._send(Request("GET", path, endpoint=path, settings=settings, params={"alt": "media"}))
         try:
             return await resp.read()
         except BaseException:
@@ -208,8 +206,13 @@ class Files:
         to start) apply; later pages follow ``nextPageToken``.
         """
         return paged(
-            self._client, "files", ListFilesResponse, lambda page: page.files,
-            config=config, config_type=ListFilesConfig, name="files.list",
+            self._client,
+            "files",
+            ListFilesResponse,
+            lambda page: page.files,
+            config=config,
+            config_type=ListFilesConfig,
+            name="files.list",
         )
 
 

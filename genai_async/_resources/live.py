@@ -247,8 +247,13 @@ class AsyncSession:
         image Blob), ``text``, ``audio_stream_end=True``, ``activity_start``/``activity_end`` (pass
         ``types.ActivityStart()``/``{}``). Exactly one per call. Waits while the network is slower."""
         frame = proto.realtime_frame(
-            media=media, audio=audio, audio_stream_end=audio_stream_end, video=video, text=text,
-            activity_start=activity_start, activity_end=activity_end,
+            media=media,
+            audio=audio,
+            audio_stream_end=audio_stream_end,
+            video=video,
+            text=text,
+            activity_start=activity_start,
+            activity_end=activity_end,
         )
         await self._send(frame, replay=False)
 

@@ -92,9 +92,7 @@ class _StreamCall:
             self.make_request = request
         self.on_complete = on_complete
 
-    def stream(
-        self, on_close: Callable[[bool, GenerateContentResponse | None], Any] | None = None
-    ) -> ResponseStream:
+    def stream(self, on_close: Callable[[bool, GenerateContentResponse | None], Any] | None = None) -> ResponseStream:
         return ResponseStream(self, endpoint=self.path, on_close=on_close)
 
     def _http(self, body: bytes) -> Request:
@@ -286,7 +284,10 @@ class Models:
         ]
         path = f"{name}:batchEmbedContents"
         result = await self._client._call(
-            "POST", path, EmbedContentResponse, body=_BatchEmbedContentsRequest(requests=requests),
+            "POST",
+            path,
+            EmbedContentResponse,
+            body=_BatchEmbedContentsRequest(requests=requests),
             http_options=cfg.http_options,
         )
         got = len(result.embeddings or ())
@@ -301,8 +302,13 @@ class Models:
         the pager with its first page loaded (the official SDK's shape).
         """
         return paged(
-            self._client, "models", ListModelsResponse, lambda page: page.models,
-            config=config, config_type=ListModelsConfig, name="models.list",
+            self._client,
+            "models",
+            ListModelsResponse,
+            lambda page: page.models,
+            config=config,
+            config_type=ListModelsConfig,
+            name="models.list",
         )
 
     async def get(self, *, model: str, config: Any = None) -> Model:

@@ -58,8 +58,15 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ]
 ]
 _MODEL_METHODS = frozenset(
-    {"generateContent", "streamGenerateContent", "countTokens", "embedContent", "batchEmbedContents",
-     "batchGenerateContent", "asyncBatchEmbedContent"}
+    {
+        "generateContent",
+        "streamGenerateContent",
+        "countTokens",
+        "embedContent",
+        "batchEmbedContents",
+        "batchGenerateContent",
+        "asyncBatchEmbedContent",
+    }
 )
 _BATCH_KINDS = {"batchGenerateContent": "generate", "asyncBatchEmbedContent": "embed"}
 _COMMON_HEADERS = {
@@ -181,8 +188,11 @@ class Emulator:
         self._caches = Caches(self._new_id, self.models)
         self.strict = strict
         self._batches = Batches(
-            self._new_id, self._batch_answer, self._files.content,
-            lambda data, label: self._files.add_generated(data, label, self._base_url or ""), batch_schedule,
+            self._new_id,
+            self._batch_answer,
+            self._files.content,
+            lambda data, label: self._files.add_generated(data, label, self._base_url or ""),
+            batch_schedule,
         )
         self._closing = asyncio.Event()
         self._hanging: set[asyncio.Task[Any]] = set()

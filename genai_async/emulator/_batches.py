@@ -25,9 +25,20 @@ from ._wire import ApiError, now, paginate, timestamp
 OUTCOMES = frozenset({"SUCCEEDED", "FAILED", "EXPIRED", "PENDING", "RUNNING"})
 _TYPE = "type.googleapis.com/google.ai.generativelanguage.v1main."
 _GRPC_CODES = {
-    "CANCELLED": 1, "UNKNOWN": 2, "INVALID_ARGUMENT": 3, "DEADLINE_EXCEEDED": 4, "NOT_FOUND": 5,
-    "ALREADY_EXISTS": 6, "PERMISSION_DENIED": 7, "RESOURCE_EXHAUSTED": 8, "FAILED_PRECONDITION": 9,
-    "ABORTED": 10, "OUT_OF_RANGE": 11, "UNIMPLEMENTED": 12, "INTERNAL": 13, "UNAVAILABLE": 14,
+    "CANCELLED": 1,
+    "UNKNOWN": 2,
+    "INVALID_ARGUMENT": 3,
+    "DEADLINE_EXCEEDED": 4,
+    "NOT_FOUND": 5,
+    "ALREADY_EXISTS": 6,
+    "PERMISSION_DENIED": 7,
+    "RESOURCE_EXHAUSTED": 8,
+    "FAILED_PRECONDITION": 9,
+    "ABORTED": 10,
+    "OUT_OF_RANGE": 11,
+    "UNIMPLEMENTED": 12,
+    "INTERNAL": 13,
+    "UNAVAILABLE": 14,
     "UNAUTHENTICATED": 16,
 }
 _ENDED_ERRORS = {
@@ -116,10 +127,16 @@ class Batches:
             results = [self._run(kind, model, item, None) for item in items]
         name = f"batches/{self._new_id()}{self._new_id()[:8]}"
         job = _Job(
-            name=name, kind=kind, model=model["name"], display_name=batch.get("displayName"),
-            created=now(), started=time.monotonic(), schedule=self.schedule,
+            name=name,
+            kind=kind,
+            model=model["name"],
+            display_name=batch.get("displayName"),
+            created=now(),
+            started=time.monotonic(),
+            schedule=self.schedule,
             outcome=self.outcomes.pop(0) if self.outcomes else "SUCCEEDED",
-            results=results, input_file=str(file_name) if file_name is not None else None,
+            results=results,
+            input_file=str(file_name) if file_name is not None else None,
         )
         self._jobs[name] = job
         return unary(self._view(job))
@@ -174,8 +191,11 @@ class Batches:
         done = total if state == "SUCCEEDED" else int(total * share) if state == "RUNNING" else 0
         failed = sum(1 for r in job.results[:done] if r.error is not None)
         stats = {"requestCount": str(total)}
-        for name, count in (("successfulRequestCount", done - failed), ("failedRequestCount", failed),
-                            ("pendingRequestCount", total - done if state in ("PENDING", "RUNNING") else 0)):
+        for name, count in (
+            ("successfulRequestCount", done - failed),
+            ("failedRequestCount", failed),
+            ("pendingRequestCount", total - done if state in ("PENDING", "RUNNING") else 0),
+        ):
             if count:
                 stats[name] = str(count)
         ended = state in ("SUCCEEDED", "FAILED", "EXPIRED", "CANCELLED")

@@ -232,11 +232,17 @@ class Files:
         name = f"files/batch-{display_name}"[:46]
         created = now()
         resource = {
-            "name": name, "displayName": display_name, "mimeType": "application/jsonl",
-            "sizeBytes": str(len(data)), "createTime": timestamp(created), "updateTime": timestamp(created),
+            "name": name,
+            "displayName": display_name,
+            "mimeType": "application/jsonl",
+            "sizeBytes": str(len(data)),
+            "createTime": timestamp(created),
+            "updateTime": timestamp(created),
             "expirationTime": timestamp(created + _dt.timedelta(hours=48)),
-            "uri": f"{base}/v1beta/{name}", "downloadUri": f"{base}/download/v1beta/{name}:download?alt=media",
-            "state": "ACTIVE", "source": "GENERATED",
+            "uri": f"{base}/v1beta/{name}",
+            "downloadUri": f"{base}/download/v1beta/{name}:download?alt=media",
+            "state": "ACTIVE",
+            "source": "GENERATED",
         }
         self._files[name] = _File(resource, 0.0, timestamp(created), "ACTIVE", data)
         return name

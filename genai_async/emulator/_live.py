@@ -41,8 +41,14 @@ if TYPE_CHECKING:
     from ._app import Emulator
 
 PATH = "/ws/google.ai.generativelanguage.{version}.GenerativeService.{method}"
-UNSUPPORTED_CONFIG = ("responseLogprobs", "responseMimeType", "logprobs", "responseSchema", "responseJsonSchema",
-                      "stopSequences")
+UNSUPPORTED_CONFIG = (
+    "responseLogprobs",
+    "responseMimeType",
+    "logprobs",
+    "responseSchema",
+    "responseJsonSchema",
+    "stopSequences",
+)
 MAX_FRAME = 4 * 1024 * 1024
 """Largest client frame accepted; bigger ones close the socket with 1009."""
 
@@ -267,8 +273,11 @@ class _Session:
         if model is None and ("live" in name or "native-audio" in name):
             model = {"name": name, "outputTokenLimit": 8192}
         if model is None or _catalogue.is_embedding(model):
-            raise _Close(1008, f"{name} is not found for API version {version}, or is not supported for "
-                               "bidiGenerateContent. Call ListModels to see the list of available models.")
+            raise _Close(
+                1008,
+                f"{name} is not found for API version {version}, or is not supported for "
+                "bidiGenerateContent. Call ListModels to see the list of available models.",
+            )
         config = setup.get("generationConfig") or {}
         bad = [k for k in UNSUPPORTED_CONFIG if k in config]
         if bad:

@@ -34,7 +34,9 @@ class ThreadedEmulator:
         self._emulator: Emulator | None = None
         self._started: concurrent.futures.Future[str] = concurrent.futures.Future()
         self._thread = threading.Thread(
-            target=asyncio.run, args=(self._serve(host, port, emulator_kwargs),), name="genai-async-emulator",
+            target=asyncio.run,
+            args=(self._serve(host, port, emulator_kwargs),),
+            name="genai-async-emulator",
             daemon=True,  # never holds up the interpreter's exit; stop() is the clean way out
         )
         self._thread.start()

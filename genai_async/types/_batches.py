@@ -38,8 +38,13 @@ class JobState(_OpenEnum):
 
 
 JOB_STATES_ENDED = frozenset(
-    {"JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED", "JOB_STATE_EXPIRED",
-     "JOB_STATE_PARTIALLY_SUCCEEDED"}
+    {
+        "JOB_STATE_SUCCEEDED",
+        "JOB_STATE_FAILED",
+        "JOB_STATE_CANCELLED",
+        "JOB_STATE_EXPIRED",
+        "JOB_STATE_PARTIALLY_SUCCEEDED",
+    }
 )
 
 
@@ -252,7 +257,7 @@ class _BatchOperation(_Base):
         meta = self.metadata or _BatchMetadata()
         state = meta.state
         if state is not None and state.startswith("BATCH_STATE_"):
-            state = "JOB_STATE_" + state[len("BATCH_STATE_"):]
+            state = "JOB_STATE_" + state[len("BATCH_STATE_") :]
         embeds = (meta.type_url or "").endswith("EmbedContentBatch")
         dest = None if meta.output is None else _destination(meta.output, embeds)
         src = None

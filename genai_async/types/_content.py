@@ -160,14 +160,10 @@ class Part(_Base):
     @classmethod
     def from_bytes(cls, *, data: bytes, mime_type: str, media_resolution: str | None = None) -> "Part":
         """Create a part carrying ``data`` inline (base64 on the wire)."""
-        return cls(
-            inline_data=Blob(mime_type=mime_type, data=data), media_resolution=_resolution(media_resolution)
-        )
+        return cls(inline_data=Blob(mime_type=mime_type, data=data), media_resolution=_resolution(media_resolution))
 
     @classmethod
-    def from_uri(
-        cls, *, file_uri: str, mime_type: str | None = None, media_resolution: str | None = None
-    ) -> "Part":
+    def from_uri(cls, *, file_uri: str, mime_type: str | None = None, media_resolution: str | None = None) -> "Part":
         """Create a part referring to a file by URI.
 
         Without ``mime_type`` it is guessed from the URI's extension; when that fails (Files API URIs

@@ -44,9 +44,7 @@ def pretty(obj: Any, indent: str = "") -> str:
 def _struct(obj: msgspec.Struct, indent: str) -> str:
     inner = indent + _STEP
     items = [
-        f"{name}={pretty(value, inner)}"
-        for name in obj.__struct_fields__
-        if (value := getattr(obj, name)) is not None
+        f"{name}={pretty(value, inner)}" for name in obj.__struct_fields__ if (value := getattr(obj, name)) is not None
     ]
     extra = getattr(obj, "__dict__", None)
     if extra:

@@ -45,8 +45,9 @@ def two_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str, str]:
     folder = tmp_path_factory.mktemp("runs")
     a, b = str(folder / "a.json"), str(folder / "b.json")
     first = start("--emulator", "--requests", "20", "--concurrency", "4", "--output", a)
-    second = start(*FAST, "--requests", "20", "--concurrency", "4", "--processes", "2", "--slo-ttft", "5000",
-                   "--output", b)
+    second = start(
+        *FAST, "--requests", "20", "--concurrency", "4", "--processes", "2", "--slo-ttft", "5000", "--output", b
+    )
     code, out, err = finish(first)
     assert code == 0, err
     code, _, err = finish(second)
@@ -105,14 +106,18 @@ def test_compare_rejects_other_files(tmp_path: pathlib.Path) -> None:
 
 @pytest.mark.parametrize(
     ("args", "message"),
-    [(["--requests", "5", "--duration", "2"], "exclude each other"),
-     (["--concurrency", "1", "--processes", "2"], "below --processes"),
-     (["--warmup", "ten"], "--warmup ten"),
-     (["--emulator", "--base-url", "http://127.0.0.1:1"], "exclude each other"),
-     (["--requests", "4", "--concurrency", "8"], "--requests 4 cannot keep --concurrency 8 busy"),
-     (["--requests", "4", "--sweep", "--processes", "8", "--concurrency", "8"], "below --processes 8"),
-     (["--requests", "8", "--concurrency", "2", "--processes", "2", "--max-in-flight", "1"],
-      "--max-in-flight 1 is below --processes 2")],
+    [
+        (["--requests", "5", "--duration", "2"], "exclude each other"),
+        (["--concurrency", "1", "--processes", "2"], "below --processes"),
+        (["--warmup", "ten"], "--warmup ten"),
+        (["--emulator", "--base-url", "http://127.0.0.1:1"], "exclude each other"),
+        (["--requests", "4", "--concurrency", "8"], "--requests 4 cannot keep --concurrency 8 busy"),
+        (["--requests", "4", "--sweep", "--processes", "8", "--concurrency", "8"], "below --processes 8"),
+        (
+            ["--requests", "8", "--concurrency", "2", "--processes", "2", "--max-in-flight", "1"],
+            "--max-in-flight 1 is below --processes 2",
+        ),
+    ],
 )
 def test_usage_errors_are_one_line(args: list[str], message: str) -> None:
     code, _, err = run(*args)
@@ -132,8 +137,24 @@ def test_plots_without_matplotlib_say_how_to_get_it(tmp_path: pathlib.Path) -> N
 @pytest.mark.skipif(importlib.util.find_spec("matplotlib") is None, reason="matplotlib is not installed")
 def test_sweep_finds_a_knee_and_writes_plots(tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
     out_file, plots = tmp_path / "sweep.json", tmp_path / "plots"
-    code = main(["bench", *FAST, "--sweep", "--sweep-steps", "3", "--requests", "6", "--warmup", "2",
-                 "--output", str(out_file), "--plots", str(plots), "--no-progress"])
+    code = main(
+        [
+            "bench",
+            *FAST,
+            "--sweep",
+            "--sweep-steps",
+            "3",
+            "--requests",
+            "6",
+            "--warmup",
+            "2",
+            "--output",
+            str(out_file),
+            "--plots",
+            str(plots),
+            "--no-progress",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0
     assert "verdict" in out and "concurrency 4" in out
@@ -141,8 +162,12 @@ def test_sweep_finds_a_knee_and_writes_plots(tmp_path: pathlib.Path, capsys: pyt
     assert [s["concurrency"] for s in doc["steps"]][:2] == [1, 2]
     assert doc["knee"] is not None and doc["summary"] == doc["steps"][doc["knee"]]["summary"]
     assert all(len(s["requests"]) == 6 for s in doc["steps"])
-    assert {p.name for p in plots.iterdir()} == {"latency_cdf.png", "throughput.png", "sweep.png",
-                                               "throughput_latency.png"}
+    assert {p.name for p in plots.iterdir()} == {
+        "latency_cdf.png",
+        "throughput.png",
+        "sweep.png",
+        "throughput_latency.png",
+    }
 
 
 def test_the_readme_sweep_example_finds_a_knee_and_compare_reads_its_file(tmp_path: pathlib.Path) -> None:
@@ -164,6 +189,10 @@ def test_the_readme_sweep_example_finds_a_knee_and_compare_reads_its_file(tmp_pa
 
 
 def test_emulator_command_checks_its_capacity_options() -> None:
-    proc = subprocess.run([sys.executable, "-m", "genai_async", "emulator", "--max-concurrency", "0"],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "genai_async", "emulator", "--max-concurrency", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2 and "--max-concurrency" in proc.stderr

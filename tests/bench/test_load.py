@@ -26,9 +26,16 @@ MODEL = "gemini-3.5-flash"
 
 
 def spec(base_url: str, **kw: Any) -> WorkerSpec:
-    options: dict[str, Any] = {"worker": 0, "workers": 1, "base_url": base_url, "api_key": "k", "model": MODEL,
-               "prompts": ["Explain how AI works", "Tell me about rivers"], "thinking_level": "minimal",
-               "cpu_clock": "thread"}
+    options: dict[str, Any] = {
+        "worker": 0,
+        "workers": 1,
+        "base_url": base_url,
+        "api_key": "k",
+        "model": MODEL,
+        "prompts": ["Explain how AI works", "Tell me about rivers"],
+        "thinking_level": "minimal",
+        "cpu_clock": "thread",
+    }
     options.update(kw)
     return WorkerSpec(**options)
 
@@ -152,11 +159,14 @@ async def test_rate_mode_sends_at_the_requested_rate(arrivals: str, virtual_time
 async def test_constant_arrivals_of_several_workers_interleave(virtual_time: VirtualTime) -> None:
     """Two workers at 5 req/s each, started together: one arrival every 100 ms in all, not pairs."""
     async with running(time_to_first_chunk=0.05) as emu:
-        results = await asyncio.gather(*(
-            run_worker(spec(emu.base_url, worker=i, workers=2, concurrency=None, rate=5.0, arrivals="constant",
-                            requests=5))
-            for i in range(2)
-        ))
+        results = await asyncio.gather(
+            *(
+                run_worker(
+                    spec(emu.base_url, worker=i, workers=2, concurrency=None, rate=5.0, arrivals="constant", requests=5)
+                )
+                for i in range(2)
+            )
+        )
     starts = sorted(r.start for result in results for r in result.records)
     gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
     assert len(starts) == 10 and len(emu.requests) == 10
@@ -174,8 +184,7 @@ async def test_warmup_is_run_and_excluded() -> None:
 
 async def test_duration_mode_stops_sending_in_time_and_unary_mode() -> None:
     async with running() as emu:
-        result = await run_worker(spec(emu.base_url, concurrency=2, duration=0.5, stream=False,
-                                       warmup_seconds=0.2))
+        result = await run_worker(spec(emu.base_url, concurrency=2, duration=0.5, stream=False, warmup_seconds=0.2))
     records = result.records
     assert records and result.warmup >= 1
     first = min(r.start for r in records)

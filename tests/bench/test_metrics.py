@@ -44,9 +44,19 @@ def synthetic_records(n: int, workers: int, seed: int = 7) -> list[RequestRecord
         for _ in range(rng.randint(0, 30)):
             chunks.append(chunks[-1] + rng.expovariate(40))
         end = chunks[-1] + rng.uniform(0, 0.01)
-        records.append(RequestRecord(i, i % workers, start, end=end, ttft=ttft, chunks=chunks,
-                                     output_tokens=len(chunks) * rng.randint(1, 8), input_tokens=rng.randint(10, 300),
-                                     thought_tokens=rng.randint(0, 50)))
+        records.append(
+            RequestRecord(
+                i,
+                i % workers,
+                start,
+                end=end,
+                ttft=ttft,
+                chunks=chunks,
+                output_tokens=len(chunks) * rng.randint(1, 8),
+                input_tokens=rng.randint(10, 300),
+                thought_tokens=rng.randint(0, 50),
+            )
+        )
     return records
 
 

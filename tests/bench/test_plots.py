@@ -19,8 +19,18 @@ SLO = Slo(ttft=0.8, tpot=0.04, e2e=3.0)
 
 
 def step(concurrency: int, slow: float) -> StepResult:
-    records = [RequestRecord(i, 0, 100.0 + i / 4, end=2.0 * slow, ttft=0.5 * slow,
-                             chunks=[0.5 * slow, 1.2 * slow, 2.0 * slow], output_tokens=40) for i in range(12)]
+    records = [
+        RequestRecord(
+            i,
+            0,
+            100.0 + i / 4,
+            end=2.0 * slow,
+            ttft=0.5 * slow,
+            chunks=[0.5 * slow, 1.2 * slow, 2.0 * slow],
+            output_tokens=40,
+        )
+        for i in range(12)
+    ]
     stats = stats_of(records, SLO)
     return StepResult(concurrency, None, records, stats, stats.summary(SLO), 0)
 
@@ -40,8 +50,12 @@ def test_latency_cdfs_have_titles_units_and_slo_lines(plt: Any) -> None:
     fig = plots.latency_cdf_figure(plt, step(4, 1.0), SLO)
     assert "concurrency 4" in fig._suptitle.get_text()
     titles = {ax.get_title(): ax for ax in fig.axes}
-    assert set(titles) == {"Time to first token (TTFT)", "Inter-chunk latency", "Time per output token (TPOT)",
-                           "End-to-end latency"}
+    assert set(titles) == {
+        "Time to first token (TTFT)",
+        "Inter-chunk latency",
+        "Time per output token (TPOT)",
+        "End-to-end latency",
+    }
     assert all(ax.get_xlabel() == "milliseconds" for ax in fig.axes)
     assert slo_lines(titles["Time to first token (TTFT)"]) == ["SLO 800 ms"]
     assert slo_lines(titles["Time per output token (TPOT)"]) == ["SLO 40 ms"]

@@ -22,8 +22,11 @@ def test_jsonl_and_text_files(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("name", "body", "message"),
-    [("e.txt", "\n\n", "no prompts"), ("b.jsonl", "{not json}\n", "line 1 is not JSON"),
-     ("k.jsonl", '{"text": "x"}\n', 'needs a non-empty "prompt"')],
+    [
+        ("e.txt", "\n\n", "no prompts"),
+        ("b.jsonl", "{not json}\n", "line 1 is not JSON"),
+        ("k.jsonl", '{"text": "x"}\n', 'needs a non-empty "prompt"'),
+    ],
 )
 def test_bad_prompt_files_say_what_is_wrong(tmp_path: Path, name: str, body: str, message: str) -> None:
     path = tmp_path / name

@@ -30,9 +30,28 @@ def test_ray_tasks_run_the_workers_and_merge_exactly(
     local_ray: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out_file = tmp_path / "ray.json"
-    code = main(["bench", "--emulator", "--thinking-level", "minimal", "--emulator-ttft", "0.05",
-                 "--emulator-tps", "2000", "--ray", "--processes", "2", "--concurrency", "4", "--requests", "12",
-                 "--output", str(out_file), "--no-progress"])
+    code = main(
+        [
+            "bench",
+            "--emulator",
+            "--thinking-level",
+            "minimal",
+            "--emulator-ttft",
+            "0.05",
+            "--emulator-tps",
+            "2000",
+            "--ray",
+            "--processes",
+            "2",
+            "--concurrency",
+            "4",
+            "--requests",
+            "12",
+            "--output",
+            str(out_file),
+            "--no-progress",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0
     assert "2 Ray task(s)" in out and "12 completed" in out

@@ -31,8 +31,10 @@ def test_summary_has_p95_and_the_standard_deviation_which_merge_exactly() -> Non
         whole.merge(Histogram.from_json(json.loads(json.dumps(part.to_json()))))
     assert whole.std() == one.std()
     assert one.std() == pytest.approx(statistics.pstdev(values), rel=1e-6)
-    records = [RequestRecord(i, 0, 100.0 + i, end=v, ttft=v / 2, chunks=[v / 2, v], output_tokens=5)
-               for i, v in enumerate(values)]
+    records = [
+        RequestRecord(i, 0, 100.0 + i, end=v, ttft=v / 2, chunks=[v / 2, v], output_tokens=5)
+        for i, v in enumerate(values)
+    ]
     row = stats_of(records, Slo()).summary(Slo())["e2e_ms"]
     assert list(row) == ["count", "mean", "std", "p50", "p90", "p95", "p99", "min", "max"]
     assert row["std"] == pytest.approx(statistics.pstdev(values) * 1e3, rel=1e-6)
@@ -41,8 +43,10 @@ def test_summary_has_p95_and_the_standard_deviation_which_merge_exactly() -> Non
 
 
 def test_percentiles_option_picks_the_columns() -> None:
-    records = [RequestRecord(i, 0, 100.0 + i, end=1.0 + i / 100, ttft=0.5, chunks=[0.5, 1.0], output_tokens=5)
-               for i in range(100)]
+    records = [
+        RequestRecord(i, 0, 100.0 + i, end=1.0 + i / 100, ttft=0.5, chunks=[0.5, 1.0], output_tokens=5)
+        for i in range(100)
+    ]
     stats = stats_of(records, Slo())
     stats.add_worker_cpu(0.5, 2.0)
     summary = stats.summary(Slo(), (25.0, 75.0, 99.9))
@@ -53,13 +57,16 @@ def test_percentiles_option_picks_the_columns() -> None:
     assert merged([stats]).summary(Slo(), (25.0,))["ttft_ms"]["p25"] == 500.0
 
 
-@pytest.mark.parametrize(("args", "said"), [
-    (["--percentiles", "50,101"], "--percentiles 50,101"),
-    (["--percentiles", "x"], "--percentiles x"),
-    (["--burstiness", "0", "--rate", "2"], "--burstiness must be positive"),
-    (["--burstiness", "0.5"], "needs --rate"),
-    (["--burstiness", "0.5", "--rate", "2", "--arrivals", "constant"], "needs --rate"),
-])
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--percentiles", "50,101"], "--percentiles 50,101"),
+        (["--percentiles", "x"], "--percentiles x"),
+        (["--burstiness", "0", "--rate", "2"], "--burstiness must be positive"),
+        (["--burstiness", "0.5"], "needs --rate"),
+        (["--burstiness", "0.5", "--rate", "2", "--arrivals", "constant"], "needs --rate"),
+    ],
+)
 def test_bad_readout_options_are_usage_errors(args: list[str], said: str) -> None:
     code, _, err = run(*args)
     assert code == 2 and said in err and len(err.strip().splitlines()) == 1
@@ -71,7 +78,7 @@ def test_gamma_gaps_keep_the_rate_and_spread_as_asked() -> None:
         gaps = [gap(rng, 5.0, burstiness) for _ in range(20000)]
         assert statistics.fmean(gaps) == pytest.approx(0.2, rel=0.05)
         cv = statistics.pstdev(gaps) / statistics.fmean(gaps)
-        assert cv == pytest.approx(burstiness ** -0.5, rel=0.08)  # gamma: CV = 1/sqrt(shape)
+        assert cv == pytest.approx(burstiness**-0.5, rel=0.08)  # gamma: CV = 1/sqrt(shape)
     exp = random.Random(2)
     assert gap(random.Random(2), 3.0) == exp.expovariate(3.0)  # burstiness 1 keeps Poisson's draws
 
@@ -106,8 +113,10 @@ def test_progress_shows_done_of_total_and_an_eta() -> None:
 
 
 def test_summary_wording_glitches_are_gone() -> None:
-    records = [RequestRecord(0, 0, 100.0, end=0.004, error="connection", detail="cannot connect to 127.0.0.1:9"),
-               RequestRecord(1, 0, 100.0, end=0.002, ttft=0.001, chunks=[0.001, 0.002], output_tokens=3)]
+    records = [
+        RequestRecord(0, 0, 100.0, end=0.004, error="connection", detail="cannot connect to 127.0.0.1:9"),
+        RequestRecord(1, 0, 100.0, end=0.002, ttft=0.001, chunks=[0.001, 0.002], output_tokens=3),
+    ]
     stats = stats_of(records, Slo())
     stats.add_worker_cpu(0.0054, 0.005)  # 108 % "of a core" over five milliseconds
     table = report.summary_table(StepResult(1, None, records, stats, stats.summary(Slo()), 0))
@@ -117,8 +126,19 @@ def test_summary_wording_glitches_are_gone() -> None:
 
 def test_a_bursty_rate_run_end_to_end(tmp_path) -> None:
     out_file = tmp_path / "bursty.json"
-    code, out, err = run(*FAST, "--rate", "40", "--burstiness", "0.5", "--requests", "12", "--percentiles",
-                         "50,95,99.9", "--output", str(out_file))
+    code, out, err = run(
+        *FAST,
+        "--rate",
+        "40",
+        "--burstiness",
+        "0.5",
+        "--requests",
+        "12",
+        "--percentiles",
+        "50,95,99.9",
+        "--output",
+        str(out_file),
+    )
     assert code == 0, err
     doc = json.loads(out_file.read_text())
     assert doc["config"]["burstiness"] == 0.5 and doc["config"]["percentiles"] == [50.0, 95.0, 99.9]
@@ -138,7 +158,15 @@ def test_insecure_http_reaches_a_plain_http_server() -> None:
     with EmulatorThread() as emu:
         port = emu.base_url.rsplit(":", 1)[1]
         # 0.0.0.0 is no loopback name to the client, yet it reaches the emulator on this machine
-        code, out, err = run("--base-url", f"http://0.0.0.0:{port}", "--insecure-http", "--requests", "2",
-                             "--thinking-level", "minimal", env={"GEMINI_API_KEY": "k"})
+        code, out, err = run(
+            "--base-url",
+            f"http://0.0.0.0:{port}",
+            "--insecure-http",
+            "--requests",
+            "2",
+            "--thinking-level",
+            "minimal",
+            env={"GEMINI_API_KEY": "k"},
+        )
     assert code == 0, err
     assert "2 completed, 0 failed" in out

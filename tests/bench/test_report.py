@@ -12,8 +12,12 @@ from genai_async._cli.bench.runner import StepResult
 
 def step(concurrency: int, scale: float = 1.0, slo: Slo | None = None) -> StepResult:
     slo = slo or Slo()
-    records = [RequestRecord(i, 0, 100.0 + i / 2, end=1.0 * scale, ttft=0.2 * scale, chunks=[0.2 * scale, 1.0 * scale],
-                             output_tokens=20) for i in range(10)]
+    records = [
+        RequestRecord(
+            i, 0, 100.0 + i / 2, end=1.0 * scale, ttft=0.2 * scale, chunks=[0.2 * scale, 1.0 * scale], output_tokens=20
+        )
+        for i in range(10)
+    ]
     records.append(RequestRecord(10, 0, 105.0, end=0.1, error="429", detail="429 RESOURCE_EXHAUSTED: quota"))
     stats = stats_of(records, slo)
     stats.add_worker_cpu(0.9, 1.0)
@@ -22,8 +26,18 @@ def step(concurrency: int, scale: float = 1.0, slo: Slo | None = None) -> StepRe
 
 def test_summary_table_shows_latencies_errors_goodput_and_client_cpu() -> None:
     text = report.summary_table(step(4, slo=Slo(ttft=0.5)))
-    for part in ("concurrency 4 (+2 warm-up", "10 completed, 1 failed", "TTFT", "200.0", "429: 1",
-                 "e.g. 429", "RESOURCE_EXHAUSTED", "met all SLOs", "TTFT <= 500 ms", "µs per chunk"):
+    for part in (
+        "concurrency 4 (+2 warm-up",
+        "10 completed, 1 failed",
+        "TTFT",
+        "200.0",
+        "429: 1",
+        "e.g. 429",
+        "RESOURCE_EXHAUSTED",
+        "met all SLOs",
+        "TTFT <= 500 ms",
+        "µs per chunk",
+    ):
         assert part in text, part
     warning = report.cpu_warning(step(4).summary)
     assert warning is not None and "--processes" in warning
@@ -66,8 +80,11 @@ def test_compare_shows_an_error_kind_one_run_did_not_have_as_zero() -> None:
     with_429 = report.document(cfg, "http://x", [step(1)])
     clean = report.document(cfg, "http://x", [step(1)])
     clean["summary"]["errors"] = {}
-    row = next(line.strip() for line in report.compare(clean, with_429, ("a", "b")).splitlines()
-               if line.strip().startswith("errors 429"))
+    row = next(
+        line.strip()
+        for line in report.compare(clean, with_429, ("a", "b")).splitlines()
+        if line.strip().startswith("errors 429")
+    )
     assert row.split()[2:5] == ["0", "1", "+1"], row
 
 

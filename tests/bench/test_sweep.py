@@ -15,7 +15,12 @@ def cfg(**kw: Any) -> BenchConfig:
 
 
 def summary(tok_s: float, failed: int = 0, good: float | None = None) -> dict[str, Any]:
-    out: dict[str, Any] = {"requests": 100, "failed": failed, "output_tokens_per_s": tok_s, "requests_per_s": tok_s / 100}
+    out: dict[str, Any] = {
+        "requests": 100,
+        "failed": failed,
+        "output_tokens_per_s": tok_s,
+        "requests_per_s": tok_s / 100,
+    }
     out["goodput"] = None if good is None else {"share": good}
     return out
 
@@ -76,8 +81,12 @@ def test_rate_sweep_and_load_steps() -> None:
 
 def test_load_splits_over_workers_add_up() -> None:
     assert split(10, 3) == [4, 3, 3] and sum(split(7, 7)) == 7
-    specs = worker_specs(cfg(requests=10, warmup_requests=3, processes=3, max_in_flight=4, rpm=60, slo=Slo(ttft=1)),
-                         "http://x", concurrency=5, rate=None)
+    specs = worker_specs(
+        cfg(requests=10, warmup_requests=3, processes=3, max_in_flight=4, rpm=60, slo=Slo(ttft=1)),
+        "http://x",
+        concurrency=5,
+        rate=None,
+    )
     assert [s.concurrency for s in specs] == [2, 2, 1]
     assert [s.requests for s in specs] == [4, 3, 3]
     assert [s.warmup_requests for s in specs] == [1, 1, 1]

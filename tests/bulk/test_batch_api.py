@@ -62,8 +62,20 @@ async def test_batch_api_writes_the_online_format(emu: Emulator, tmp_path: Path)
     with src.open("a") as f:
         f.write('{"key": "bad", "prompt": 5}\n')
     code = await asyncio.to_thread(
-        main, ["run", str(src), "--output", str(out), "--batch-api", "--poll", "0.01", "--base-url", emu.base_url,
-               "--no-progress"])
+        main,
+        [
+            "run",
+            str(src),
+            "--output",
+            str(out),
+            "--batch-api",
+            "--poll",
+            "0.01",
+            "--base-url",
+            emu.base_url,
+            "--no-progress",
+        ],
+    )
     assert code == 1  # the bad line
     assert keys_in(out) == Counter(json.dumps(k) for k in [*keys, "bad"])
     records = [json.loads(line) for line in out.read_text().splitlines()]
@@ -84,7 +96,9 @@ async def test_resume_waits_for_the_recorded_job(emu: Emulator, client: genai_as
     record = tmp_path / "out.jsonl.batch.json"
     task = asyncio.create_task(run_batch(str(src), out, client=client, model=MODEL, poll=0.01, progress=False))
     polls = sum(1 for r in emu.requests if r.path.startswith("/v1beta/batches/"))
-    await wait_until(lambda: record.exists() and sum(1 for r in emu.requests if r.path.startswith("/v1beta/batches/")) > polls)
+    await wait_until(
+        lambda: record.exists() and sum(1 for r in emu.requests if r.path.startswith("/v1beta/batches/")) > polls
+    )
     task.cancel()  # Ctrl-C while waiting
     with pytest.raises(asyncio.CancelledError):
         await task
@@ -166,9 +180,13 @@ async def test_kill_between_create_and_record_adopts_the_job(
     record = tmp_path / "out.jsonl.batch.json"
     record.write_text(json.dumps({"pending": "abc123"}))  # what a run killed right after create() left
     job = await client.batches.create(
-        model=MODEL, src=[{"contents": "q0", "metadata": {"key": batch_key(keys[0])}},
-                          {"contents": "q1", "metadata": {"key": batch_key(keys[1])}}],
-        config={"display_name": "genai-async run abc123"})
+        model=MODEL,
+        src=[
+            {"contents": "q0", "metadata": {"key": batch_key(keys[0])}},
+            {"contents": "q1", "metadata": {"key": batch_key(keys[1])}},
+        ],
+        config={"display_name": "genai-async run abc123"},
+    )
     creates = sum(1 for r in emu.requests if r.path.endswith(":batchGenerateContent"))
     summary = await run_batch(str(src), out, client=client, model=MODEL, poll=0.01, progress=False)
     assert summary.batch_job == job.name and summary.done == 2

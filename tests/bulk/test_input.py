@@ -14,18 +14,32 @@ from genai_async._bulk import _input, _journal
 LINES = [
     {"prompt": "héllo — ✅"},
     {"key": "k2", "contents": "c", "config": {"temperature": 0.5}},
-    {"key": 3.5, "contents": [{"role": "user", "parts": [{"text": "w"}]}], "generationConfig": {"topK": 3},
-     "systemInstruction": {"parts": [{"text": "be brief"}]}, "safetySettings": []},
-    {"key": ["list", 1], "request": {"model": "models/x", "contents": [{"parts": [{"text": "r"}]}],
-                                     "generation_config": {"max_output_tokens": 5}}},
+    {
+        "key": 3.5,
+        "contents": [{"role": "user", "parts": [{"text": "w"}]}],
+        "generationConfig": {"topK": 3},
+        "systemInstruction": {"parts": [{"text": "be brief"}]},
+        "safetySettings": [],
+    },
+    {
+        "key": ["list", 1],
+        "request": {
+            "model": "models/x",
+            "contents": [{"parts": [{"text": "r"}]}],
+            "generation_config": {"max_output_tokens": 5},
+        },
+    },
 ]
 
 
 @pytest.mark.parametrize("piece", [1, 2, 7, 64, 1 << 20])
 def test_lines_survive_any_read_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, piece: int) -> None:
     src = tmp_path / "in.jsonl"
-    src.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in LINES[:2]) + "\n\n"
-                   + "\n".join(json.dumps(x) for x in LINES[2:]))  # a blank line, no final newline
+    src.write_text(
+        "\n".join(json.dumps(x, ensure_ascii=False) for x in LINES[:2])
+        + "\n\n"
+        + "\n".join(json.dumps(x) for x in LINES[2:])
+    )  # a blank line, no final newline
     monkeypatch.setattr(_input, "_READ", piece)
     items = list(_input.from_path(src))
     assert [i.key for i in items] == [1, "k2", 3.5, ["list", 1]]

@@ -36,8 +36,14 @@ async def start(args: list[str]) -> asyncio.subprocess.Process:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.pop("GEMINI_API_KEY", None)
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "genai_async", "run", *args,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
+        sys.executable,
+        "-m",
+        "genai_async",
+        "run",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
     )
 
 

@@ -27,8 +27,19 @@ def local_ray() -> Iterator[None]:
 def test_ray_run_shards_and_resumes(local_ray: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     src.write_text("".join(json.dumps({"key": f"k{i}", "prompt": f"q{i}"}) + "\n" for i in range(50)))
-    args = ["run", str(src), "--output", str(out), "--emulator", "--ray", "--ray-workers", "2", "--concurrency", "8",
-            "--no-progress"]
+    args = [
+        "run",
+        str(src),
+        "--output",
+        str(out),
+        "--emulator",
+        "--ray",
+        "--ray-workers",
+        "2",
+        "--concurrency",
+        "8",
+        "--no-progress",
+    ]
     assert main(args) == 0
     assert "50 requests" in capsys.readouterr().out
     lines = out.read_bytes().split(b"\n")

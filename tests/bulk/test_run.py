@@ -94,15 +94,18 @@ def test_scan_counts_failures_and_compares_keys_as_text(tmp_path: Path) -> None:
 
 async def test_bad_input_lines_become_typed_errors_not_silence(emu: Emulator, tmp_path: Path) -> None:
     src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
-    src.write_text('{"prompt": "ok"}\nnot json\n{"key": "x", "prompt": 3}\n{"contents": "c", "config": {"tempx": 1}}\n'
-                   '{"key": "w", "request": {"contents": [{"role": "user", "parts": [{"text": "wire"}]}], '
-                   '"generationConfig": {"maxOutputTokens": 700}}}\n[1]\n')
+    src.write_text(
+        '{"prompt": "ok"}\nnot json\n{"key": "x", "prompt": 3}\n{"contents": "c", "config": {"tempx": 1}}\n'
+        '{"key": "w", "request": {"contents": [{"role": "user", "parts": [{"text": "wire"}]}], '
+        '"generationConfig": {"maxOutputTokens": 700}}}\n[1]\n'
+    )
     summary = await bulk.run(str(src), output=out, model=MODEL, api_key="k", base_url=emu.base_url)
     records = {json.dumps(r["key"]): r for r in read(out)}
     assert set(records) == {"1", "2", '"x"', "4", '"w"', "6"}
     assert "response" in records["1"] and "response" in records['"w"']
     assert emu.requests[-1].json["generationConfig"] == {"maxOutputTokens": 700} or any(
-        r.json.get("generationConfig") == {"maxOutputTokens": 700} for r in emu.requests)
+        r.json.get("generationConfig") == {"maxOutputTokens": 700} for r in emu.requests
+    )
     assert "not JSON" in records["2"]["error"]["message"]
     assert "'prompt' must be a string" in records['"x"']["error"]["message"]
     assert "tempx" in records["4"]["error"]["message"] and records["4"]["error"]["type"] == "ConfigurationError"
@@ -122,8 +125,7 @@ async def test_api_errors_are_written_with_code_and_status(emu: Emulator, tmp_pa
 async def test_429_slows_the_whole_run_and_is_retried(emu: Emulator, tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
     emu.queue_error(429, retry_delay=0.05, endpoint="generateContent", times=3)
-    summary = await bulk.run(prompts(30), output=out, model=MODEL, api_key="k", base_url=emu.base_url,
-                             concurrency=8)
+    summary = await bulk.run(prompts(30), output=out, model=MODEL, api_key="k", base_url=emu.base_url, concurrency=8)
     assert (summary.done, summary.failed) == (30, 0)
     assert summary.throttled == 3 and summary.lowest_concurrency == 4  # one burst: one cut
     assert "throttled (429) 3 times" in summary.text()
@@ -168,8 +170,19 @@ async def test_bad_arguments(emu: Emulator, tmp_path: Path) -> None:
 async def test_cli_exit_codes(emu: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     src.write_text('{"prompt": "a"}\n{"prompt": "b"}\n')
-    args = ["run", str(src), "--output", str(out), "--base-url", emu.base_url, "--no-progress",
-            "--price-input", "0.3", "--price-output", "2.5"]
+    args = [
+        "run",
+        str(src),
+        "--output",
+        str(out),
+        "--base-url",
+        emu.base_url,
+        "--no-progress",
+        "--price-input",
+        "0.3",
+        "--price-output",
+        "2.5",
+    ]
     import asyncio
 
     code = await asyncio.to_thread(main, args)
@@ -196,8 +209,9 @@ async def test_progress_line_shows_done_rate_eta_and_errors(emu: Emulator, tmp_p
     src.write_text("".join(json.dumps({"prompt": f"p{i}"}) + "\n" for i in range(5)) + '{"prompt": 1}\n')
     stream = io.StringIO()
     async with bulk.runner_client(None, concurrency=2, api_key="k", base_url=emu.base_url) as client:
-        summary = await run_to_file(from_path(src), out, client=client, model=MODEL, concurrency=2, total=6,
-                                    progress=True, stream=stream)
+        summary = await run_to_file(
+            from_path(src), out, client=client, model=MODEL, concurrency=2, total=6, progress=True, stream=stream
+        )
     drawn = stream.getvalue()
     assert "6 done" in drawn and "req/s" in drawn and "errors 1" in drawn and "tok/s" in drawn
     assert "eta" in drawn and drawn.endswith("\n")
@@ -206,8 +220,10 @@ async def test_progress_line_shows_done_rate_eta_and_errors(emu: Emulator, tmp_p
 
 def test_failures_in_responses_are_not_miscounted(tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
-    out.write_bytes(b'{"key": 1, "response": {"candidates": [{"content": {"parts": [{"functionCall": '
-                    b'{"name": "f", "args": {"error": "x"}}}]}}]}}\n')
+    out.write_bytes(
+        b'{"key": 1, "response": {"candidates": [{"content": {"parts": [{"functionCall": '
+        b'{"name": "f", "args": {"error": "x"}}}]}}]}}\n'
+    )
     assert _journal.scan(str(out)).failed == 0
 
 
@@ -216,16 +232,18 @@ async def test_cancelled_run_closes_everything_and_resumes_exactly_once(tmp_path
 
     out = tmp_path / "out.jsonl"
     async with running(time_to_first_chunk=0.01) as slow:
-        task = asyncio.create_task(bulk.run(prompts(400), output=out, model=MODEL, api_key="k",
-                                            base_url=slow.base_url, concurrency=4))
+        task = asyncio.create_task(
+            bulk.run(prompts(400), output=out, model=MODEL, api_key="k", base_url=slow.base_url, concurrency=4)
+        )
         await wait_until(lambda: out.exists() and out.read_bytes().count(b"\n") >= 5)  # the file is the condition
         task.cancel()  # Ctrl-C
         with pytest.raises(asyncio.CancelledError):
             await task
         partial = out.read_bytes()
         assert partial.endswith(b"\n") and partial.count(b"\n") < 400  # whole lines only, run stopped early
-        summary = await bulk.run(prompts(400), output=out, model=MODEL, api_key="k", base_url=slow.base_url,
-                                 concurrency=16)
+        summary = await bulk.run(
+            prompts(400), output=out, model=MODEL, api_key="k", base_url=slow.base_url, concurrency=16
+        )
     assert summary.skipped == partial.count(b"\n") and summary.done == 400 - summary.skipped
     assert Counter(r["key"] for r in read(out)) == Counter(f"q{i}" for i in range(400))
 
@@ -249,8 +267,7 @@ async def test_retry_failed_reruns_only_the_error_keys_once(emu: Emulator, tmp_p
     assert first.failed == 2
     plain = await bulk.run(prompts(6), output=out, model=MODEL, api_key="k", base_url=emu.base_url)
     assert (plain.done, plain.failed_before, plain.failed_total) == (0, 2, 2)  # a plain rerun keeps the errors
-    again = await bulk.run(prompts(6), output=out, model=MODEL, api_key="k", base_url=emu.base_url,
-                           retry_failed=True)
+    again = await bulk.run(prompts(6), output=out, model=MODEL, api_key="k", base_url=emu.base_url, retry_failed=True)
     assert (again.skipped, again.done, again.failed, again.failed_total) == (4, 2, 0, 0)
     records = read(out)
     assert Counter(r["key"] for r in records) == Counter(f"q{i}" for i in range(6))

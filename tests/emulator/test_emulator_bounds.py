@@ -13,7 +13,9 @@ from .test_emulator_files import PDF, send, start
 
 async def _post_many(api: Api, count: int, size: int) -> None:
     for i in range(count):
-        await api.post("/v1beta/models/gemini-3.5-flash:countTokens", {"contents": [{"parts": [{"text": f"{i} " + "x" * size}]}]})
+        await api.post(
+            "/v1beta/models/gemini-3.5-flash:countTokens", {"contents": [{"parts": [{"text": f"{i} " + "x" * size}]}]}
+        )
 
 
 async def test_the_request_log_keeps_the_most_recent_requests(api: Api, emu: Emulator) -> None:

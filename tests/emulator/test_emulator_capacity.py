@@ -35,8 +35,11 @@ async def post(session: aiohttp.ClientSession, emu: Emulator) -> aiohttp.ClientR
 def test_slowdown_grows_with_busy_slots_and_options_are_checked() -> None:
     cap = Capacity(4)
     assert [cap.slowdown(b) for b in (1, 2, 3, 4, 5)] == [1.0, 1.25, 1.5, 1.75, 2.0]
-    for bad in ({"max_concurrency": 0}, {"max_concurrency": 2, "overflow": "drop"},
-                {"max_concurrency": 2, "max_queue": -1}):
+    for bad in (
+        {"max_concurrency": 0},
+        {"max_concurrency": 2, "overflow": "drop"},
+        {"max_concurrency": 2, "max_queue": -1},
+    ):
         with pytest.raises(ValueError):
             Capacity(**bad)
     with pytest.raises(ValueError, match="max_concurrency"):
@@ -106,8 +109,10 @@ async def test_load_slows_first_token_and_pace(monkeypatch: pytest.MonkeyPatch) 
         return real_plan(*args, **kwargs)
 
     monkeypatch.setattr(_app, "plan", spy)
-    async with running(max_concurrency=2, time_to_first_chunk=0.01, tokens_per_second=40) as emu, \
-            aiohttp.ClientSession() as s:
+    async with (
+        running(max_concurrency=2, time_to_first_chunk=0.01, tokens_per_second=40) as emu,
+        aiohttp.ClientSession() as s,
+    ):
         first = await post(s, emu)
         second = await post(s, emu)  # starts while the first still streams: two slots busy
         assert first.status == second.status == 200

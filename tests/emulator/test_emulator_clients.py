@@ -90,8 +90,15 @@ async def page_server(base: str) -> AsyncIterator[tuple[str, asyncio.Future[Any]
 @pytest.mark.skipif(BROWSER is None, reason="no Chromium installed (Debian: apt-get install chromium)")
 async def test_browser_fetch_streams_across_origins(emu: Emulator, tmp_path: Path) -> None:
     async with page_server(emu.base_url) as (url, result):
-        args = ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions",
-                f"--user-data-dir={tmp_path}", url]
+        args = [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-extensions",
+            f"--user-data-dir={tmp_path}",
+            url,
+        ]
         browser = await asyncio.create_subprocess_exec(
             str(BROWSER), *args, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
         )
@@ -114,8 +121,11 @@ async def test_preflight_and_cors_headers(api: Api) -> None:
     pre = await api.request(
         "OPTIONS",
         f"/v1beta/models/{MODEL}:generateContent",
-        headers={**origin, "Access-Control-Request-Method": "POST",
-                 "Access-Control-Request-Headers": "content-type,x-goog-api-key,x-goog-api-client"},
+        headers={
+            **origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type,x-goog-api-key,x-goog-api-client",
+        },
         key=None,
     )
     assert pre.status == 200 and pre.body == b""
@@ -129,11 +139,15 @@ async def test_preflight_and_cors_headers(api: Api) -> None:
 
 async def test_file_uri_is_canonical_and_resolves(api: Api) -> None:
     start = await api.request(
-        "POST", "/upload/v1beta/files", json_body={"file": {"displayName": "n.txt"}},
+        "POST",
+        "/upload/v1beta/files",
+        json_body={"file": {"displayName": "n.txt"}},
         headers={"X-Goog-Upload-Protocol": "resumable", "X-Goog-Upload-Command": "start"},
     )
     done = await api.request(
-        "POST", start.headers["x-goog-upload-url"], data=b"hi there",
+        "POST",
+        start.headers["x-goog-upload-url"],
+        data=b"hi there",
         headers={"X-Goog-Upload-Command": "upload, finalize", "X-Goog-Upload-Offset": "0"},
     )
     file = done.json()["file"]

@@ -302,7 +302,9 @@ async def test_function_response_turn_is_answered_in_text(api: Api) -> None:
         {
             "role": "model",
             # Gemini 3 models refuse a replayed call without the signature it came with.
-            "parts": [{"functionCall": {"name": "get_weather", "args": {"city": "Zurich"}}, "thoughtSignature": "c2ln"}],
+            "parts": [
+                {"functionCall": {"name": "get_weather", "args": {"city": "Zurich"}}, "thoughtSignature": "c2ln"}
+            ],
         },
         {
             "role": "user",

@@ -74,16 +74,22 @@ async def test_recorded_session_plays_out(ws: aiohttp.ClientWebSocketResponse) -
     }
     await ws.send_str(json.dumps(setup))
     assert await read(ws) == {"setupComplete": {}}
-    question = {"client_content": {"turns": [{"role": "user", "parts": [{"text": "What time is it?"}]}],
-                                   "turn_complete": True}}
+    question = {
+        "client_content": {"turns": [{"role": "user", "parts": [{"text": "What time is it?"}]}], "turn_complete": True}
+    }
     await ws.send_str(json.dumps(question))
     call = (await read(ws))["toolCall"]["functionCalls"][0]
     assert call["name"] == "get_time" and call["id"]
-    answer = {"toolResponse": {"functionResponses": [{"id": call["id"], "name": "get_time",
-                                                      "response": {"output": "09:41Z"}}]}}
+    answer = {
+        "toolResponse": {
+            "functionResponses": [{"id": call["id"], "name": "get_time", "response": {"output": "09:41Z"}}]
+        }
+    }
     await ws.send_str(json.dumps(answer))
     messages = await until_turn_complete(ws)
-    text = "".join(p["text"] for m in messages for p in m.get("serverContent", {}).get("modelTurn", {}).get("parts", []))
+    text = "".join(
+        p["text"] for m in messages for p in m.get("serverContent", {}).get("modelTurn", {}).get("parts", [])
+    )
     assert "09:41Z" in text
     assert messages[-2] == {"serverContent": {"generationComplete": True}}
     usage = messages[-1]["usageMetadata"]
@@ -96,19 +102,23 @@ async def test_interruption_cancels_a_pending_tool_call(ws: aiohttp.ClientWebSoc
     tools = [{"functionDeclarations": [{"name": "get_time", "description": "Current UTC time."}]}]
     await ws.send_str(json.dumps({"setup": {**SETUP["setup"], "tools": tools}}))
     await read(ws)
-    question = {"clientContent": {"turns": [{"role": "user", "parts": [{"text": "What time is it?"}]}],
-                                  "turnComplete": True}}
+    question = {
+        "clientContent": {"turns": [{"role": "user", "parts": [{"text": "What time is it?"}]}], "turnComplete": True}
+    }
     await ws.send_str(json.dumps(question))
     call = (await read(ws))["toolCall"]["functionCalls"][0]
-    other = {"clientContent": {"turns": [{"role": "user", "parts": [{"text": "Tell me about Rome"}]}],
-                               "turnComplete": True}}
+    other = {
+        "clientContent": {"turns": [{"role": "user", "parts": [{"text": "Tell me about Rome"}]}], "turnComplete": True}
+    }
     await ws.send_str(json.dumps(other))
     assert await read(ws) == {"toolCallCancellation": {"ids": [call["id"]]}}
     assert await read(ws) == {"serverContent": {"interrupted": True}}
     late = {"toolResponse": {"functionResponses": [{"id": call["id"], "name": "get_time", "response": {}}]}}
     await ws.send_str(json.dumps(late))  # too late: ignored, the session goes on
     messages = await until_turn_complete(ws)
-    text = "".join(p["text"] for m in messages for p in m.get("serverContent", {}).get("modelTurn", {}).get("parts", []))
+    text = "".join(
+        p["text"] for m in messages for p in m.get("serverContent", {}).get("modelTurn", {}).get("parts", [])
+    )
     assert "Rome" in text
 
 
@@ -143,6 +153,8 @@ async def test_audio_answer_frames_are_whole_samples(ws: aiohttp.ClientWebSocket
     await read(ws)
     await ws.send_str(json.dumps({"realtimeInput": {"text": "hello"}}))
     messages = await until_turn_complete(ws)
-    blobs = [p["inlineData"] for m in messages for p in m.get("serverContent", {}).get("modelTurn", {}).get("parts", [])]
+    blobs = [
+        p["inlineData"] for m in messages for p in m.get("serverContent", {}).get("modelTurn", {}).get("parts", [])
+    ]
     assert blobs and all(b["mimeType"] == "audio/pcm;rate=24000" for b in blobs)
     assert all(len(base64.b64decode(b["data"])) % 2 == 0 for b in blobs)

@@ -23,7 +23,10 @@ async def _generate_big(api: Api, text: str) -> dict[str, Any]:
     # A file-like body: aiohttp warns (an error here) about raw bytes over 1 MiB.
     body = io.BytesIO(json.dumps({"contents": [user(text)]}).encode())
     result = await api.request(
-        "POST", "/v1beta/models/gemini-3.5-flash:generateContent", data=body, headers={"content-type": "application/json"}
+        "POST",
+        "/v1beta/models/gemini-3.5-flash:generateContent",
+        data=body,
+        headers={"content-type": "application/json"},
     )  # type: ignore[arg-type]
     assert result.status == 200, result.body[:300]
     return result.json()  # type: ignore[no-any-return]

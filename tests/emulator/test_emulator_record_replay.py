@@ -30,7 +30,9 @@ async def _session(base_url: str) -> tuple[list[dict[str, Any]], list[float], st
     async with genai_async.Client(api_key=KEY, base_url=base_url) as client:
         chunks, times = [], []
         start = time.monotonic()
-        async with client.models.generate_content_stream(model=MODEL, contents="Tell me about Zurich", config=CONFIG) as stream:
+        async with client.models.generate_content_stream(
+            model=MODEL, contents="Tell me about Zurich", config=CONFIG
+        ) as stream:
             async for chunk in stream:
                 times.append(time.monotonic() - start)
                 chunks.append(msgspec.to_builtins(chunk))
@@ -67,12 +69,19 @@ async def test_record_then_replay_without_the_upstream(tmp_path: Path) -> None:
 
 
 def test_replay_actions_follow_the_recorded_timing() -> None:
-    recording = Recording("x.json", "k", 200, {"content-type": "text/event-stream"}, 0.05, [(0.1, b"a"), (0.25, b"b"), (0.25, b"c")])
+    recording = Recording(
+        "x.json", "k", 200, {"content-type": "text/event-stream"}, 0.05, [(0.1, b"a"), (0.25, b"b"), (0.25, b"c")]
+    )
     reply, actions = recording.reply("http://127.0.0.1:1")
     assert reply.status == 200 and reply.content_type == "text/event-stream"
     assert actions == [
-        ("sleep", 0.05), ("headers", None), ("sleep", pytest.approx(0.05)), ("write", b"a"),
-        ("sleep", pytest.approx(0.15)), ("write", b"b"), ("write", b"c"),
+        ("sleep", 0.05),
+        ("headers", None),
+        ("sleep", pytest.approx(0.05)),
+        ("write", b"a"),
+        ("sleep", pytest.approx(0.15)),
+        ("write", b"b"),
+        ("write", b"c"),
     ]
 
 
@@ -118,7 +127,9 @@ async def test_marker_replays_a_recording(gemini_emulator: Emulator) -> None:
     # tests/fixtures/recordings was written by `genai-async emulator --record ... --upstream <an emulator>`
     # with this body; replayed byte for byte.
     async with aiohttp.ClientSession() as session:
-        result = await Api(session, gemini_emulator).post(f"/v1beta/models/{MODEL}:generateContent", WEATHER, key="any-key")
+        result = await Api(session, gemini_emulator).post(
+            f"/v1beta/models/{MODEL}:generateContent", WEATHER, key="any-key"
+        )
     recorded = json.loads((RECORDINGS / "0001-POST-v1beta_models_gemini-3.5-flash_generateContent.json").read_text())
     assert result.status == 200
     assert result.body == b"".join(base64.b64decode(c["data"]) for c in recorded["response"]["chunks"])
@@ -137,7 +148,9 @@ async def test_client_leaving_mid_stream_frees_the_upstream_connection(tmp_path:
         async with running(record=tmp_path, upstream=upstream.base_url) as recorder:
             async with aiohttp.ClientSession() as session:
                 url = f"{recorder.base_url}/v1beta/models/{MODEL}:streamGenerateContent?alt=sse"
-                async with session.post(url, json={"contents": [user("Tell me a long story")]}, headers={"x-goog-api-key": KEY}) as resp:
+                async with session.post(
+                    url, json={"contents": [user("Tell me a long story")]}, headers={"x-goog-api-key": KEY}
+                ) as resp:
                     assert (await resp.content.readline()).startswith(b"data: ")
                     resp.close()  # leave mid-stream
             connector = recorder._recorder._session.connector  # type: ignore[union-attr]

@@ -77,7 +77,9 @@ def test_tokens_rejoin_to_the_text(text: str) -> None:
 
 
 _ANY_TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=80)
-_ASCII_TEXT = st.text(st.characters(max_codepoint=127), max_size=80) | st.text("ab_1 .,'\t\n\x0b\x1c\x1f\x00\x7f", max_size=80)
+_ASCII_TEXT = st.text(st.characters(max_codepoint=127), max_size=80) | st.text(
+    "ab_1 .,'\t\n\x0b\x1c\x1f\x00\x7f", max_size=80
+)
 
 
 @settings(max_examples=600, deadline=None)

@@ -18,18 +18,24 @@ async def test_google_search_grounding_metadata(api: Api) -> None:
     candidate = response["candidates"][0]
     meta = candidate["groundingMetadata"]
     assert meta["webSearchQueries"] == ["who won the 2026 winter olympics hockey final"]
-    assert [c["web"]["uri"].startswith("https://vertexaisearch.cloud.google.com/grounding-api-redirect/") for c in meta["groundingChunks"]] == [True, True]
+    assert [
+        c["web"]["uri"].startswith("https://vertexaisearch.cloud.google.com/grounding-api-redirect/")
+        for c in meta["groundingChunks"]
+    ] == [True, True]
     assert all(c["web"]["title"] for c in meta["groundingChunks"])
-    assert "<a class=\"chip\"" in meta["searchEntryPoint"]["renderedContent"]
+    assert '<a class="chip"' in meta["searchEntryPoint"]["renderedContent"]
     text = answer_text(response).encode()
     for support in meta["groundingSupports"]:
         segment = support["segment"]
-        assert text[segment.get("startIndex", 0) : segment["endIndex"]].decode() == segment["text"]  # UTF-8 byte offsets
+        assert (
+            text[segment.get("startIndex", 0) : segment["endIndex"]].decode() == segment["text"]
+        )  # UTF-8 byte offsets
         assert all(0 <= i < len(meta["groundingChunks"]) for i in support["groundingChunkIndices"])
     usage = response["usageMetadata"]
     assert usage["toolUsePromptTokenCount"] > 0
     assert usage["totalTokenCount"] == sum(
-        usage.get(k, 0) for k in ("promptTokenCount", "candidatesTokenCount", "thoughtsTokenCount", "toolUsePromptTokenCount")
+        usage.get(k, 0)
+        for k in ("promptTokenCount", "candidatesTokenCount", "thoughtsTokenCount", "toolUsePromptTokenCount")
     )
     assert await api.generate(SEARCH) == response  # deterministic
 
@@ -37,13 +43,18 @@ async def test_google_search_grounding_metadata(api: Api) -> None:
 async def test_code_execution_parts(api: Api) -> None:
     body = {"contents": [user("What is 17 plus 25 plus 0.5?")], "tools": [{"codeExecution": {}}]}
     parts = (await api.generate(body))["candidates"][0]["content"]["parts"]
-    assert parts[0] == {"executableCode": {"language": "PYTHON", "code": "numbers = [17, 25, 0.5]\nprint(sum(numbers))\n"}}
+    assert parts[0] == {
+        "executableCode": {"language": "PYTHON", "code": "numbers = [17, 25, 0.5]\nprint(sum(numbers))\n"}
+    }
     assert parts[1] == {"codeExecutionResult": {"outcome": "OUTCOME_OK", "output": "42.5\n"}}
     assert "42.5" in parts[2]["text"]
 
 
 async def test_url_context_metadata(api: Api) -> None:
-    body = {"contents": [user("Summarise https://example.com/a and https://example.org/b.")], "tools": [{"urlContext": {}}]}
+    body = {
+        "contents": [user("Summarise https://example.com/a and https://example.org/b.")],
+        "tools": [{"urlContext": {}}],
+    }
     response = await api.generate(body)
     meta = response["candidates"][0]["urlContextMetadata"]
     assert meta == {
@@ -74,12 +85,16 @@ async def test_client_reads_grounding_and_code(emu: Emulator, stream: bool) -> N
     )
     async with genai_async.Client(api_key="k", base_url=emu.base_url) as client:
         if stream:
-            async with client.models.generate_content_stream(model="gemini-3.5-flash", contents="Add 2 and 3", config=config) as s:
+            async with client.models.generate_content_stream(
+                model="gemini-3.5-flash", contents="Add 2 and 3", config=config
+            ) as s:
                 async for _ in s:
                     pass
                 response = s.response
         else:
-            response = await client.models.generate_content(model="gemini-3.5-flash", contents="Add 2 and 3", config=config)
+            response = await client.models.generate_content(
+                model="gemini-3.5-flash", contents="Add 2 and 3", config=config
+            )
     candidate = response.candidates[0]
     assert candidate.grounding_metadata.web_search_queries == ["add 2 and 3"]
     assert candidate.grounding_metadata.grounding_chunks[0].web.uri.startswith("https://vertexaisearch")

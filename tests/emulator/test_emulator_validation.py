@@ -39,7 +39,11 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     (
         "response turn with one part for two calls",
         {
-            "contents": [user("Weather?"), {"role": "model", "parts": [call(), call(signature=None)]}, {"role": "user", "parts": [answer()]}],
+            "contents": [
+                user("Weather?"),
+                {"role": "model", "parts": [call(), call(signature=None)]},
+                {"role": "user", "parts": [answer()]},
+            ],
             "tools": TOOLS,
         },
         "Please ensure that the number of function response parts is equal to the number of function call parts",
@@ -51,7 +55,14 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     ),
     (
         "Gemini 3 call replayed without its signature",
-        {"contents": [user("Weather?"), {"role": "model", "parts": [call(signature=None)]}, {"role": "user", "parts": [answer()]}], "tools": TOOLS},
+        {
+            "contents": [
+                user("Weather?"),
+                {"role": "model", "parts": [call(signature=None)]},
+                {"role": "user", "parts": [answer()]},
+            ],
+            "tools": TOOLS,
+        },
         "Function call is missing a thought_signature in functionCall parts.",
     ),
     (
@@ -119,7 +130,7 @@ async def test_unknown_names_are_all_reported_with_field_violations(api: Api) ->
     error = (await api.post(GENERATE, body)).json()["error"]
     violations = error["details"][0]["fieldViolations"]
     assert [v["field"] for v in violations] == ["contents[0].parts[0]", "contents[0]"]
-    assert 'Unknown name "rol" at \'contents[0]\'' in error["message"]
+    assert "Unknown name \"rol\" at 'contents[0]'" in error["message"]
 
 
 async def test_known_fields_in_either_spelling_and_valid_values_pass(api: Api) -> None:
@@ -133,7 +144,11 @@ async def test_known_fields_in_either_spelling_and_valid_values_pass(api: Api) -
 
 
 async def test_signature_is_only_needed_in_the_current_turn(api: Api) -> None:
-    older = [user("Weather?"), {"role": "model", "parts": [call(signature=None)]}, {"role": "user", "parts": [answer()]}]
+    older = [
+        user("Weather?"),
+        {"role": "model", "parts": [call(signature=None)]},
+        {"role": "user", "parts": [answer()]},
+    ]
     body = {"contents": [*older, model_turn("Sunny."), user("Thanks! And tomorrow?")], "tools": TOOLS}
     assert (await api.post(GENERATE, body)).status == 200
     old_model = {"contents": older, "tools": TOOLS}  # Gemini 2.x does not check signatures
@@ -142,7 +157,9 @@ async def test_signature_is_only_needed_in_the_current_turn(api: Api) -> None:
 
 async def test_prompt_over_the_input_limit(api: Api) -> None:
     api.emulator.models[2]["inputTokenLimit"] = 10  # gemini-3.5-flash
-    error = (await api.post(GENERATE, {"contents": [user("one two three four five six seven eight nine ten eleven")]})).json()["error"]
+    error = (
+        await api.post(GENERATE, {"contents": [user("one two three four five six seven eight nine ten eleven")]})
+    ).json()["error"]
     assert error["message"] == "The input token count (11) exceeds the maximum number of tokens allowed (10)."
 
 
@@ -150,7 +167,10 @@ async def test_cache_below_the_minimum(api: Api, lenient: Api) -> None:
     body = {"model": f"models/{MODEL}", "contents": [user("Too short to cache.")], "ttl": "60s"}
     result = await api.post("/v1beta/cachedContents", body)
     assert result.status == 400
-    assert result.json()["error"]["message"] == "Cached content is too small. total_token_count=5, min_total_token_count=1024"
+    assert (
+        result.json()["error"]["message"]
+        == "Cached content is too small. total_token_count=5, min_total_token_count=1024"
+    )
     assert (await lenient.post("/v1beta/cachedContents", body)).status == 200
 
 
@@ -171,4 +191,6 @@ async def test_count_tokens_checks_names_and_parts(api: Api) -> None:
     bad_name = await api.post(path, {"contents": [{"parts": [{"txt": "Hi"}]}]})
     assert "Unknown name \"txt\" at 'contents[0].parts[0]'" in bad_name.json()["error"]["message"]
     empty = await api.post(path, {"contents": [{"parts": [{"text": ""}]}]})
-    assert "CountTokensRequest.contents[0].parts[0].data: required oneof field 'data'" in empty.json()["error"]["message"]
+    assert (
+        "CountTokensRequest.contents[0].parts[0].data: required oneof field 'data'" in empty.json()["error"]["message"]
+    )

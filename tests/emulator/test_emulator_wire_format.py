@@ -20,9 +20,14 @@ from genai_async.emulator._wire import pretty, pretty_element
 from .emulator_helpers import FIXTURES
 
 _TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=30)  # lone surrogates cannot be UTF-8
-_SCALARS = st.none() | st.booleans() | st.integers() | st.integers(min_value=-(10**40), max_value=10**40) | (
-    st.floats(allow_nan=True, allow_infinity=True)
-) | _TEXT
+_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(min_value=-(10**40), max_value=10**40)
+    | (st.floats(allow_nan=True, allow_infinity=True))
+    | _TEXT
+)
 _VALUES = st.recursive(
     _SCALARS,
     lambda inner: st.lists(inner, max_size=5) | st.dictionaries(_TEXT | st.integers(), inner, max_size=5),

@@ -51,10 +51,15 @@ async def test_sdk_inline_batch(aio: Any) -> None:
     job = await aio.batches.create(
         model=MODEL,
         src=[
-            {"contents": [{"parts": [{"text": "Tell me a one-sentence joke."}], "role": "user"}],
-             "metadata": {"key": "joke"}},
-            types.InlinedRequest(contents="Why is the sky blue?", metadata={"key": "sky"},
-                                 config=types.GenerateContentConfig(max_output_tokens=800)),
+            {
+                "contents": [{"parts": [{"text": "Tell me a one-sentence joke."}], "role": "user"}],
+                "metadata": {"key": "joke"},
+            },
+            types.InlinedRequest(
+                contents="Why is the sky blue?",
+                metadata={"key": "sky"},
+                config=types.GenerateContentConfig(max_output_tokens=800),
+            ),
         ],
         config={"display_name": "sdk-inline"},
     )
@@ -68,10 +73,12 @@ async def test_sdk_inline_batch(aio: Any) -> None:
 
 async def test_sdk_file_batch_and_download(aio: Any, tmp_path: Any) -> None:
     path = tmp_path / "requests.jsonl"
-    path.write_text("".join(
-        json.dumps({"key": f"request-{i}", "request": {"contents": [{"parts": [{"text": f"Q{i}"}]}]}}) + "\n"
-        for i in range(3)
-    ))
+    path.write_text(
+        "".join(
+            json.dumps({"key": f"request-{i}", "request": {"contents": [{"parts": [{"text": f"Q{i}"}]}]}}) + "\n"
+            for i in range(3)
+        )
+    )
     uploaded = await aio.files.upload(file=str(path), config=types.UploadFileConfig(mime_type="jsonl"))
     job = await aio.batches.create(model=MODEL, src=uploaded.name)
     job = await poll_until_done(aio, job.name)
@@ -107,10 +114,19 @@ async def test_sdk_embeddings_batch(aio: Any) -> None:
 
 async def test_operation_shapes_match_the_fixtures(api: Api, emu: Emulator) -> None:
     emu.batch_schedule = (60.0, 0.0)
-    body = {"batch": {"displayName": "d", "inputConfig": {"requests": {"requests": [
-        {"request": {"contents": [{"parts": [{"text": "hi"}]}]}, "metadata": {"key": "request-1"}},
-        {"request": {"contents": [{"parts": []}]}, "metadata": {"key": "request-2"}},
-    ]}}}}
+    body = {
+        "batch": {
+            "displayName": "d",
+            "inputConfig": {
+                "requests": {
+                    "requests": [
+                        {"request": {"contents": [{"parts": [{"text": "hi"}]}]}, "metadata": {"key": "request-1"}},
+                        {"request": {"contents": [{"parts": []}]}, "metadata": {"key": "request-2"}},
+                    ]
+                }
+            },
+        }
+    }
     created = await api.request("POST", f"/v1beta/models/{MODEL}:batchGenerateContent", json_body=body)
     assert created.status == 200
     op = created.json()
@@ -123,20 +139,30 @@ async def test_operation_shapes_match_the_fixtures(api: Api, emu: Emulator) -> N
     again = await api.request("POST", f"/v1beta/models/{MODEL}:batchGenerateContent", json_body=body)
     done = (await api.request("GET", f"/v1beta/{again.json()['name']}")).json()
     assert done["done"] is True and done["metadata"]["state"] == "BATCH_STATE_SUCCEEDED"
-    assert done["metadata"]["batchStats"] == {"requestCount": "2", "successfulRequestCount": "1",
-                                              "failedRequestCount": "1"}
+    assert done["metadata"]["batchStats"] == {
+        "requestCount": "2",
+        "successfulRequestCount": "1",
+        "failedRequestCount": "1",
+    }
     assert done["response"]["@type"].endswith("v1main.GenerateContentBatchOutput")
     items = done["response"]["inlinedResponses"]["inlinedResponses"]
     assert items == done["metadata"]["output"]["inlinedResponses"]["inlinedResponses"]
-    assert items[1] == {"error": {"code": 3, "message": items[1]["error"]["message"], "status": "INVALID_ARGUMENT"},
-                        "metadata": {"key": "request-2"}}
+    assert items[1] == {
+        "error": {"code": 3, "message": items[1]["error"]["message"], "status": "INVALID_ARGUMENT"},
+        "metadata": {"key": "request-2"},
+    }
     assert items[0]["metadata"] == {"key": "request-1"} and items[0]["response"]["candidates"]
 
 
 @pytest.mark.parametrize(
     "body",
-    [{}, {"batch": {}}, {"batch": {"inputConfig": {}}}, {"batch": {"inputConfig": {"requests": {"requests": []}}}},
-     {"batch": {"inputConfig": {"fileName": "files/x", "requests": {"requests": [{}]}}}}],
+    [
+        {},
+        {"batch": {}},
+        {"batch": {"inputConfig": {}}},
+        {"batch": {"inputConfig": {"requests": {"requests": []}}}},
+        {"batch": {"inputConfig": {"fileName": "files/x", "requests": {"requests": [{}]}}}},
+    ],
 )
 async def test_bad_create_bodies_are_400(api: Api, body: Any) -> None:
     result = await api.request("POST", f"/v1beta/models/{MODEL}:batchGenerateContent", json_body=body)

@@ -57,7 +57,11 @@ async def test_text_turn_with_tool_call(sdk: Any, tls_emulator: Emulator) -> Non
     config = types.LiveConnectConfig(
         response_modalities=["TEXT"],
         system_instruction="Be brief.",
-        tools=[types.Tool(function_declarations=[types.FunctionDeclaration(name="get_time", description="Current UTC time.")])],
+        tools=[
+            types.Tool(
+                function_declarations=[types.FunctionDeclaration(name="get_time", description="Current UTC time.")]
+            )
+        ],
         session_resumption=types.SessionResumptionConfig(),
     )
     async with sdk.aio.live.connect(model=MODEL, config=config) as session:

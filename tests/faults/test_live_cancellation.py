@@ -65,7 +65,9 @@ class WsServer:
             await runner.cleanup()
 
 
-async def setup_then(request: web.Request, then: Callable[[web.WebSocketResponse], Awaitable[None]]) -> web.WebSocketResponse:
+async def setup_then(
+    request: web.Request, then: Callable[[web.WebSocketResponse], Awaitable[None]]
+) -> web.WebSocketResponse:
     ws = web.WebSocketResponse()
     await ws.prepare(request)
     await ws.receive()
@@ -169,7 +171,9 @@ async def test_cancel_while_send_waits_for_the_network_and_for_another_send() ->
 
 async def test_cancel_while_receiving_mid_turn_and_mid_tool_call(emulator: Emulator) -> None:
     emulator.tokens_per_second = 0.5  # the second chunk is far away
-    tools = [types.Tool(function_declarations=[types.FunctionDeclaration(name="get_time", description="Current UTC time.")])]
+    tools = [
+        types.Tool(function_declarations=[types.FunctionDeclaration(name="get_time", description="Current UTC time.")])
+    ]
     async with genai_async.Client(api_key="k", base_url=emulator.base_url) as client:
         for prompt in ("Tell me about Paris", "What time is it?"):
             got: list[types.LiveServerMessage] = []
@@ -231,6 +235,7 @@ async def test_cancel_while_the_session_runs_tools(emulator: Emulator) -> None:
 async def test_cancel_while_resuming() -> None:
     async def first_drops_then_mute(request: web.Request, n: int) -> web.StreamResponse:
         if n == 1:
+
             async def handle_then_drop(ws: web.WebSocketResponse) -> None:
                 await ws.send_str('{"sessionResumptionUpdate": {"newHandle": "h1", "resumable": true}}')
                 request.transport.close()  # type: ignore[union-attr]

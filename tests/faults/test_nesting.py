@@ -26,7 +26,7 @@ def _event(raw: str) -> bytes:
 
 
 FUNCTION_CALL = (
-    '{"candidates":[{"content":{"role":"model","parts":[{"functionCall":{"name":"f","args":{"a":' + DEEP + '}}}]},'
+    '{"candidates":[{"content":{"role":"model","parts":[{"functionCall":{"name":"f","args":{"a":' + DEEP + "}}}]},"
     '"finishReason":"STOP","index":0}]}'
 )
 STREAM_CASES: dict[str, list[bytes]] = {
@@ -63,7 +63,11 @@ def _reply(status: int, body: str) -> list[Step]:
     ("case", "plan", "expected"),
     [
         ("success body", _reply(200, FUNCTION_CALL), errors.StreamError),
-        ("error body", _reply(500, '{"error":{"code":500,"message":"m","details":[' + DEEP + "]}}"), errors.ServerError),
+        (
+            "error body",
+            _reply(500, '{"error":{"code":500,"message":"m","details":[' + DEEP + "]}}"),
+            errors.ServerError,
+        ),
         ("error body that is only nesting", _reply(400, DEEP), errors.ClientError),
     ],
 )

@@ -28,15 +28,32 @@ RETRY = [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "37
 
 
 def _fields(exc: BaseException) -> dict[str, Any]:
-    names = ("code", "status", "message", "details", "endpoint", "headers", "retry_delay", "limit", "seconds",
-             "attempts", "request_sent", "partial", "kind", "text")
+    names = (
+        "code",
+        "status",
+        "message",
+        "details",
+        "endpoint",
+        "headers",
+        "retry_delay",
+        "limit",
+        "seconds",
+        "attempts",
+        "request_sent",
+        "partial",
+        "kind",
+        "text",
+    )
     return {"type": type(exc), "str": str(exc), "args": exc.args} | {n: getattr(exc, n, None) for n in names}
 
 
 def _built() -> list[errors.GenAIError]:
     api = errors.APIError.from_envelope(
-        429, {"error": {"code": 429, "message": "quota", "status": "RESOURCE_EXHAUSTED", "details": RETRY}},
-        endpoint="models/m:generateContent", partial=PARTIAL, headers={"Retry-After": "3"},
+        429,
+        {"error": {"code": 429, "message": "quota", "status": "RESOURCE_EXHAUSTED", "details": RETRY}},
+        endpoint="models/m:generateContent",
+        partial=PARTIAL,
+        headers={"Retry-After": "3"},
     )
     server = errors.ServerError(503, "UNAVAILABLE", "overloaded", endpoint="e", partial=PARTIAL)
     redirect = errors.APIError(307, None, "a redirect to host '127.0.0.2'", endpoint="e")
@@ -45,11 +62,14 @@ def _built() -> list[errors.GenAIError]:
     built: list[errors.GenAIError] = [
         errors.GenAIError("base"),
         errors.ConfigurationError("bad argument"),
-        api, server, redirect,
+        api,
+        server,
+        redirect,
         errors.ClientError(404, "NOT_FOUND", "no such model"),
         errors.StreamError("cut", partial=PARTIAL),
         errors.TransportError("no exchange", request_sent=False),
-        refused, timeout,
+        refused,
+        timeout,
         errors.ParseError("the output is not JSON", kind="invalid_json", text="{oops"),
     ]
     for i, exc in enumerate(built):

@@ -67,7 +67,10 @@ async def _pair(status: int, *, upload_url: bool = False) -> AsyncIterator[tuple
         async def redirect(request: web.Request) -> web.StreamResponse:
             if upload_url and request.headers.get("X-Goog-Upload-Command") == "start":
                 return web.Response(
-                    headers={"X-Goog-Upload-URL": f"{first.base_url}/upload/session-1", "X-Goog-Upload-Status": "active"}
+                    headers={
+                        "X-Goog-Upload-URL": f"{first.base_url}/upload/session-1",
+                        "X-Goog-Upload-Status": "active",
+                    }
                 )
             return web.Response(status=status, headers={"Location": f"{other.base_url}{request.path_qs}"})
 

@@ -64,8 +64,14 @@ def _http(status: str, body: bytes, headers: str = "", content_type: str = "appl
 
 
 ECHO = json.dumps(
-    {"error": {"code": 403, "message": f"API key {KEY} not valid", "status": "PERMISSION_DENIED",
-               "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "metadata": {"key": KEY}}]}}
+    {
+        "error": {
+            "code": 403,
+            "message": f"API key {KEY} not valid",
+            "status": "PERMISSION_DENIED",
+            "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "metadata": {"key": KEY}}],
+        }
+    }
 ).encode()
 
 CASES = {
@@ -78,8 +84,12 @@ CASES = {
 }
 UPLOAD_ECHO = _http("200 OK", b"", headers=f"X-Goog-Upload-URL: /upload/s\r\nX-Goog-Upload-Status: {KEY}\r\n")
 STREAM_CASES = {
-    "in-band error echoing the key": _http("200 OK", sse({"error": json.loads(ECHO)["error"]}), content_type="text/event-stream"),
-    "invalid event echoing the key": _http("200 OK", f"data: {{{KEY}\r\n\r\n".encode(), content_type="text/event-stream"),
+    "in-band error echoing the key": _http(
+        "200 OK", sse({"error": json.loads(ECHO)["error"]}), content_type="text/event-stream"
+    ),
+    "invalid event echoing the key": _http(
+        "200 OK", f"data: {{{KEY}\r\n\r\n".encode(), content_type="text/event-stream"
+    ),
     "non-SSE tail echoing the key": _http("200 OK", f"oops {KEY}\n".encode(), content_type="text/event-stream"),
     "cut event echoing the key": _http("200 OK", f'data: {{"x": "{KEY}'.encode(), content_type="text/event-stream"),
 }

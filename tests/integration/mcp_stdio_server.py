@@ -13,14 +13,27 @@ from mcp.server.stdio import stdio_server
 
 PAGES: dict[str | None, tuple[list[types.Tool], str | None]] = {
     None: (
-        [types.Tool(name="add", description="Add two integers.", input_schema={
-            "type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
-            "required": ["a", "b"]})],
+        [
+            types.Tool(
+                name="add",
+                description="Add two integers.",
+                input_schema={
+                    "type": "object",
+                    "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
+                    "required": ["a", "b"],
+                },
+            )
+        ],
         "page-2",
     ),
     "page-2": (
-        [types.Tool(name="shout", description="Upper-case a text.", input_schema={
-            "type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"]})],
+        [
+            types.Tool(
+                name="shout",
+                description="Upper-case a text.",
+                input_schema={"type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"]},
+            )
+        ],
         None,
     ),
 }

@@ -82,8 +82,9 @@ async def test_async_on_progress_sees_counts_as_ints(bc: genai_async.Client) -> 
 
 
 async def test_file_batch_results_stream_from_the_responses_file(bc: genai_async.Client, tmp_path: Path) -> None:
-    lines = [{"key": f"k{i}", "request": {"contents": [{"role": "user", "parts": [{"text": f"n{i}"}]}]}}
-             for i in range(25)]
+    lines = [
+        {"key": f"k{i}", "request": {"contents": [{"role": "user", "parts": [{"text": f"n{i}"}]}]}} for i in range(25)
+    ]
     lines.insert(3, {"key": "broken", "request": bad_request()})
     src = tmp_path / "in.jsonl"
     src.write_text("".join(json.dumps(x) + "\n" for x in lines))
@@ -108,14 +109,19 @@ async def test_file_name_source_and_batch_job_source(bc: genai_async.Client) -> 
 
 
 async def test_wire_shaped_requests_are_accepted(bc: genai_async.Client, emu: Emulator) -> None:
-    wire = {"contents": [{"role": "user", "parts": [{"text": "x"}]}], "generationConfig": {"maxOutputTokens": 9},
-            "metadata": {"key": "w"}}
+    wire = {
+        "contents": [{"role": "user", "parts": [{"text": "x"}]}],
+        "generationConfig": {"maxOutputTokens": 9},
+        "metadata": {"key": "w"},
+    }
     req = types.GenerateContentRequest(contents=[types.Content(role="user", parts=[types.Part(text="y")])])
     job = await bc.batches.create(model=MODEL, src=[wire, req])
     body = emu.requests[-1].json
     items = body["batch"]["inputConfig"]["requests"]["requests"]
-    assert items[0] == {"request": {"contents": wire["contents"], "generationConfig": {"maxOutputTokens": 9}},
-                        "metadata": {"key": "w"}}
+    assert items[0] == {
+        "request": {"contents": wire["contents"], "generationConfig": {"maxOutputTokens": 9}},
+        "metadata": {"key": "w"},
+    }
     assert items[1] == {"request": {"contents": [{"role": "user", "parts": [{"text": "y"}]}]}}
     job = await bc.batches.wait(job, poll=0.01)
     assert [r.key async for r in bc.batches.results(job)] == ["w", None]
@@ -234,14 +240,27 @@ async def test_wrong_model_kind_is_a_400(bc: genai_async.Client) -> None:
 async def test_create_sends_the_documented_body(server: Scripted, client: genai_async.Client) -> None:
     server.reply_json(fixture_json("batch_operation_pending.json"))
     job = await client.batches.create(
-        model=MODEL, src=[{"contents": "What is photosynthesis?", "metadata": {"key": "request-1"}}],
+        model=MODEL,
+        src=[{"contents": "What is photosynthesis?", "metadata": {"key": "request-1"}}],
         config=types.CreateBatchJobConfig(display_name="nightly-eval-2026-08-21"),
     )
     req = server.requests[0]
     assert (req["method"], req["path"]) == ("POST", "/v1beta/models/gemini-3.5-flash:batchGenerateContent")
-    assert req["json"] == {"batch": {"displayName": "nightly-eval-2026-08-21", "inputConfig": {"requests": {
-        "requests": [{"request": {"contents": [{"role": "user", "parts": [{"text": "What is photosynthesis?"}]}]},
-                      "metadata": {"key": "request-1"}}]}}}}
+    assert req["json"] == {
+        "batch": {
+            "displayName": "nightly-eval-2026-08-21",
+            "inputConfig": {
+                "requests": {
+                    "requests": [
+                        {
+                            "request": {"contents": [{"role": "user", "parts": [{"text": "What is photosynthesis?"}]}]},
+                            "metadata": {"key": "request-1"},
+                        }
+                    ]
+                }
+            },
+        }
+    }
     assert job.name == "batches/xk2p9w7t3q8v1m4n6b5c" and job.model == "models/gemini-3.5-flash"
     assert job.state is types.JobState.JOB_STATE_PENDING
     assert job.batch_stats == types.BatchStats(request_count=2, pending_request_count=2)
@@ -284,8 +303,17 @@ async def test_torn_responses_file_line_is_a_stream_error(server: Scripted, clie
 
 async def test_embeddings_file_batch_results_are_embeddings(bc: genai_async.Client) -> None:
     lines = b"".join(
-        json.dumps({"key": f"e{i}", "request": {"model": f"models/{EMBED}", "content": {"parts": [{"text": f"t{i}"}]},
-                                                "outputDimensionality": 4}}).encode() + b"\n"
+        json.dumps(
+            {
+                "key": f"e{i}",
+                "request": {
+                    "model": f"models/{EMBED}",
+                    "content": {"parts": [{"text": f"t{i}"}]},
+                    "outputDimensionality": 4,
+                },
+            }
+        ).encode()
+        + b"\n"
         for i in range(3)
     )
     f = await bc.files.upload(file=lines, config={"mime_type": "jsonl"})
@@ -315,8 +343,10 @@ async def test_wait_rides_out_a_transient_503_and_scripted_endpoints(bc: genai_a
 async def test_leaving_file_results_early_closes_the_download(bc: genai_async.Client) -> None:
     import contextlib
 
-    data = b"".join(json.dumps({"key": f"k{i}", "request": {"contents": [{"parts": [{"text": f"q{i}"}]}]}}).encode()
-                    + b"\n" for i in range(40))
+    data = b"".join(
+        json.dumps({"key": f"k{i}", "request": {"contents": [{"parts": [{"text": f"q{i}"}]}]}}).encode() + b"\n"
+        for i in range(40)
+    )
     f = await bc.files.upload(file=data, config={"mime_type": "jsonl"})
     job = await bc.batches.wait(await bc.batches.create(model=MODEL, src=f.name), poll=0.01)
     async with contextlib.aclosing(bc.batches.results(job)) as results:

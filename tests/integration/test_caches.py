@@ -90,8 +90,10 @@ async def test_create_struct_config_with_timedelta(server: Scripted, client: gen
         ("2026-08-21T09:25:10.982113Z", "2026-08-21T09:25:10.982113Z"),
         ("2026-08-21T11:25:10+02:00", "2026-08-21T11:25:10+02:00"),
         (dt.datetime(2026, 8, 21, 9, 25, 10, tzinfo=dt.timezone.utc), "2026-08-21T09:25:10Z"),
-        (dt.datetime(2026, 8, 21, 11, 25, 10, 982113, tzinfo=dt.timezone(dt.timedelta(hours=2))),
-         "2026-08-21T09:25:10.982113Z"),
+        (
+            dt.datetime(2026, 8, 21, 11, 25, 10, 982113, tzinfo=dt.timezone(dt.timedelta(hours=2))),
+            "2026-08-21T09:25:10.982113Z",
+        ),
     ],
 )
 async def test_create_expire_time_forms(server: Scripted, client: genai_async.Client, expire: Any, wire: str) -> None:
@@ -158,7 +160,10 @@ async def test_get_accepts_full_name_or_id(server: Scripted, client: genai_async
     check_cache(await client.aio.caches.get(name=name))
     req = server.requests[0]
     assert (req["method"], req["path"], req["query"], req["body"]) == (
-        "GET", "/v1beta/cachedContents/q8r2v5w1k7zt", {}, b""
+        "GET",
+        "/v1beta/cachedContents/q8r2v5w1k7zt",
+        {},
+        b"",
     )
 
 
@@ -189,7 +194,7 @@ def reply_cache_pages(server: Scripted, pages: int) -> list[str]:
 
     async def handler(request: web.Request) -> web.StreamResponse:
         index = int(request.query.get("pageToken", "t0")[1:])
-        body: dict[str, Any] = {"cachedContents": [{**base, "name": n} for n in names[index * 2:index * 2 + 2]]}
+        body: dict[str, Any] = {"cachedContents": [{**base, "name": n} for n in names[index * 2 : index * 2 + 2]]}
         if index + 1 < pages:
             body["nextPageToken"] = f"t{index + 1}"
         elif index % 2:
@@ -213,9 +218,7 @@ async def test_list_walks_three_pages(server: Scripted, client: genai_async.Clie
     ]
 
 
-async def test_list_await_gives_first_page_and_empty_token_ends(
-    server: Scripted, client: genai_async.Client
-) -> None:
+async def test_list_await_gives_first_page_and_empty_token_ends(server: Scripted, client: genai_async.Client) -> None:
     names = reply_cache_pages(server, 2)
     pager = await client.caches.list(config=types.ListCachedContentsConfig(page_size=2))
     assert [c.name for c in pager.page] == names[:2]
@@ -240,7 +243,10 @@ async def test_delete(server: Scripted, client: genai_async.Client) -> None:
     await client.caches.delete(name="q8r2v5w1k7zt")  # returns None, like {} on the wire
     req = server.requests[0]
     assert (req["method"], req["path"], req["query"], req["body"]) == (
-        "DELETE", "/v1beta/cachedContents/q8r2v5w1k7zt", {}, b""
+        "DELETE",
+        "/v1beta/cachedContents/q8r2v5w1k7zt",
+        {},
+        b"",
     )
 
 
@@ -318,9 +324,7 @@ async def test_every_endpoint_raises_client_error_on_envelope(
 # ------------------------------------------------------------------------------------------ use
 
 
-async def test_generate_content_sends_cached_content_at_top_level(
-    server: Scripted, client: genai_async.Client
-) -> None:
+async def test_generate_content_sends_cached_content_at_top_level(server: Scripted, client: genai_async.Client) -> None:
     server.reply_json(fixture_json("generate_text.json"))
     await client.models.generate_content(model=MODEL, contents="Summarise clause 2", config={"cached_content": CACHE})
     body = server.requests[0]["json"]

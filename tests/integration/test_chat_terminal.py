@@ -138,9 +138,18 @@ async def open_terminal(*args: str, history: str = "") -> Terminal:
     env["GENAI_ASYNC_HISTORY"] = history  # empty: none kept, so tests never touch the real home
     try:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", _LAUNCH, str(slave), *CLI[1:], *args,
-            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-            start_new_session=True, pass_fds=(slave,), env=env,
+            sys.executable,
+            "-c",
+            _LAUNCH,
+            str(slave),
+            *CLI[1:],
+            *args,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+            start_new_session=True,
+            pass_fds=(slave,),
+            env=env,
         )
     finally:
         os.close(slave)
@@ -281,7 +290,9 @@ async def test_slash_commands_on_the_terminal_never_reach_the_model(gemini_emula
 
 async def test_piped_slash_commands_and_bad_ones(gemini_emulator, tmp_path) -> None:
     code, out, err = await run(
-        "chat", "--base-url", gemini_emulator.base_url,
+        "chat",
+        "--base-url",
+        gemini_emulator.base_url,
         stdin=f"/save\n/model not a model!\n/save {tmp_path}/missing/x.json\n/model\n/quit\n".encode(),
     )
     assert code == 0, err
@@ -300,18 +311,22 @@ async def test_chat_with_a_missing_file_is_a_usage_error(gemini_emulator) -> Non
 
 @pytest.mark.parametrize("command", ["generate", "stream"])
 async def test_dash_reads_the_prompt_from_stdin(gemini_emulator, command: str) -> None:
-    code, out, err = await run(command, "-", "--base-url", gemini_emulator.base_url,
-                               stdin=b"Summarise this:\nline one\nline two\n")
+    code, out, err = await run(
+        command, "-", "--base-url", gemini_emulator.base_url, stdin=b"Summarise this:\nline one\nline two\n"
+    )
     assert code == 0, err
     assert out.strip()
     assert texts(gemini_emulator.requests[-1].json) == [("user", "Summarise this:\nline one\nline two\n")]
 
 
-@pytest.mark.parametrize(("args", "stdin", "said"), [
-    (["generate", ""], b"", "the prompt is empty"),
-    (["generate", "   "], b"", "the prompt is empty"),
-    (["stream", "-"], b"\n  \n", "stdin was empty"),
-])
+@pytest.mark.parametrize(
+    ("args", "stdin", "said"),
+    [
+        (["generate", ""], b"", "the prompt is empty"),
+        (["generate", "   "], b"", "the prompt is empty"),
+        (["stream", "-"], b"\n  \n", "stdin was empty"),
+    ],
+)
 async def test_an_empty_prompt_is_a_usage_error(gemini_emulator, args: list[str], stdin: bytes, said: str) -> None:
     code, out, err = await run(*args, "--base-url", gemini_emulator.base_url, stdin=stdin)
     assert code == 2 and said in err and err.count("\n") == 1
@@ -327,8 +342,9 @@ async def test_plain_http_elsewhere_is_refused_in_cli_words() -> None:
 async def test_insecure_http_lets_a_plain_http_host_through(gemini_emulator) -> None:
     port = gemini_emulator.base_url.rsplit(":", 1)[1]
     # 0.0.0.0 is not a loopback name to the client, yet it reaches the emulator on this machine.
-    code, out, err = await run("generate", "Hi", "--base-url", f"http://0.0.0.0:{port}", "--insecure-http",
-                               env={"GEMINI_API_KEY": "k"})
+    code, out, err = await run(
+        "generate", "Hi", "--base-url", f"http://0.0.0.0:{port}", "--insecure-http", env={"GEMINI_API_KEY": "k"}
+    )
     assert code == 0, err
     assert out.strip()
 

@@ -18,7 +18,11 @@ async def run(*args: str, env: dict[str, str] | None = None, stdin: bytes | None
     full_env = {k: v for k, v in os.environ.items() if k not in ("GEMINI_API_KEY", "GOOGLE_API_KEY")}
     full_env.update(env or {})
     proc = await asyncio.create_subprocess_exec(
-        *CLI, *args, env=full_env, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        *CLI,
+        *args,
+        env=full_env,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(proc.communicate(stdin), timeout)
@@ -50,19 +54,37 @@ async def test_generate_options_reach_the_wire(gemini_emulator, tmp_path) -> Non
     image = tmp_path / "pic.png"
     image.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 16)
     code, out, err = await run(
-        "generate", "Describe", "--base-url", gemini_emulator.base_url, "--max-tokens", "500", "--temperature",
-        "0.3", "--thinking-level", "low", "--file", str(image), "--json",
+        "generate",
+        "Describe",
+        "--base-url",
+        gemini_emulator.base_url,
+        "--max-tokens",
+        "500",
+        "--temperature",
+        "0.3",
+        "--thinking-level",
+        "low",
+        "--file",
+        str(image),
+        "--json",
     )
     assert code == 0, err
     assert json.loads(out)["candidates"]
     body = gemini_emulator.requests[-1].json
-    assert body["generationConfig"] == {"maxOutputTokens": 500, "temperature": 0.3, "thinkingConfig": {"thinkingLevel": "LOW"}}
+    assert body["generationConfig"] == {
+        "maxOutputTokens": 500,
+        "temperature": 0.3,
+        "thinkingConfig": {"thinkingLevel": "LOW"},
+    }
     assert body["contents"][0]["parts"][0]["inlineData"]["mimeType"] == "image/png"
 
 
 async def test_chat_keeps_history_and_quits_on_eof(gemini_emulator) -> None:
     code, out, err = await run(
-        "chat", "--base-url", gemini_emulator.base_url, stdin=b"I have 2 dogs in my house.\nHow many paws are in my house?\n"
+        "chat",
+        "--base-url",
+        gemini_emulator.base_url,
+        stdin=b"I have 2 dogs in my house.\nHow many paws are in my house?\n",
     )
     assert code == 0, err
     assert out.count("model>") == 2 and "8" in out

@@ -8,8 +8,13 @@ from .test_cli import run
 
 
 async def test_live_text_session_on_the_emulator() -> None:
-    code, out, err = await run("live", "--emulator", "--system", "You are a cat. Your name is Neko.",
-                               stdin=b"Hello there\nI have 3 dogs. How many paws?\n")
+    code, out, err = await run(
+        "live",
+        "--emulator",
+        "--system",
+        "You are a cat. Your name is Neko.",
+        stdin=b"Hello there\nI have 3 dogs. How many paws?\n",
+    )
     assert code == 0, err
     assert out.count("model> ") == 2
     assert "Meow! I'm Neko" in out and "12 paws" in out
@@ -30,8 +35,15 @@ async def test_live_against_a_base_url_and_errors(gemini_emulator) -> None:
     code, out, err = await run("live", "--base-url", gemini_emulator.base_url, env={"GEMINI_API_KEY": "k"}, stdin=b"")
     assert code == 0, err
     assert gemini_emulator.live.sessions == 1
-    code, out, err = await run("live", "--base-url", gemini_emulator.base_url, "--model", "gemini-nope",
-                               env={"GEMINI_API_KEY": "k"}, stdin=b"hi\n")
+    code, out, err = await run(
+        "live",
+        "--base-url",
+        gemini_emulator.base_url,
+        "--model",
+        "gemini-nope",
+        env={"GEMINI_API_KEY": "k"},
+        stdin=b"hi\n",
+    )
     assert code == 1
     assert "is not found" in err and "Traceback" not in err
     code, out, err = await run("live", stdin=b"hi\n")

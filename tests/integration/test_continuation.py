@@ -92,8 +92,9 @@ async def test_a_hop_reopens_only_the_candidate_that_stopped_with_continuation(
 ) -> None:
     """Candidate 1 finished in the first hop; the second hop continues candidate 0 only."""
     first = hop("zero, ", "r1", finish="CONTINUATION", token=TOKEN)
-    first["candidates"].append({"content": {"role": "model", "parts": [{"text": "one."}]}, "index": 1,
-                                "finishReason": "STOP"})
+    first["candidates"].append(
+        {"content": {"role": "model", "parts": [{"text": "one."}]}, "index": 1, "finishReason": "STOP"}
+    )
     answers = [first, hop("zero done.", "r2", finish="STOP")]
 
     async def handler(request: web.Request) -> web.StreamResponse:
@@ -119,8 +120,9 @@ async def test_a_hop_that_fails_before_its_first_chunk_is_retried(server: Script
 
     async def handler(request: web.Request) -> web.StreamResponse:
         if len(server.requests) == 2:
-            return web.json_response({"error": {"code": 503, "message": "overloaded", "status": "UNAVAILABLE"}},
-                                     status=503)
+            return web.json_response(
+                {"error": {"code": 503, "message": "overloaded", "status": "UNAVAILABLE"}}, status=503
+            )
         body = answers.pop(0) if answers else hop("second half.", "r2", finish="STOP")
         resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await resp.prepare(request)
@@ -129,8 +131,9 @@ async def test_a_hop_that_fails_before_its_first_chunk_is_retried(server: Script
         return resp
 
     server.handler = handler
-    async with genai_async.Client(api_key="k", base_url=server.base_url,
-                                  retry={"initial_delay": 0.01, "attempts": 3}) as client:
+    async with genai_async.Client(
+        api_key="k", base_url=server.base_url, retry={"initial_delay": 0.01, "attempts": 3}
+    ) as client:
         stream = client.models.generate_content_stream(model=MODEL, contents="long")
         texts = [c.text async for c in stream]
     assert texts == ["first half, ", "second half."] and len(server.requests) == 3
@@ -165,7 +168,9 @@ async def test_max_hops_means_hops_for_unary_and_stream_alike(
     server.requests.clear()
     looping(stream=True)
     chunks = []
-    with pytest.raises(genai_async.errors.StreamError, match=r":streamGenerateContent: still CONTINUATION after 3 hops") as info:
+    with pytest.raises(
+        genai_async.errors.StreamError, match=r":streamGenerateContent: still CONTINUATION after 3 hops"
+    ) as info:
         async for chunk in client.models.generate_content_stream(model=MODEL, contents="long"):
             chunks.append(chunk)
     assert len(server.requests) == 1 + 3 and len(chunks) == 4

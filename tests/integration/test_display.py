@@ -77,8 +77,12 @@ def test_repr_truncates_inline_bytes_and_long_strings() -> None:
 def test_repr_indents_nested_objects_and_keeps_short_ones_on_one_line() -> None:
     assert repr(types.Part(text="hi")) == "Part(text='hi')"
     response = types.GenerateContentResponse(
-        candidates=[types.Candidate(content=types.Content(role="model", parts=[types.Part(text="Hello there")]),
-                                    finish_reason=types.FinishReason.STOP)],
+        candidates=[
+            types.Candidate(
+                content=types.Content(role="model", parts=[types.Part(text="Hello there")]),
+                finish_reason=types.FinishReason.STOP,
+            )
+        ],
         usage_metadata=types.UsageMetadata(prompt_token_count=3, candidates_token_count=2, total_token_count=5),
         model_version="gemini-3.5-flash",
     )
@@ -108,16 +112,22 @@ def test_repr_shows_parsed_and_parse_error() -> None:
 def _rich_response() -> types.GenerateContentResponse:
     png = b"\x89PNG\r\n\x1a\n" + b"\0" * 16
     return types.GenerateContentResponse(
-        candidates=[types.Candidate(
-            content=types.Content(role="model", parts=[
-                types.Part(text="I considered cats.", thought=True),
-                types.Part(text="**Cats** are great."),
-                types.Part.from_bytes(data=png, mime_type="image/png"),
-            ]),
-            finish_reason=types.FinishReason.STOP,
-        )],
-        usage_metadata=types.UsageMetadata(prompt_token_count=3, candidates_token_count=5, thoughts_token_count=7,
-                                           total_token_count=15),
+        candidates=[
+            types.Candidate(
+                content=types.Content(
+                    role="model",
+                    parts=[
+                        types.Part(text="I considered cats.", thought=True),
+                        types.Part(text="**Cats** are great."),
+                        types.Part.from_bytes(data=png, mime_type="image/png"),
+                    ],
+                ),
+                finish_reason=types.FinishReason.STOP,
+            )
+        ],
+        usage_metadata=types.UsageMetadata(
+            prompt_token_count=3, candidates_token_count=5, thoughts_token_count=7, total_token_count=15
+        ),
         model_version="gemini-3.5-flash",
     )
 

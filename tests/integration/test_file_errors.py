@@ -57,7 +57,15 @@ async def _cache(client: genai_async.Client, path: pathlib.Path) -> Any:
 
 
 CALLS: list[Callable[[genai_async.Client, pathlib.Path], Awaitable[Any]]] = [
-    _generate, _stream, _count, _embed, _chat, _chat_stream, _cache, _upload_path, _upload_str,
+    _generate,
+    _stream,
+    _count,
+    _embed,
+    _chat,
+    _chat_stream,
+    _cache,
+    _upload_path,
+    _upload_str,
 ]
 
 

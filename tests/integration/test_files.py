@@ -480,8 +480,9 @@ async def test_large_file_is_not_read_into_memory(
 
     async def handler(request: web.Request) -> web.StreamResponse:
         if "upload_id" not in request.query:
-            return web.Response(headers={"x-goog-upload-url": FOREIGN_UPLOAD_URL,
-                                         "x-goog-upload-chunk-granularity": str(256 << 10)})
+            return web.Response(
+                headers={"x-goog-upload-url": FOREIGN_UPLOAD_URL, "x-goog-upload-chunk-granularity": str(256 << 10)}
+            )
         async for block in request.content.iter_chunked(64 << 10):
             digest.update(block)
         if request.headers["X-Goog-Upload-Command"] == "upload":
@@ -516,7 +517,8 @@ def write_blocks(path: Path, size: int) -> str:
 
 
 @pytest.mark.parametrize(
-    "name", ["files/8k2mfq0xr1ab", "8k2mfq0xr1ab", "https://generativelanguage.googleapis.com/v1beta/files/8k2mfq0xr1ab"]
+    "name",
+    ["files/8k2mfq0xr1ab", "8k2mfq0xr1ab", "https://generativelanguage.googleapis.com/v1beta/files/8k2mfq0xr1ab"],
 )
 async def test_get(server: Scripted, client: genai_async.Client, name: str) -> None:
     server.reply_json(fixture_json("file_get_active.json"))

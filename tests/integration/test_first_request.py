@@ -105,9 +105,7 @@ async def test_concurrent_first_requests_share_one_import(server: Scripted, slow
     assert client.open_connections == 0
 
 
-async def test_async_with_opens_the_pool_before_the_first_request(
-    server: Scripted, slow_import: SlowImport
-) -> None:
+async def test_async_with_opens_the_pool_before_the_first_request(server: Scripted, slow_import: SlowImport) -> None:
     server.reply_json(fixture_json("generate_text.json"))
     slow_import.gate.set()
     async with asyncio.timeout(20):
@@ -163,9 +161,7 @@ async def test_a_request_cancelled_during_the_import_leaves_it_to_the_next(
     assert client.open_connections == 0
 
 
-async def test_aclose_during_the_import_fails_the_waiting_request(
-    server: Scripted, slow_import: SlowImport
-) -> None:
+async def test_aclose_during_the_import_fails_the_waiting_request(server: Scripted, slow_import: SlowImport) -> None:
     server.reply_json(fixture_json("generate_text.json"))
     client = genai_async.Client(api_key="k", base_url=server.base_url, retry=False)
     async with asyncio.timeout(20):

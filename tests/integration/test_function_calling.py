@@ -78,25 +78,51 @@ async def test_two_parallel_calls_exact_request_body(server: Scripted, client: g
     assert r.text == "Done"
     first, second = (req["json"] for req in server.requests)
     declared = [
-        {"name": "get_weather", "description": "Get the weather in a city.", "parameters": {
-            "type": "OBJECT", "properties": {"city": {"type": "STRING"}, "unit": {"type": "STRING", "default": "c"}},
-            "required": ["city"]}},
-        {"name": "get_time", "description": "Get the local time in a city.", "parameters": {
-            "type": "OBJECT", "properties": {"city": {"type": "STRING"}}, "required": ["city"]}},
+        {
+            "name": "get_weather",
+            "description": "Get the weather in a city.",
+            "parameters": {
+                "type": "OBJECT",
+                "properties": {"city": {"type": "STRING"}, "unit": {"type": "STRING", "default": "c"}},
+                "required": ["city"],
+            },
+        },
+        {
+            "name": "get_time",
+            "description": "Get the local time in a city.",
+            "parameters": {"type": "OBJECT", "properties": {"city": {"type": "STRING"}}, "required": ["city"]},
+        },
     ]
-    assert first == {"contents": [user("Weather and time?")], "tools": [{"functionDeclarations": declared}],
-                     "generationConfig": {"temperature": 0.5}}
+    assert first == {
+        "contents": [user("Weather and time?")],
+        "tools": [{"functionDeclarations": declared}],
+        "generationConfig": {"temperature": 0.5},
+    }
     assert second["contents"] == [
         user("Weather and time?"),
-        {"role": "model", "parts": [
-            {"functionCall": {"id": "call-0", "name": "get_weather", "args": {"city": "Zurich"}}, "thoughtSignature": SIG},
-            {"functionCall": {"id": "call-1", "name": "get_time", "args": {"city": "Bern"}}},
-        ]},
-        {"role": "user", "parts": [
-            {"functionResponse": {"id": "call-0", "name": "get_weather",
-                                  "response": {"result": {"city": "Zurich", "temp": 21, "unit": "c"}}}},
-            {"functionResponse": {"id": "call-1", "name": "get_time", "response": {"result": "10:00 in Bern"}}},
-        ]},
+        {
+            "role": "model",
+            "parts": [
+                {
+                    "functionCall": {"id": "call-0", "name": "get_weather", "args": {"city": "Zurich"}},
+                    "thoughtSignature": SIG,
+                },
+                {"functionCall": {"id": "call-1", "name": "get_time", "args": {"city": "Bern"}}},
+            ],
+        },
+        {
+            "role": "user",
+            "parts": [
+                {
+                    "functionResponse": {
+                        "id": "call-0",
+                        "name": "get_weather",
+                        "response": {"result": {"city": "Zurich", "temp": 21, "unit": "c"}},
+                    }
+                },
+                {"functionResponse": {"id": "call-1", "name": "get_time", "response": {"result": "10:00 in Bern"}}},
+            ],
+        },
     ]
     assert second["tools"] == first["tools"]
     history = r.automatic_function_calling_history
@@ -111,7 +137,9 @@ async def test_call_without_id_gets_no_id(server: Scripted, client: genai_async.
     assert "id" not in response_part
 
 
-async def test_declarations_and_callables_are_merged_into_one_tool(server: Scripted, client: genai_async.Client) -> None:
+async def test_declarations_and_callables_are_merged_into_one_tool(
+    server: Scripted, client: genai_async.Client
+) -> None:
     script(server, answer("plain"))
     manual = types.Tool(function_declarations=[types.FunctionDeclaration(name="manual", description="m")])
     await client.models.generate_content(
@@ -222,7 +250,9 @@ async def test_cancelling_the_caller_cancels_running_tools(server: Scripted, cli
         await asyncio.Event().wait()
         return "never"
 
-    task = asyncio.create_task(client.models.generate_content(model=MODEL, contents="x", config={"tools": [slow, slow2]}))
+    task = asyncio.create_task(
+        client.models.generate_content(model=MODEL, contents="x", config={"tools": [slow, slow2]})
+    )
     await entered.wait()
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
@@ -256,7 +286,9 @@ async def test_disabled_afc_declares_but_never_calls(server: Scripted, client: g
         raise AssertionError("called")
 
     script(server, calls(("boom", {})))
-    r = await client.models.generate_content(model=MODEL, contents="x", config={"tools": [boom], "automatic_function_calling": afc})
+    r = await client.models.generate_content(
+        model=MODEL, contents="x", config={"tools": [boom], "automatic_function_calling": afc}
+    )
     assert len(server.requests) == 1
     assert server.requests[0]["json"]["tools"][0]["functionDeclarations"][0]["name"] == "boom"
     assert r.function_calls is not None and r.automatic_function_calling_history is None
@@ -279,8 +311,11 @@ async def test_call_to_an_undeclared_callable_is_returned(server: Scripted, clie
 
 @pytest.mark.parametrize(
     ("tools", "message"),
-    [([42], r"config.tools\[0\] is a int; pass a types.Tool"), ([get_weather, get_weather], "already defined"),
-     ([{"function_declarations": [{"name": "get_weather"}]}, get_weather], "'get_weather' more than once")],
+    [
+        ([42], r"config.tools\[0\] is a int; pass a types.Tool"),
+        ([get_weather, get_weather], "already defined"),
+        ([{"function_declarations": [{"name": "get_weather"}]}, get_weather], "'get_weather' more than once"),
+    ],
 )
 async def test_bad_tools_raise_before_any_request(
     server: Scripted, client: genai_async.Client, tools: list[Any], message: str
@@ -293,12 +328,18 @@ async def test_bad_tools_raise_before_any_request(
 async def test_bad_call_timeout_is_refused(server: Scripted, client: genai_async.Client) -> None:
     with pytest.raises(errors.ConfigurationError, match="call_timeout"):
         await client.models.generate_content(
-            model=MODEL, contents="x", config={"tools": [get_weather], "automatic_function_calling": {"call_timeout": 0}}
+            model=MODEL,
+            contents="x",
+            config={"tools": [get_weather], "automatic_function_calling": {"call_timeout": 0}},
         )
 
 
 async def test_http_error_in_second_round_raises(server: Scripted, client: genai_async.Client) -> None:
-    script(server, calls(("get_weather", {"city": "Oslo"})), (500, {"error": {"code": 500, "message": "x", "status": "INTERNAL"}}))
+    script(
+        server,
+        calls(("get_weather", {"city": "Oslo"})),
+        (500, {"error": {"code": 500, "message": "x", "status": "INTERNAL"}}),
+    )
     with pytest.raises(errors.ServerError):
         await client.models.generate_content(model=MODEL, contents="x", config={"tools": [get_weather]})
     assert checked_out(client) == 0
@@ -309,10 +350,18 @@ async def test_http_error_in_second_round_raises(server: Scripted, client: genai
 
 async def test_stream_yields_every_round(server: Scripted, client: genai_async.Client) -> None:
     first_round = calls(("get_weather", {"city": "Lima"}))
-    script(server, sse(first_round), sse(
-        {"candidates": [{"content": {"role": "model", "parts": [{"text": "Sunny "}]}, "index": 0}]},
-        {"candidates": [{"content": {"role": "model", "parts": [{"text": "in Lima"}]}, "finishReason": "STOP", "index": 0}]},
-    ))
+    script(
+        server,
+        sse(first_round),
+        sse(
+            {"candidates": [{"content": {"role": "model", "parts": [{"text": "Sunny "}]}, "index": 0}]},
+            {
+                "candidates": [
+                    {"content": {"role": "model", "parts": [{"text": "in Lima"}]}, "finishReason": "STOP", "index": 0}
+                ]
+            },
+        ),
+    )
     stream = client.models.generate_content_stream(model=MODEL, contents="Weather?", config={"tools": [get_weather]})
     assert isinstance(stream, genai_async.ResponseStream)
     async with stream:
@@ -371,7 +420,9 @@ async def test_chat_stream_keeps_every_round(server: Scripted, client: genai_asy
     assert chat.get_history()[-1].parts[0].text == "Cold"  # type: ignore[index]
 
 
-async def test_chat_curates_a_blocked_final_answer_with_its_rounds(server: Scripted, client: genai_async.Client) -> None:
+async def test_chat_curates_a_blocked_final_answer_with_its_rounds(
+    server: Scripted, client: genai_async.Client
+) -> None:
     blocked = {"promptFeedback": {"blockReason": "SAFETY"}}
     script(server, calls(("get_weather", {"city": "Oslo"})), blocked, answer("fine"))
     chat = client.chats.create(model=MODEL, config={"tools": [get_weather]})
@@ -381,11 +432,21 @@ async def test_chat_curates_a_blocked_final_answer_with_its_rounds(server: Scrip
     assert server.requests[2]["json"]["contents"] == [user("again")]
 
 
-async def test_chat_stop_during_second_round_keeps_complete_rounds(server: Scripted, client: genai_async.Client) -> None:
-    script(server, sse(calls(("get_weather", {"city": "Oslo"}))), sse(
-        {"candidates": [{"content": {"role": "model", "parts": [{"text": "Cold "}]}, "index": 0}]},
-        {"candidates": [{"content": {"role": "model", "parts": [{"text": "and dark"}]}, "finishReason": "STOP", "index": 0}]},
-    ))
+async def test_chat_stop_during_second_round_keeps_complete_rounds(
+    server: Scripted, client: genai_async.Client
+) -> None:
+    script(
+        server,
+        sse(calls(("get_weather", {"city": "Oslo"}))),
+        sse(
+            {"candidates": [{"content": {"role": "model", "parts": [{"text": "Cold "}]}, "index": 0}]},
+            {
+                "candidates": [
+                    {"content": {"role": "model", "parts": [{"text": "and dark"}]}, "finishReason": "STOP", "index": 0}
+                ]
+            },
+        ),
+    )
     chat = client.chats.create(model=MODEL, config={"tools": [get_weather]})
     async with chat.send_message_stream("Weather?") as stream:
         async for chunk in stream:
@@ -433,7 +494,10 @@ async def test_emulator_answers_parallel_calls() -> None:
         )
         history = r.automatic_function_calling_history
         assert history is not None and len(history) == 3
-        assert [p.function_response.name for p in history[2].parts or () if p.function_response] == ["get_weather", "get_time"]
+        assert [p.function_response.name for p in history[2].parts or () if p.function_response] == [
+            "get_weather",
+            "get_time",
+        ]
         assert r.text and "get_time" in r.text
 
 

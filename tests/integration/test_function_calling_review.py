@@ -55,7 +55,9 @@ async def test_history_is_empty_when_the_only_request_was_the_last_allowed(
     assert r.function_calls is not None and r.automatic_function_calling_history == []
 
 
-async def test_stream_history_is_empty_when_no_function_was_called(server: Scripted, client: genai_async.Client) -> None:
+async def test_stream_history_is_empty_when_no_function_was_called(
+    server: Scripted, client: genai_async.Client
+) -> None:
     script(server, sse(answer("plain")))
     async with client.models.generate_content_stream(model=MODEL, contents="x", config={"tools": [get_weather]}) as s:
         chunks = [c async for c in s]
@@ -137,15 +139,28 @@ async def test_count_tokens_declares_python_functions(server: Scripted, client: 
     the generateContentRequest form, exactly as generate_content declares them, and never called."""
     server.reply_json({"totalTokens": 42})
     manual = {"function_declarations": [{"name": "manual"}]}
-    r = await client.models.count_tokens(model=MODEL, contents="hi", config={"tools": [manual, {"google_search": {}}, get_weather]})
+    r = await client.models.count_tokens(
+        model=MODEL, contents="hi", config={"tools": [manual, {"google_search": {}}, get_weather]}
+    )
     assert r.total_tokens == 42
     tools = server.requests[0]["json"]["generateContentRequest"]["tools"]
-    assert tools == [{"googleSearch": {}}, {"functionDeclarations": [
-        {"name": "manual"},
-        {"name": "get_weather", "description": "Get the weather in a city.", "parameters": {
-            "type": "OBJECT", "properties": {"city": {"type": "STRING"}, "unit": {"type": "STRING", "default": "c"}},
-            "required": ["city"]}},
-    ]}]
+    assert tools == [
+        {"googleSearch": {}},
+        {
+            "functionDeclarations": [
+                {"name": "manual"},
+                {
+                    "name": "get_weather",
+                    "description": "Get the weather in a city.",
+                    "parameters": {
+                        "type": "OBJECT",
+                        "properties": {"city": {"type": "STRING"}, "unit": {"type": "STRING", "default": "c"}},
+                        "required": ["city"],
+                    },
+                },
+            ]
+        },
+    ]
 
 
 async def test_caches_create_declares_python_functions(server: Scripted, client: genai_async.Client) -> None:
@@ -170,7 +185,9 @@ async def test_bad_tool_in_count_tokens_and_caches_is_named(
     assert server.requests == []
 
 
-async def test_a_callable_whose_name_the_service_rejects_is_refused(server: Scripted, client: genai_async.Client) -> None:
+async def test_a_callable_whose_name_the_service_rejects_is_refused(
+    server: Scripted, client: genai_async.Client
+) -> None:
     """A lambda is named ``<lambda>``: the service would answer 400 for it, so it is refused before sending."""
     with pytest.raises(errors.ConfigurationError, match=r"'<lambda>' is not a valid function name"):
         await client.models.generate_content(model=MODEL, contents="x", config={"tools": [lambda: "sunny"]})
@@ -184,7 +201,9 @@ async def test_a_callable_whose_name_the_service_rejects_is_refused(server: Scri
     assert server.requests == []
 
 
-async def test_chat_stream_cut_in_the_second_round_leaves_the_history(server: Scripted, client: genai_async.Client) -> None:
+async def test_chat_stream_cut_in_the_second_round_leaves_the_history(
+    server: Scripted, client: genai_async.Client
+) -> None:
     """A failure mid-AFC (the round-2 stream is cut after a chunk) raises with the partial answer
     and leaves the chat as it was: a failed turn is not a stop."""
     cut = sse({"candidates": [{"content": {"role": "model", "parts": [{"text": "Cold"}]}, "index": 0}]})
@@ -202,7 +221,9 @@ async def test_chat_stream_cut_in_the_second_round_leaves_the_history(server: Sc
     assert (await chat.send_message("Weather?")).text == "again"
 
 
-async def test_an_annotation_naming_a_local_class_says_how_to_fix_it(server: Scripted, client: genai_async.Client) -> None:
+async def test_an_annotation_naming_a_local_class_says_how_to_fix_it(
+    server: Scripted, client: genai_async.Client
+) -> None:
     """With ``from __future__ import annotations`` (this module) annotations are strings resolved in
     the function's module: a class defined inside a function cannot be found."""
 
@@ -213,7 +234,9 @@ async def test_an_annotation_naming_a_local_class_says_how_to_fix_it(server: Scr
         """Uses a local class."""
         return x.n
 
-    with pytest.raises(errors.ConfigurationError, match=r"tool use: cannot resolve the annotation 'Local'.*module level"):
+    with pytest.raises(
+        errors.ConfigurationError, match=r"tool use: cannot resolve the annotation 'Local'.*module level"
+    ):
         await client.models.generate_content(model=MODEL, contents="x", config={"tools": [use]})
     assert server.requests == []
 
@@ -225,7 +248,9 @@ async def test_a_field_annotation_that_cannot_be_resolved_is_a_configuration_err
         """Place an order."""
         return "ok"
 
-    with pytest.raises(errors.ConfigurationError, match=r"tool place: parameter 'order'.*cannot resolve the annotation 'Decimal'"):
+    with pytest.raises(
+        errors.ConfigurationError, match=r"tool place: parameter 'order'.*cannot resolve the annotation 'Decimal'"
+    ):
         await client.models.generate_content(model=MODEL, contents="x", config={"tools": [place]})
     assert server.requests == []
 

@@ -94,14 +94,15 @@ async def test_bad_input_fails_before_any_request(server: Scripted, client: gena
 
 @pytest.mark.parametrize(
     ("name", "status", "klass"),
-    [("error_400.json", 400, errors.ClientError), ("error_429.json", 429, errors.ClientError),
-     ("error_503.json", 503, errors.ServerError)],
+    [
+        ("error_400.json", 400, errors.ClientError),
+        ("error_429.json", 429, errors.ClientError),
+        ("error_503.json", 503, errors.ServerError),
+    ],
 )
 async def test_http_errors(server: Scripted, client: genai_async.Client, name: str, status: int, klass: type) -> None:
     async def handler(request: web.Request) -> web.StreamResponse:
-        return web.Response(
-            body=fixture_bytes(name), status=status, content_type="application/json", charset="UTF-8"
-        )
+        return web.Response(body=fixture_bytes(name), status=status, content_type="application/json", charset="UTF-8")
 
     server.handler = handler
     with pytest.raises(klass) as info:
@@ -113,8 +114,9 @@ async def test_http_errors(server: Scripted, client: genai_async.Client, name: s
 
 async def test_html_502_from_proxy(server: Scripted, client: genai_async.Client) -> None:
     async def handler(request: web.Request) -> web.StreamResponse:
-        return web.Response(text="<html><body><h1>502 Bad Gateway</h1></body></html>", status=502,
-                            content_type="text/html")
+        return web.Response(
+            text="<html><body><h1>502 Bad Gateway</h1></body></html>", status=502, content_type="text/html"
+        )
 
     server.handler = handler
     with pytest.raises(errors.ServerError) as info:
@@ -160,9 +162,7 @@ async def test_per_request_timeout_override(server: Scripted, client: genai_asyn
 
     server.handler = handler
     with pytest.raises(errors.TimeoutError) as info, pytest.warns(UserWarning, match="milliseconds"):
-        await client.models.generate_content(
-            model=MODEL, contents="x", config={"http_options": {"timeout": 200}}
-        )
+        await client.models.generate_content(model=MODEL, contents="x", config={"http_options": {"timeout": 200}})
     assert info.value.limit == "read"
 
 

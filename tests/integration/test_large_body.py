@@ -37,7 +37,9 @@ async def test_unary_large_inline_image_sends_without_warning(server: Scripted, 
 
 
 async def test_stream_large_inline_image_sends_without_warning(server: Scripted, client: genai_async.Client) -> None:
-    server.reply_stream([b'data: {"candidates": [{"content": {"parts": [{"text": "a cat"}]}, "finishReason": "STOP"}]}\r\n\r\n'])
+    server.reply_stream(
+        [b'data: {"candidates": [{"content": {"parts": [{"text": "a cat"}]}, "finishReason": "STOP"}]}\r\n\r\n']
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         async with client.models.generate_content_stream(model=MODEL, contents=_image()) as stream:

@@ -17,7 +17,9 @@ from genai_async.emulator import Emulator, running
 from tests.waiting import wait_until
 
 MODEL = "gemini-live-2.5-flash-preview"
-TOOLS = [types.Tool(function_declarations=[types.FunctionDeclaration(name="get_time", description="Current UTC time.")])]
+TOOLS = [
+    types.Tool(function_declarations=[types.FunctionDeclaration(name="get_time", description="Current UTC time.")])
+]
 
 
 @pytest.fixture
@@ -107,10 +109,16 @@ async def test_realtime_audio_then_stream_end_is_answered_with_input_transcripti
     config = {"response_modalities": ["TEXT"], "input_audio_transcription": {}}
     async with client.live.connect(model=MODEL, config=config) as session:
         for _ in range(4):
-            await session.send_realtime_input(audio=types.Blob(data=b"\x00\x01" * 8000, mime_type="audio/pcm;rate=16000"))
+            await session.send_realtime_input(
+                audio=types.Blob(data=b"\x00\x01" * 8000, mime_type="audio/pcm;rate=16000")
+            )
         await session.send_realtime_input(audio_stream_end=True)
         messages = await turn(session)
-    heard = [m.server_content.input_transcription for m in messages if m.server_content and m.server_content.input_transcription]
+    heard = [
+        m.server_content.input_transcription
+        for m in messages
+        if m.server_content and m.server_content.input_transcription
+    ]
     assert heard and "2.0 seconds of audio" in (heard[0].text or "")
     assert joined(messages)
 
@@ -123,7 +131,11 @@ async def test_realtime_text_and_activity_markers(client: genai_async.Client, em
         await session.send_realtime_input(text="What is Python?")
         assert "Python" in joined(await turn(session))
     sent = [f["realtimeInput"] for f in emu.live.frames if "realtimeInput" in f]
-    assert sent[:3] == [{"activityStart": {}}, {"activityEnd": {}}, {"video": {"mimeType": "image/png", "data": "iVBORy4uLi4="}}]
+    assert sent[:3] == [
+        {"activityStart": {}},
+        {"activityEnd": {}},
+        {"video": {"mimeType": "image/png", "data": "iVBORy4uLi4="}},
+    ]
     assert sent[3] == {"text": "What is Python?"}
 
 
@@ -138,7 +150,9 @@ async def test_tool_call_round_trip(client: genai_async.Client, emu: Emulator) -
                 calls = message.tool_call.function_calls or []
                 assert [c.name for c in calls] == ["get_time"]
                 await session.send_tool_response(
-                    function_responses=[types.FunctionResponse(id=c.id, name=c.name, response={"output": "09:41Z"}) for c in calls]
+                    function_responses=[
+                        types.FunctionResponse(id=c.id, name=c.name, response={"output": "09:41Z"}) for c in calls
+                    ]
                 )
     assert messages[0].tool_call is not None
     assert "09:41Z" in joined(messages)
@@ -211,7 +225,9 @@ async def test_resumption_after_drop_between_turns_is_transparent(client: genai_
     assert sum(1 for m in second if m.server_content and m.server_content.turn_complete) == 1
 
 
-async def test_resumption_after_drop_mid_answer_ends_turn_as_interrupted(client: genai_async.Client, emu: Emulator) -> None:
+async def test_resumption_after_drop_mid_answer_ends_turn_as_interrupted(
+    client: genai_async.Client, emu: Emulator
+) -> None:
     config = types.LiveConnectConfig(session_resumption=types.SessionResumptionConfig())
     async with client.live.connect(model=MODEL, config=config) as session:
         await session.send_client_content(turns="I have 2 cats", turn_complete=True)

@@ -94,7 +94,9 @@ async def test_functions_are_declared_in_setup_as_for_generate_content(
     client: genai_async.Client, emu: Emulator
 ) -> None:
     tools = Tools()
-    other = types.Tool(function_declarations=[types.FunctionDeclaration(name="manual", description="Answered by hand.")])
+    other = types.Tool(
+        function_declarations=[types.FunctionDeclaration(name="manual", description="Answered by hand.")]
+    )
     config = {"tools": [other, {"google_search": {}}, *tools.all()]}  # a dict config, dict and Tool entries
     async with client.live.connect(model=MODEL, config=config) as session:
         assert session.running_tools == 0
@@ -103,7 +105,8 @@ async def test_functions_are_declared_in_setup_as_for_generate_content(
     expected = [msgspec_json(t) for t in rest.tools or []]
     assert emu.live.frames[0]["setup"]["tools"] == expected
     assert [t for t in expected if "functionDeclarations" in t][0]["functionDeclarations"][2] == {
-        "name": "get_time", "description": "Get the local time in a city.",
+        "name": "get_time",
+        "description": "Get the local time in a city.",
         "parameters": {"type": "OBJECT", "properties": {"city": {"type": "STRING"}}, "required": ["city"]},
     }
 
@@ -133,7 +136,9 @@ async def test_disabled_afc_declares_but_leaves_the_calls_to_the_caller(
             if message.tool_call is not None:
                 calls = message.tool_call.function_calls or []
                 await session.send_tool_response(
-                    function_responses=[types.FunctionResponse(id=c.id, name=c.name, response={"output": "09:41"}) for c in calls]
+                    function_responses=[
+                        types.FunctionResponse(id=c.id, name=c.name, response={"output": "09:41"}) for c in calls
+                    ]
                 )
     assert ran == []
     assert emu.live.frames[0]["setup"]["tools"][0]["functionDeclarations"][0]["name"] == "get_time"
@@ -179,8 +184,9 @@ async def test_a_call_to_a_function_without_a_callable_is_left_to_the_caller(
                     function_responses=[{"id": c.id, "name": c.name, "response": {"output": "09:41"}} for c in calls]
                 )
     assert ran == []
-    assert tool_responses(emu) == [[{"id": tool_responses(emu)[0][0]["id"], "name": "get_time",
-                                     "response": {"output": "09:41"}}]]
+    assert tool_responses(emu) == [
+        [{"id": tool_responses(emu)[0][0]["id"], "name": "get_time", "response": {"output": "09:41"}}]
+    ]
 
 
 async def test_tool_call_cancellation_cancels_the_running_calls(client: genai_async.Client, emu: Emulator) -> None:

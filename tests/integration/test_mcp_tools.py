@@ -75,8 +75,9 @@ async def test_session_tools_are_declared_and_called(server: Scripted, client: g
 
 async def test_session_tool_in_a_stream(server: Scripted, client: genai_async.Client) -> None:
     body = calls(("add", {"a": 40, "b": 2}))
-    script(server, [f"data: {json.dumps(body)}\r\n\r\n".encode()],
-           [f"data: {json.dumps(answer('42'))}\r\n\r\n".encode()])
+    script(
+        server, [f"data: {json.dumps(body)}\r\n\r\n".encode()], [f"data: {json.dumps(answer('42'))}\r\n\r\n".encode()]
+    )
     async with mcp.Client(make_server()) as connected:
         config = {"tools": [connected.session]}
         async with client.models.generate_content_stream(model=MODEL, contents="40+2", config=config) as stream:
@@ -111,7 +112,11 @@ async def test_session_tools_in_a_live_session() -> None:
         frames = emu.live.frames
     declared = frames[0]["setup"]["tools"][0]["functionDeclarations"]
     assert [d["name"] for d in declared] == ["add", "divide"]
-    call = messages[0].tool_call.function_calls[0] if messages[0].tool_call and messages[0].tool_call.function_calls else None
+    call = (
+        messages[0].tool_call.function_calls[0]
+        if messages[0].tool_call and messages[0].tool_call.function_calls
+        else None
+    )
     assert call is not None and call.name == "add" and call.args is not None
     (response,) = [f["toolResponse"]["functionResponses"] for f in frames if "toolResponse" in f]
     assert response[0]["id"] == call.id and response[0]["name"] == "add"

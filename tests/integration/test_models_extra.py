@@ -96,9 +96,7 @@ async def test_a_hand_built_thinking_config_goes_out_upper_case(
     assert thinking.thinking_level == "low"  # the caller's object is left as it was
 
 
-async def test_count_tokens_http_options_only_keeps_contents_form(
-    server: Scripted, client: genai_async.Client
-) -> None:
+async def test_count_tokens_http_options_only_keeps_contents_form(server: Scripted, client: genai_async.Client) -> None:
     server.reply_json(fixture_json("count_tokens.json"))
     cfg = types.CountTokensConfig(http_options=types.HttpOptions(headers={"x-extra": "1"}))
     await client.models.count_tokens(model=MODEL, contents="hi", config=cfg)
@@ -142,7 +140,9 @@ async def test_embed_single_string(server: Scripted, client: genai_async.Client)
     assert r.embeddings[0].values == fixture_json("embed_content.json")["embedding"]["values"]
     req = server.requests[0]
     assert (req["method"], req["path"], req["query"]) == (
-        "POST", "/v1beta/models/gemini-embedding-001:batchEmbedContents", {}
+        "POST",
+        "/v1beta/models/gemini-embedding-001:batchEmbedContents",
+        {},
     )
     assert req["json"] == {
         "requests": [
@@ -151,9 +151,7 @@ async def test_embed_single_string(server: Scripted, client: genai_async.Client)
     }
 
 
-async def test_embed_list_of_strings_is_one_request_each_in_order(
-    server: Scripted, client: genai_async.Client
-) -> None:
+async def test_embed_list_of_strings_is_one_request_each_in_order(server: Scripted, client: genai_async.Client) -> None:
     server.reply_json(embeddings_reply(2))
     r = await client.models.embed_content(model=f"models/{EMBED}", contents=["first text", "second text"])
     expected = [e["values"] for e in fixture_json("batch_embed_contents.json")["embeddings"]]
@@ -259,8 +257,12 @@ async def test_models_list_iterates_without_await_and_honours_page_size(
     assert len(models) == 5 and all(isinstance(m, types.Model) for m in models)
     embed = models[-1]
     assert embed.input_token_limit == 2048 and embed.temperature is None
-    assert embed.supported_generation_methods == ["embedContent", "countTextTokens", "countTokens",
-                                                  "asyncBatchEmbedContent"]
+    assert embed.supported_generation_methods == [
+        "embedContent",
+        "countTextTokens",
+        "countTokens",
+        "asyncBatchEmbedContent",
+    ]
     assert [r["query"] for r in server.requests] == [
         {"pageSize": "3"},
         {"pageSize": "3", "pageToken": "CiNtb2RlbHMvZ2VtaW5pLTMuNS1mbGFzaA=="},
@@ -307,7 +309,10 @@ async def test_models_get(server: Scripted, client: genai_async.Client, name: st
     assert m.supported_actions == ["generateContent", "countTokens", "createCachedContent", "batchGenerateContent"]
     req = server.requests[0]
     assert (req["method"], req["path"], req["query"], req["body"]) == (
-        "GET", "/v1beta/models/gemini-3.5-flash", {}, b""
+        "GET",
+        "/v1beta/models/gemini-3.5-flash",
+        {},
+        b"",
     )
 
 

@@ -49,9 +49,7 @@ async def test_readme_notebook_cells_run_with_top_level_await(shell, gemini_emul
     assert shell.user_ns["client"]._transport.closed  # the last line closed it
 
 
-async def test_a_cell_stopped_mid_stream_closes_the_stream_and_the_client_stays_usable(
-    shell, gemini_emulator
-) -> None:
+async def test_a_cell_stopped_mid_stream_closes_the_stream_and_the_client_stays_usable(shell, gemini_emulator) -> None:
     gemini_emulator.queue_fault("hang_after_events", after_events=1, endpoint="streamGenerateContent")
     first = asyncio.Event()
     shell.user_ns["first_chunk"] = first.set

@@ -41,7 +41,9 @@ async def test_list_of_lists_is_one_user_turn_each(server: Scripted, client: gen
     ]
 
 
-async def test_call_and_response_parts_become_model_and_user_turns(server: Scripted, client: genai_async.Client) -> None:
+async def test_call_and_response_parts_become_model_and_user_turns(
+    server: Scripted, client: genai_async.Client
+) -> None:
     call = types.Part.from_function_call(name="get_weather", args={"city": "Oslo"})
     result = types.Part.from_function_response(name="get_weather", response={"result": "cold"})
     body = await sent(server, client, ["Weather in Oslo?", call, result])
@@ -60,9 +62,10 @@ def test_grouping_matches_the_official_sdk() -> None:
     call = {"function_call": {"name": "f", "args": {}}}
     result = {"function_response": {"name": "f", "response": {"result": 1}}}
     for contents in (["q", call, result], [call, call, result, "q"], [["a", "b"], "c"]):
-        official = [c.model_dump(mode="json", exclude_none=True) for c in t.t_contents(
-            [gtypes.Part.model_validate(x) if isinstance(x, dict) else x for x in contents]
-        )]
+        official = [
+            c.model_dump(mode="json", exclude_none=True)
+            for c in t.t_contents([gtypes.Part.model_validate(x) if isinstance(x, dict) else x for x in contents])
+        ]
         ours = msgspec.json.decode(msgspec.json.encode(to_contents(contents)))
         assert ours == [
             {"role": c["role"], "parts": [{_camel(k): _camelize(v) for k, v in p.items()} for p in c["parts"]]}
@@ -82,29 +85,53 @@ def _camelize(value: Any) -> Any:
 async def test_aware_datetime_is_sent_as_rfc3339(server: Scripted, client: genai_async.Client) -> None:
     start = datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
     end = datetime.datetime(2026, 2, 1, tzinfo=datetime.timezone(datetime.timedelta(hours=2)))
-    body = await sent(server, client, tools=[{"google_search": {"time_range_filter": {"start_time": start, "end_time": end}}}])
+    body = await sent(
+        server, client, tools=[{"google_search": {"time_range_filter": {"start_time": start, "end_time": end}}}]
+    )
     assert body["tools"] == [
-        {"googleSearch": {"timeRangeFilter": {"startTime": "2026-01-02T03:04:05Z", "endTime": "2026-02-01T00:00:00+02:00"}}}
+        {
+            "googleSearch": {
+                "timeRangeFilter": {"startTime": "2026-01-02T03:04:05Z", "endTime": "2026-02-01T00:00:00+02:00"}
+            }
+        }
     ]
 
 
 async def test_naive_datetime_is_refused(server: Scripted, client: genai_async.Client) -> None:
     with pytest.raises(errors.ConfigurationError, match=r"start_time is a naive datetime"):
-        await sent(server, client, tools=[types.Tool(google_search=types.GoogleSearch(
-            time_range_filter=types.Interval(start_time=datetime.datetime(2026, 1, 2))  # type: ignore[arg-type]
-        ))])
+        await sent(
+            server,
+            client,
+            tools=[
+                types.Tool(
+                    google_search=types.GoogleSearch(
+                        time_range_filter=types.Interval(start_time=datetime.datetime(2026, 1, 2))  # type: ignore[arg-type]
+                    )
+                )
+            ],
+        )
     assert server.requests == []
 
 
 async def test_lower_case_enums_are_sent_upper_case(server: Scripted, client: genai_async.Client) -> None:
     body = await sent(
-        server, client,
+        server,
+        client,
         tool_config={"function_calling_config": {"mode": "any", "allowed_function_names": ["f"]}},
         safety_settings=[{"category": "harm_category_hate_speech", "threshold": "block_only_high"}],
         response_modalities=["text"],
         media_resolution="media_resolution_low",
-        tools=[{"function_declarations": [{"name": "f", "behavior": "blocking",
-                                           "parameters": {"type": "object", "properties": {"a": {"type": "string"}}}}]}],
+        tools=[
+            {
+                "function_declarations": [
+                    {
+                        "name": "f",
+                        "behavior": "blocking",
+                        "parameters": {"type": "object", "properties": {"a": {"type": "string"}}},
+                    }
+                ]
+            }
+        ],
     )
     assert body["toolConfig"] == {"functionCallingConfig": {"mode": "ANY", "allowedFunctionNames": ["f"]}}
     assert body["safetySettings"] == [{"category": "HARM_CATEGORY_HATE_SPEECH", "threshold": "BLOCK_ONLY_HIGH"}]
@@ -119,7 +146,9 @@ async def test_service_tier_stays_lower_case(server: Scripted, client: genai_asy
     assert body["serviceTier"] == "flex"
 
 
-@pytest.mark.parametrize(("given", "wire"), [("abc123", "cachedContents/abc123"), ("cachedContents/x9", "cachedContents/x9")])
+@pytest.mark.parametrize(
+    ("given", "wire"), [("abc123", "cachedContents/abc123"), ("cachedContents/x9", "cachedContents/x9")]
+)
 async def test_cached_content_gets_its_resource_name(
     server: Scripted, client: genai_async.Client, given: str, wire: str
 ) -> None:
@@ -133,17 +162,26 @@ async def test_speech_config_string_is_a_prebuilt_voice(server: Scripted, client
 
 async def test_vertex_only_safety_method_is_refused(server: Scripted, client: genai_async.Client) -> None:
     with pytest.raises(errors.ConfigurationError, match=r"safety_settings\[0\]\.method is only supported by Vertex AI"):
-        await sent(server, client, safety_settings=[{"category": "HARM_CATEGORY_HATE_SPEECH",
-                                                     "threshold": "BLOCK_NONE", "method": "SEVERITY"}])
+        await sent(
+            server,
+            client,
+            safety_settings=[
+                {"category": "HARM_CATEGORY_HATE_SPEECH", "threshold": "BLOCK_NONE", "method": "SEVERITY"}
+            ],
+        )
     assert server.requests == []
 
 
 @pytest.mark.parametrize(
     ("config", "where"),
-    [({"routing_config": {}}, "config.routing_config"),
-     ({"tools": [{"retrieval": {}}]}, "config.tools[0].retrieval"),
-     ({"tool_config": {"functionCallingConfig": {"streamFunctionCallArguments": True}}},
-      "config.tool_config.function_calling_config.stream_function_call_arguments")],
+    [
+        ({"routing_config": {}}, "config.routing_config"),
+        ({"tools": [{"retrieval": {}}]}, "config.tools[0].retrieval"),
+        (
+            {"tool_config": {"functionCallingConfig": {"streamFunctionCallArguments": True}}},
+            "config.tool_config.function_calling_config.stream_function_call_arguments",
+        ),
+    ],
 )
 async def test_other_vertex_only_fields_are_named_as_such(
     server: Scripted, client: genai_async.Client, config: dict[str, Any], where: str
@@ -157,7 +195,8 @@ async def test_other_vertex_only_fields_are_named_as_such(
 async def test_list_of_pydantic_models_as_response_schema(server: Scripted, client: genai_async.Client) -> None:
     server.reply_json(answer('[{"name": "soup", "minutes": 20}, {"name": "tea", "minutes": 3}]'))
     r = await client.models.generate_content(
-        model=MODEL, contents="Two recipes",
+        model=MODEL,
+        contents="Two recipes",
         config={"response_mime_type": "application/json", "response_schema": list[Recipe]},
     )
     assert r.parsed == [Recipe(name="soup", minutes=20), Recipe(name="tea", minutes=3)]
@@ -167,8 +206,18 @@ async def test_list_of_pydantic_models_as_response_schema(server: Scripted, clie
 
 
 async def test_automatic_continuation_false_opts_out(server: Scripted, client: genai_async.Client) -> None:
-    server.reply_json({"candidates": [{"content": {"role": "model", "parts": [{"text": "part"}]},
-                                       "finishReason": "CONTINUATION", "continuationToken": "AAE=", "index": 0}]})
+    server.reply_json(
+        {
+            "candidates": [
+                {
+                    "content": {"role": "model", "parts": [{"text": "part"}]},
+                    "finishReason": "CONTINUATION",
+                    "continuationToken": "AAE=",
+                    "index": 0,
+                }
+            ]
+        }
+    )
     r = await client.models.generate_content(model=MODEL, contents="x", config={"automatic_continuation": False})
     assert r.candidates is not None and r.candidates[0].finish_reason == "CONTINUATION"
     assert len(server.requests) == 1

@@ -179,6 +179,7 @@ async def test_unary_and_stream_retries_are_decided_and_logged_once_by_the_one_r
     assert len(unary) == 1 and len(streamed) == 1
     assert "retrying POST" in unary[0] and ":generateContent" in unary[0] and "HTTP 503" in unary[0]
     assert "retrying POST" in streamed[0] and ":streamGenerateContent" in streamed[0] and "HTTP 503" in streamed[0]
+
     def shape(message: str, method: str) -> str:  # the delay is jittered: compare the rest
         return re.sub(r" in [0-9.]+s ", " in Ns ", message.replace(method, ""))
 

@@ -82,7 +82,9 @@ class _Server(uvicorn.Server):  # type: ignore[misc,name-defined]
         self.listening.set()
 
 
-async def serve(upstream_url: str, monkeypatch: pytest.MonkeyPatch, source: str, tmp_path: Path) -> AsyncIterator[Served]:
+async def serve(
+    upstream_url: str, monkeypatch: pytest.MonkeyPatch, source: str, tmp_path: Path
+) -> AsyncIterator[Served]:
     monkeypatch.setenv("GEMINI_API_KEY", "web-test-key")
     monkeypatch.setenv("GENAI_ASYNC_BASE_URL", upstream_url)
     module = load_app(source, tmp_path)
@@ -132,8 +134,10 @@ async def test_get_relays_the_stream_as_sse(app: Served, gemini_emulator) -> Non
         assert r.headers["Content-Type"].startswith("text/event-stream")
         events = sse_events(await r.text())
     async with genai_async.Client(api_key="k", base_url=gemini_emulator.base_url) as direct:
-        expected = [c.text or "" async for c in await direct.models.generate_content_stream(
-            model="gemini-3.5-flash", contents="Hi")]
+        expected = [
+            c.text or ""
+            async for c in await direct.models.generate_content_stream(model="gemini-3.5-flash", contents="Hi")
+        ]
     assert events[-1] == ("done", {})
     assert [data["text"] for kind, data in events[:-1]] == expected
     assert len(expected) > 1
@@ -212,7 +216,9 @@ async def test_browser_leaving_closes_the_upstream_stream(
     await browser_leaves(monkeypatch, source, tmp_path)
 
 
-def test_browser_leaving_closes_the_upstream_stream_under_uvloop(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_browser_leaving_closes_the_upstream_stream_under_uvloop(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     uvloop = pytest.importorskip("uvloop")
 
     async def scenario() -> None:

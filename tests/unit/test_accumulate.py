@@ -87,12 +87,14 @@ def test_safety_stop_keeps_streamed_text() -> None:
 
 
 def test_second_different_signature_starts_a_new_part() -> None:
-    final = stitch([
-        chunk({"text": "a", "thoughtSignature": "AAAA"}),
-        chunk({"text": "b"}),
-        chunk({"text": "c", "thoughtSignature": "BBBB"}),
-        chunk({"text": "d"}, finishReason="STOP"),
-    ])
+    final = stitch(
+        [
+            chunk({"text": "a", "thoughtSignature": "AAAA"}),
+            chunk({"text": "b"}),
+            chunk({"text": "c", "thoughtSignature": "BBBB"}),
+            chunk({"text": "d"}, finishReason="STOP"),
+        ]
+    )
     parts = final.candidates[0].content.parts  # type: ignore[index,union-attr]
     assert [(p.text, p.thought_signature) for p in parts] == [  # type: ignore[union-attr]
         ("ab", b"\x00\x00\x00"),
@@ -117,22 +119,26 @@ def test_empty_text_with_signature_is_its_own_part() -> None:
 
 
 def test_candidates_are_routed_by_index() -> None:
-    final = stitch([
-        chunk({"text": "a0"}, index=0),
-        chunk({"text": "b1"}, index=1),
-        chunk({"text": "a0+"}, index=0, finishReason="STOP"),
-        chunk({"text": "b1+"}, index=1, finishReason="MAX_TOKENS"),
-    ])
+    final = stitch(
+        [
+            chunk({"text": "a0"}, index=0),
+            chunk({"text": "b1"}, index=1),
+            chunk({"text": "a0+"}, index=0, finishReason="STOP"),
+            chunk({"text": "b1+"}, index=1, finishReason="MAX_TOKENS"),
+        ]
+    )
     assert final.candidates is not None
     assert [c.content.parts[0].text for c in final.candidates] == ["a0a0+", "b1b1+"]  # type: ignore[union-attr,index]
     assert [c.finish_reason for c in final.candidates] == ["STOP", "MAX_TOKENS"]
 
 
 def test_inline_data_pieces_are_not_concatenated() -> None:
-    final = stitch([
-        chunk({"inlineData": {"mimeType": "audio/pcm", "data": "AAAA"}}),
-        chunk({"inlineData": {"mimeType": "audio/pcm", "data": "BBBB"}}, finishReason="STOP"),
-    ])
+    final = stitch(
+        [
+            chunk({"inlineData": {"mimeType": "audio/pcm", "data": "AAAA"}}),
+            chunk({"inlineData": {"mimeType": "audio/pcm", "data": "BBBB"}}, finishReason="STOP"),
+        ]
+    )
     parts = final.candidates[0].content.parts  # type: ignore[index,union-attr]
     assert parts is not None and len(parts) == 2
 
@@ -164,7 +170,11 @@ def test_a_long_run_is_kept_in_blocks_and_stitched_exactly() -> None:
         text = f"<{i}>é"
         want.append(text)
         part = types.Part(text=text)
-        acc.add(types.GenerateContentResponse(candidates=[types.Candidate(content=types.Content(role="model", parts=[part]))]))
+        acc.add(
+            types.GenerateContentResponse(
+                candidates=[types.Candidate(content=types.Content(role="model", parts=[part]))]
+            )
+        )
         if i % 97 == 0:
             assert acc.result().text == "".join(want)  # partial results along the way
         run = acc._cands[0].run

@@ -113,7 +113,10 @@ def test_structured_parameters_become_objects() -> None:
         required=["x"],
     )
     assert props["address"].required == ["street", "number"]
-    assert props["order"].properties == {"item": types.Schema(type="STRING"), "quantity": types.Schema(type="INTEGER", default=1)}
+    assert props["order"].properties == {
+        "item": types.Schema(type="STRING"),
+        "quantity": types.Schema(type="INTEGER", default=1),
+    }
     assert props["when"] == types.Schema(type="STRING", format="date")
     assert props["points"].type == "ARRAY" and props["points"].items == props["point"]
     assert params.required == ["point", "address", "order", "when", "points"]
@@ -162,8 +165,14 @@ def _int_enum(n: Number) -> None: ...
 
 @pytest.mark.parametrize(
     ("fn", "param"),
-    [(_bad_literal, "level"), (_unannotated, "x"), (_recursive, "node"), (_fixed_tuple, "pair"), (_object, "thing"),
-     (_int_enum, "n")],
+    [
+        (_bad_literal, "level"),
+        (_unannotated, "x"),
+        (_recursive, "node"),
+        (_fixed_tuple, "pair"),
+        (_object, "thing"),
+        (_int_enum, "n"),
+    ],
 )
 def test_inexpressible_annotation_names_the_parameter(fn: Any, param: str) -> None:
     with pytest.raises(errors.ConfigurationError) as info:
@@ -185,19 +194,45 @@ def test_from_callable_returns_a_fresh_object_and_takes_behavior() -> None:
 def test_arguments_are_converted_to_the_annotations() -> None:
     seen: dict[str, Any] = {}
 
-    def f(color: Color, unit: Literal["c", "f"], point: Point, address: Address, order: Order,
-          when: datetime.date, count: int, ratio: float, points: list[Point]) -> None:
+    def f(
+        color: Color,
+        unit: Literal["c", "f"],
+        point: Point,
+        address: Address,
+        order: Order,
+        when: datetime.date,
+        count: int,
+        ratio: float,
+        points: list[Point],
+    ) -> None:
         seen.update({k: v for k, v in locals().items() if k != "seen"})
 
-    args = convert_args(f, {
-        "color": "blue", "unit": "f", "point": {"x": 1}, "address": {"street": "Main", "number": 3},
-        "order": {"item": "tea"}, "when": "2026-01-02", "count": 3, "ratio": 2, "points": [{"x": 2, "y": 1.5}],
-        "extra": "dropped",
-    })
+    args = convert_args(
+        f,
+        {
+            "color": "blue",
+            "unit": "f",
+            "point": {"x": 1},
+            "address": {"street": "Main", "number": 3},
+            "order": {"item": "tea"},
+            "when": "2026-01-02",
+            "count": 3,
+            "ratio": 2,
+            "points": [{"x": 2, "y": 1.5}],
+            "extra": "dropped",
+        },
+    )
     f(**args)
     assert seen == {
-        "color": Color.BLUE, "unit": "f", "point": Point(1), "address": {"street": "Main", "number": 3},
-        "order": Order("tea"), "when": datetime.date(2026, 1, 2), "count": 3, "ratio": 2.0, "points": [Point(2, 1.5)],
+        "color": Color.BLUE,
+        "unit": "f",
+        "point": Point(1),
+        "address": {"street": "Main", "number": 3},
+        "order": Order("tea"),
+        "when": datetime.date(2026, 1, 2),
+        "count": 3,
+        "ratio": 2.0,
+        "points": [Point(2, 1.5)],
     }
 
 

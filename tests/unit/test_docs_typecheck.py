@@ -47,9 +47,19 @@ def test_readme_blocks_and_examples_pass_mypy_strict(tmp_path: Path) -> None:
         starts[path.name] = line
     result = subprocess.run(
         [
-            sys.executable, "-m", "mypy", "--strict", "--python-version", "3.10", "--no-incremental",
-            "--cache-dir", str(tmp_path / ".mypy_cache"), "--no-error-summary", "--hide-error-context",
-            *sorted(str(p) for p in tmp_path.glob("readme_block_*.py")), *(str(p) for p in EXAMPLES),
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--python-version",
+            "3.10",
+            "--no-incremental",
+            "--cache-dir",
+            str(tmp_path / ".mypy_cache"),
+            "--no-error-summary",
+            "--hide-error-context",
+            *sorted(str(p) for p in tmp_path.glob("readme_block_*.py")),
+            *(str(p) for p in EXAMPLES),
         ],
         capture_output=True,
         text=True,

@@ -48,11 +48,15 @@ def test_html_502_gives_excerpt() -> None:
 
 
 def test_single_element_array_is_unwrapped() -> None:
-    exc = api_error(400, b'[{"error": {"code": 400, "message": "bad", "status": "INVALID_ARGUMENT"}}]', reason=None, endpoint="e")
+    exc = api_error(
+        400, b'[{"error": {"code": 400, "message": "bad", "status": "INVALID_ARGUMENT"}}]', reason=None, endpoint="e"
+    )
     assert exc.message == "bad" and exc.status == "INVALID_ARGUMENT"
 
 
-@pytest.mark.parametrize(("value", "seconds"), [("37s", 37.0), ("45.837906927s", 45.837906927), ("1.5s", 1.5), ("x", None), (None, None)])
+@pytest.mark.parametrize(
+    ("value", "seconds"), [("37s", 37.0), ("45.837906927s", 45.837906927), ("1.5s", 1.5), ("x", None), (None, None)]
+)
 def test_parse_duration(value: object, seconds: float | None) -> None:
     assert errors.parse_duration(value) == seconds
 
@@ -83,7 +87,9 @@ def test_is_envelope_is_the_one_rule(body: object, expected: bool) -> None:
 
 
 def test_inband_error_uses_the_code_and_status() -> None:
-    exc = errors.inband_error('{"error": {"code": 503, "message": "overloaded", "status": "UNAVAILABLE"}}', endpoint="e")
+    exc = errors.inband_error(
+        '{"error": {"code": 503, "message": "overloaded", "status": "UNAVAILABLE"}}', endpoint="e"
+    )
     assert isinstance(exc, errors.ServerError)
     assert (exc.code, exc.status, exc.message, exc.endpoint) == (503, "UNAVAILABLE", "overloaded", "e")
 
@@ -103,4 +109,9 @@ def test_http_and_inband_bodies_give_the_same_error() -> None:
     http = api_error(429, raw, reason="Too Many Requests", endpoint="e")
     inband = errors.inband_error(raw.decode(), endpoint="e")
     assert inband is not None
-    assert (type(http), http.code, http.status, http.message) == (type(inband), inband.code, inband.status, inband.message)
+    assert (type(http), http.code, http.status, http.message) == (
+        type(inband),
+        inband.code,
+        inband.status,
+        inband.message,
+    )

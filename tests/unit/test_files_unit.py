@@ -26,8 +26,9 @@ def test_file_path_accepts_every_spelling(value: object) -> None:
     assert file_path(value) == "files/8k2mfq0xr1ab"
 
 
-@pytest.mark.parametrize("value", ["", "files/", "Files/abc", "files/ABC", "a_b", "x" * 41, "files/a/b", 3, None,
-                                   types.File()])
+@pytest.mark.parametrize(
+    "value", ["", "files/", "Files/abc", "files/ABC", "a_b", "x" * 41, "files/a/b", 3, None, types.File()]
+)
 def test_file_path_rejects_bad_ids(value: object) -> None:
     with pytest.raises(errors.ConfigurationError, match="not a file name"):
         file_path(value)
@@ -45,9 +46,16 @@ def test_file_path_accepts_the_longest_id() -> None:
             "http://127.0.0.1:8080",
             "http://127.0.0.1:8080/upload/v1beta/files?upload_id=U&upload_protocol=resumable",
         ),
-        ("https://a.example/upload/v1beta/files?upload_id=U", "https://proxy.example:8443",
-         "https://proxy.example:8443/upload/v1beta/files?upload_id=U"),
-        ("/upload/v1beta/files?upload_id=U", "http://localhost:9", "http://localhost:9/upload/v1beta/files?upload_id=U"),
+        (
+            "https://a.example/upload/v1beta/files?upload_id=U",
+            "https://proxy.example:8443",
+            "https://proxy.example:8443/upload/v1beta/files?upload_id=U",
+        ),
+        (
+            "/upload/v1beta/files?upload_id=U",
+            "http://localhost:9",
+            "http://localhost:9/upload/v1beta/files?upload_id=U",
+        ),
     ],
 )
 def test_repoint_keeps_path_and_query(url: str, base: str, expected: str) -> None:
@@ -56,8 +64,13 @@ def test_repoint_keeps_path_and_query(url: str, base: str, expected: str) -> Non
 
 @pytest.mark.parametrize(
     ("preferred", "granularity", "expected"),
-    [(8 * MiB, 8 * MiB, 8 * MiB), (8 * MiB, 256 * 1024, 8 * MiB), (8 * MiB, 3 * MiB, 6 * MiB),
-     (8 * MiB, 16 * MiB, 16 * MiB), (4096, 1000, 4000)],
+    [
+        (8 * MiB, 8 * MiB, 8 * MiB),
+        (8 * MiB, 256 * 1024, 8 * MiB),
+        (8 * MiB, 3 * MiB, 6 * MiB),
+        (8 * MiB, 16 * MiB, 16 * MiB),
+        (4096, 1000, 4000),
+    ],
 )
 def test_chunk_size_is_a_multiple_of_the_granularity(preferred: int, granularity: int, expected: int) -> None:
     assert chunk_size(preferred, granularity) == expected

@@ -53,4 +53,6 @@ async def test_per_request_overrides_are_checked_before_any_request(server: Scri
         ok = await client.models.generate_content(
             model=MODEL, contents="x", config={"http_options": {"headers": {"X-A": "1"}, "api_version": "v1alpha"}}
         )
-    assert ok.text and server.requests[0]["path"].startswith("/v1alpha/") and server.requests[0]["headers"]["X-A"] == "1"
+    assert (
+        ok.text and server.requests[0]["path"].startswith("/v1alpha/") and server.requests[0]["headers"]["X-A"] == "1"
+    )

@@ -165,7 +165,8 @@ def test_errors_import_only_the_standard_library_at_run_time() -> None:
     # on the error paths only (api_error, inband_error), the JSON decoder is imported when first used
     later = imports_of(PACKAGE / "errors.py", type_checking=False) - found
     assert sorted(m for m in later if m.partition(".")[0] not in STDLIB) == [
-        "genai_async._codec", "genai_async._codec.decode_json"
+        "genai_async._codec",
+        "genai_async._codec.decode_json",
     ]
 
 
@@ -177,7 +178,9 @@ def test_loading_types_loads_only_msgspec_besides_the_standard_library_and_genai
     ours = [m for m in loaded if is_under(m, ("genai_async",))]
     assert others == []
     assert sorted(m for m in ours if not is_under(m, ("genai_async.types",))) == [
-        "genai_async", "genai_async._version", "genai_async.errors"
+        "genai_async",
+        "genai_async._version",
+        "genai_async.errors",
     ]
 
 
@@ -219,8 +222,9 @@ def test_the_console_script_target_and_python_dash_m_still_work() -> None:
     (script,) = entry_points(group="console_scripts", name="genai-async")
     assert script.value == "genai_async._cli:main"
     assert script.load() is main
-    out = subprocess.run([sys.executable, "-m", "genai_async", "--version"], capture_output=True, text=True,
-                         check=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "genai_async", "--version"], capture_output=True, text=True, check=True, timeout=60
+    )
     assert out.stdout.strip() == f"genai-async {genai_async.__version__}"
 
 
@@ -228,8 +232,11 @@ def test_architecture_md_names_every_module_and_the_readme_links_it() -> None:
     """The picture stays the package's: a new top-level module or package must be drawn in it."""
     root = PACKAGE.parent
     picture = (root / "ARCHITECTURE.md").read_text(encoding="utf-8")
-    names = {path.stem if path.suffix else path.name for path in PACKAGE.iterdir()
-             if (path.suffix == ".py" or (path / "__init__.py").is_file())}
+    names = {
+        path.stem if path.suffix else path.name
+        for path in PACKAGE.iterdir()
+        if (path.suffix == ".py" or (path / "__init__.py").is_file())
+    }
     assert "_client" in names and "_cli" in names
     missing = sorted(n for n in names - {"__init__", "_version"} if not re.search(rf"(?<![\w.]){n}\b", picture))
     assert missing == []

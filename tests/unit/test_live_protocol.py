@@ -51,18 +51,23 @@ def test_flat_fields_merge_over_generation_config_and_handle_replaces() -> None:
         generation_config=types.GenerationConfig(temperature=0.1, top_k=3),
         temperature=0.7,
         response_modalities=["AUDIO"],
-        speech_config=types.SpeechConfig(voice_config=types.VoiceConfig(
-            prebuilt_voice_config=types.PrebuiltVoiceConfig(voice_name="Kore"))),
+        speech_config=types.SpeechConfig(
+            voice_config=types.VoiceConfig(prebuilt_voice_config=types.PrebuiltVoiceConfig(voice_name="Kore"))
+        ),
         session_resumption=types.SessionResumptionConfig(handle="old"),
         input_audio_transcription=types.AudioTranscriptionConfig(),
         context_window_compression=types.ContextWindowCompressionConfig(
-            sliding_window=types.SlidingWindow(target_tokens=1000), trigger_tokens=2000),
+            sliding_window=types.SlidingWindow(target_tokens=1000), trigger_tokens=2000
+        ),
         realtime_input_config=types.RealtimeInputConfig(
-            automatic_activity_detection=types.AutomaticActivityDetection(disabled=True)),
+            automatic_activity_detection=types.AutomaticActivityDetection(disabled=True)
+        ),
     )
     setup = json.loads(proto.setup_frame("models/m", config, handle="new"))["setup"]
     assert setup["generationConfig"] == {
-        "responseModalities": ["AUDIO"], "temperature": 0.7, "topK": 3,
+        "responseModalities": ["AUDIO"],
+        "temperature": 0.7,
+        "topK": 3,
         "speechConfig": {"voiceConfig": {"prebuiltVoiceConfig": {"voiceName": "Kore"}}},
     }
     assert setup["sessionResumption"] == {"handle": "new"}
@@ -89,8 +94,14 @@ def test_client_frames_match_the_recorded_session() -> None:
         ({"audio_stream_end": True}, {"audioStreamEnd": True}),
         ({"activity_start": {}}, {"activityStart": {}}),
         ({"activity_end": types.ActivityEnd()}, {"activityEnd": {}}),
-        ({"video": {"data": b"\xff\xd8\xff", "mimeType": "image/jpeg"}}, {"video": {"mimeType": "image/jpeg", "data": "/9j/"}}),
-        ({"media": types.Blob(data=b"a", mime_type="audio/pcm")}, {"mediaChunks": [{"mimeType": "audio/pcm", "data": "YQ=="}]}),
+        (
+            {"video": {"data": b"\xff\xd8\xff", "mimeType": "image/jpeg"}},
+            {"video": {"mimeType": "image/jpeg", "data": "/9j/"}},
+        ),
+        (
+            {"media": types.Blob(data=b"a", mime_type="audio/pcm")},
+            {"mediaChunks": [{"mimeType": "audio/pcm", "data": "YQ=="}]},
+        ),
     ],
 )
 def test_realtime_frames(kwargs: dict[str, Any], expected: dict[str, Any]) -> None:

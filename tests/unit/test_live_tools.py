@@ -72,7 +72,8 @@ async def test_one_tool_call_is_answered_once_with_ids_in_call_order() -> None:
     await sent.event.wait()
     (responses,) = sent.batches
     assert [(r.id, r.name, r.response) for r in responses] == [
-        ("a", "echo", {"result": "one"}), (None, "echo", {"result": "two"})
+        ("a", "echo", {"result": "one"}),
+        (None, "echo", {"result": "two"}),
     ]
     frame = msgspec.json.decode(proto.responses_frame(responses))
     assert frame["toolResponse"]["functionResponses"][1] == {"name": "echo", "response": {"result": "two"}}

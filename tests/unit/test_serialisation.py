@@ -41,7 +41,8 @@ def test_model_dump_keeps_none_and_python_values_like_pydantic() -> None:
     assert dumped["prompt_feedback"] is None and dumped["parsed"] is None  # every field, unset ones too
     assert dumped["candidates"][0]["finish_reason"] is types.FinishReason.STOP  # an enum member in Python mode
     assert set(_official("generate_text.json").model_dump()) - set(dumped) <= {
-        "sdk_http_response", "automatic_function_calling_history",
+        "sdk_http_response",
+        "automatic_function_calling_history",
     }
 
 

@@ -123,10 +123,14 @@ def test_timeouts_of_a_second_or_more_do_not_warn() -> None:
     ("config", "match"),
     [
         ({"thinking_config": {"thinking_level": "lowest"}}, r"thinking_level='lowest'.*did you mean 'LOW'\?"),
-        ({"safety_settings": [{"category": "HARM_CATEGORY_HATE", "threshold": "BLOCK_NONE"}]},
-         r"safety_settings\[0\].category='HARM_CATEGORY_HATE'.*HARM_CATEGORY_HATE_SPEECH"),
-        ({"safety_settings": [{"category": "HARM_CATEGORY_HARASSMENT", "threshold": "block_al"}]},
-         r"threshold='block_al'"),
+        (
+            {"safety_settings": [{"category": "HARM_CATEGORY_HATE", "threshold": "BLOCK_NONE"}]},
+            r"safety_settings\[0\].category='HARM_CATEGORY_HATE'.*HARM_CATEGORY_HATE_SPEECH",
+        ),
+        (
+            {"safety_settings": [{"category": "HARM_CATEGORY_HARASSMENT", "threshold": "block_al"}]},
+            r"threshold='block_al'",
+        ),
         ({"media_resolution": "ultra"}, r"media_resolution='ultra'"),
         ({"response_modalities": ["TEXT", "SMELL"]}, r"response_modalities\[1\]='SMELL'"),
         ({"tool_config": {"function_calling_config": {"mode": "sometimes"}}}, r"mode='sometimes'"),
@@ -138,12 +142,14 @@ def test_unknown_enum_values_fail_before_sending(config: dict[str, Any], match: 
 
 
 def test_known_enum_values_any_case_are_sent_upper_case() -> None:
-    cfg = generate_config({
-        "thinking_config": {"thinking_level": "low"},
-        "media_resolution": types.MediaResolution.MEDIA_RESOLUTION_LOW,
-        "response_modalities": ["text"],
-        "safety_settings": [{"category": "harm_category_harassment", "threshold": "BLOCK_NONE"}],
-    })
+    cfg = generate_config(
+        {
+            "thinking_config": {"thinking_level": "low"},
+            "media_resolution": types.MediaResolution.MEDIA_RESOLUTION_LOW,
+            "response_modalities": ["text"],
+            "safety_settings": [{"category": "harm_category_harassment", "threshold": "BLOCK_NONE"}],
+        }
+    )
     body = generate_request("x", cfg)
     gen = body.generation_config
     assert gen is not None and gen.thinking_config is not None and gen.thinking_config.thinking_level == "LOW"

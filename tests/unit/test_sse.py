@@ -281,7 +281,9 @@ def test_feed_data_gives_the_data_feed_gives_with_ids_and_types_dropped() -> Non
     stream = b"id: 7\r\ndata: a\r\n\r\ndata: b\r\n\r\nevent: e\r\ndata: c\r\n\r\n"
     assert SSEDecoder()._feed_data(stream) == ["a", "b", "c"]
     assert SSEDecoder().feed(stream) == [
-        ServerSentEvent(data="a", id="7"), ServerSentEvent(data="b", id="7"), ServerSentEvent("e", "c", "7")
+        ServerSentEvent(data="a", id="7"),
+        ServerSentEvent(data="b", id="7"),
+        ServerSentEvent("e", "c", "7"),
     ]
 
 
@@ -304,7 +306,7 @@ def test_one_leading_space_after_colon_is_stripped(line: bytes, data: str) -> No
 
 
 def test_multi_line_data_is_joined_with_lf() -> None:
-    assert data_of(b"data: {\ndata:  \"a\": 1\ndata: }\n\n") == ['{\n "a": 1\n}']
+    assert data_of(b'data: {\ndata:  "a": 1\ndata: }\n\n') == ['{\n "a": 1\n}']
 
 
 def test_empty_data_line_still_dispatches_an_event() -> None:
@@ -379,7 +381,7 @@ def test_retry_applies_to_its_own_event_only() -> None:
 
 
 def test_unknown_fields_do_not_affect_events_but_are_kept_as_extra_lines() -> None:
-    result = decode([b"foo: bar\ndata: a\nData: b\n{\n  \"x\": 1\n\n"])
+    result = decode([b'foo: bar\ndata: a\nData: b\n{\n  "x": 1\n\n'])
     assert [event.data for event in result.events] == ["a"]
     assert result.extra_lines == ["foo: bar", "Data: b", "{", '  "x": 1']
 
@@ -405,7 +407,7 @@ def test_event_without_final_blank_line_is_not_dispatched_but_kept_as_unterminat
 
 
 def test_final_line_without_line_end_counts_for_unterminated() -> None:
-    result = decode([b"data: a\n\ndata: {\"cut"])
+    result = decode([b'data: a\n\ndata: {"cut'])
     assert [event.data for event in result.events] == ["a"]
     assert result.unterminated == ServerSentEvent(data='{"cut')
 
@@ -616,6 +618,8 @@ def test_max_extra_size_caps_the_junk_lines_on_their_own() -> None:
     with pytest.raises(SSEError, match="max_extra_size=1000"):
         decoder.feed(b"a:\n" * 600)
     assert len(decoder.extra_lines) <= 600
+
+
 @pytest.mark.parametrize("cut", range(0, 40, 3))
 def test_surrogateescape_keeps_invalid_bytes_for_the_consumer(cut: int) -> None:
     """The Gemini client decodes with errors="surrogateescape": invalid bytes survive as lone

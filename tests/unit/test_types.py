@@ -173,17 +173,11 @@ def test_bytes_are_standard_base64_and_url_safe_is_rejected() -> None:
 
 
 def test_text_thoughts_and_function_calls_on_stream_thoughts() -> None:
-    chunks = [
-        msgspec.json.decode(p, type=types.GenerateContentResponse)
-        for p in sse_payloads("stream_thoughts.sse")
-    ]
+    chunks = [msgspec.json.decode(p, type=types.GenerateContentResponse) for p in sse_payloads("stream_thoughts.sse")]
     assert chunks[0].text is None
     assert chunks[0].thoughts is not None and chunks[0].thoughts.startswith("**Clarifying the request**")
     assert chunks[2].thoughts is None
-    assert (
-        chunks[2].text
-        == "The sky looks blue because sunlight is scattered by the gas molecules in the atmosphere."
-    )
+    assert chunks[2].text == "The sky looks blue because sunlight is scattered by the gas molecules in the atmosphere."
     assert all(chunk.function_calls is None for chunk in chunks)
 
 
@@ -213,14 +207,10 @@ def test_text_joins_parts_and_returns_the_single_string_itself() -> None:
 
 
 def test_text_is_none_without_candidates_or_parts() -> None:
-    blocked = msgspec.json.decode(
-        sse_payloads("stream_prompt_blocked.sse")[0], type=types.GenerateContentResponse
-    )
+    blocked = msgspec.json.decode(sse_payloads("stream_prompt_blocked.sse")[0], type=types.GenerateContentResponse)
     assert blocked.text is None and blocked.function_calls is None
     assert blocked.prompt_feedback.block_reason is types.BlockReason.SAFETY  # type: ignore[union-attr]
-    no_parts = types.GenerateContentResponse(
-        candidates=[types.Candidate(content=types.Content(role="model"))]
-    )
+    no_parts = types.GenerateContentResponse(candidates=[types.Candidate(content=types.Content(role="model"))])
     assert no_parts.text is None and no_parts.thoughts is None
     empty_text = types.GenerateContentResponse(
         candidates=[types.Candidate(content=types.Content(parts=[types.Part(text="")]))]
@@ -253,9 +243,7 @@ def test_part_helpers_encode_to_documented_wire_shapes() -> None:
         "fileData": {"mimeType": "application/pdf", "fileUri": uri}
     }
     assert as_wire(types.Part.from_uri(file_uri=uri)) == {"fileData": {"fileUri": uri}}
-    assert as_wire(
-        types.Part.from_uri(file_uri="gs://b/clip.mp4", media_resolution="MEDIA_RESOLUTION_LOW")
-    ) == {
+    assert as_wire(types.Part.from_uri(file_uri="gs://b/clip.mp4", media_resolution="MEDIA_RESOLUTION_LOW")) == {
         "fileData": {"mimeType": "video/mp4", "fileUri": "gs://b/clip.mp4"},
         "mediaResolution": {"level": "MEDIA_RESOLUTION_LOW"},
     }
@@ -283,9 +271,7 @@ def test_snake_case_python_names_camel_case_wire_names() -> None:
         generation_config=types.GenerationConfig(
             max_output_tokens=10,
             thinking_config=types.ThinkingConfig(thinking_budget=0, include_thoughts=False),
-            response_schema=types.Schema(
-                type="ARRAY", items=types.Schema(type="STRING"), property_ordering=["a"]
-            ),
+            response_schema=types.Schema(type="ARRAY", items=types.Schema(type="STRING"), property_ordering=["a"]),
         ),
     )
     assert as_wire(request) == {

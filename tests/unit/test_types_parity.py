@@ -67,7 +67,8 @@ FIELDS_LEFT_OUT = {
 
 def _official_names() -> list[str]:
     return [
-        n for n in dir(genai_types)
+        n
+        for n in dir(genai_types)
         if not n.startswith("_")
         and isinstance(getattr(genai_types, n), type)
         and issubclass(getattr(genai_types, n), (pydantic.BaseModel, enum.Enum))
@@ -78,16 +79,24 @@ def _official_names() -> list[str]:
 def test_every_official_type_is_ours_or_left_out_on_purpose() -> None:
     pattern = re.compile("|".join(f"(?:{p})" for p in LEFT_OUT))
     lacking = sorted(
-        n for n in _official_names()
-        if n not in ours.__all__ and n not in NOT_YET and not pattern.search(n)
+        n for n in _official_names() if n not in ours.__all__ and n not in NOT_YET and not pattern.search(n)
     )
     assert lacking == []
     assert not [n for n in NOT_YET if n in ours.__all__], "remove added names from NOT_YET"
 
 
 def test_the_types_named_in_issue_17_exist() -> None:
-    for name in ("AutomaticFunctionCallingConfig", "AudioTranscriptionConfig", "Environment", "FunctionResponseBlob",
-                 "FunctionResponseFileData", "ServiceTier", "GoogleTypeDate", "ToolCall", "ToolResponse"):
+    for name in (
+        "AutomaticFunctionCallingConfig",
+        "AudioTranscriptionConfig",
+        "Environment",
+        "FunctionResponseBlob",
+        "FunctionResponseFileData",
+        "ServiceTier",
+        "GoogleTypeDate",
+        "ToolCall",
+        "ToolResponse",
+    ):
         assert name in ours.__all__, name
     assert "automatic_continuation" in {f.name for f in msgspec.structs.fields(ours.GenerateContentConfig)}
 
@@ -102,12 +111,28 @@ FIELD_ALLOW = {
     "EmbedContentResponse": {"truncated"},  # Vertex
     "FunctionCall": {"partial_args", "will_continue"},  # Vertex argument streaming
     "FunctionCallingConfig": {"stream_function_call_arguments"},  # Vertex
-    "FunctionResponsePart": {"media_processing", "media_resolution", "video_metadata", "document_metadata",
-                             "spreadsheet_metadata", "audio_metadata"},  # preview metadata, Vertex
-    "GenerateContentConfig": {"routing_config", "model_selection_config", "audio_timestamp", "model_armor_config",
-                              "generation_output_config"},  # Vertex (the SDK refuses them for Gemini)
-    "GenerationConfig": {"model_selection_config", "audio_timestamp", "routing_config", "response_format",
-                         "translation_config"},  # Vertex / undocumented (docs §3.5: do not send)
+    "FunctionResponsePart": {
+        "media_processing",
+        "media_resolution",
+        "video_metadata",
+        "document_metadata",
+        "spreadsheet_metadata",
+        "audio_metadata",
+    },  # preview metadata, Vertex
+    "GenerateContentConfig": {
+        "routing_config",
+        "model_selection_config",
+        "audio_timestamp",
+        "model_armor_config",
+        "generation_output_config",
+    },  # Vertex (the SDK refuses them for Gemini)
+    "GenerationConfig": {
+        "model_selection_config",
+        "audio_timestamp",
+        "routing_config",
+        "response_format",
+        "translation_config",
+    },  # Vertex / undocumented (docs §3.5: do not send)
     "GoogleMaps": {"auth_config", "grounding_types"},  # Vertex
     "GoogleSearch": {"search_types", "blocking_confidence", "exclude_domains"},  # Vertex / preview
     "GroundingChunk": {"image"},  # Vertex image search
@@ -115,17 +140,40 @@ FIELD_ALLOW = {
     "GroundingChunkRetrievedContext": {"rag_chunk"},  # Vertex RAG engine
     "GroundingMetadata": {"source_flagging_uris"},  # Vertex
     "GroundingSupport": {"rendered_parts"},  # Vertex
-    "HarmCategory": {"HARM_CATEGORY_JAILBREAK", "HARM_CATEGORY_IMAGE_HATE", "HARM_CATEGORY_IMAGE_DANGEROUS_CONTENT",
-                     "HARM_CATEGORY_IMAGE_HARASSMENT", "HARM_CATEGORY_IMAGE_SEXUALLY_EXPLICIT"},  # Vertex (docs §3.7)
-    "HttpOptions": {"base_url_resource_scope", "client_args", "async_client_args", "extra_body", "httpx_client",
-                    "httpx_async_client", "aiohttp_client"},  # the official SDK's transport knobs; ours is aiohttp
-    "ImageConfig": {"person_generation", "prominent_people", "output_mime_type", "output_compression_quality",
-                    "image_output_options"},  # Vertex
+    "HarmCategory": {
+        "HARM_CATEGORY_JAILBREAK",
+        "HARM_CATEGORY_IMAGE_HATE",
+        "HARM_CATEGORY_IMAGE_DANGEROUS_CONTENT",
+        "HARM_CATEGORY_IMAGE_HARASSMENT",
+        "HARM_CATEGORY_IMAGE_SEXUALLY_EXPLICIT",
+    },  # Vertex (docs §3.7)
+    "HttpOptions": {
+        "base_url_resource_scope",
+        "client_args",
+        "async_client_args",
+        "extra_body",
+        "httpx_client",
+        "httpx_async_client",
+        "aiohttp_client",
+    },  # the official SDK's transport knobs; ours is aiohttp
+    "ImageConfig": {
+        "person_generation",
+        "prominent_people",
+        "output_mime_type",
+        "output_compression_quality",
+        "image_output_options",
+    },  # Vertex
     "ListFilesResponse": {"data", "next_page"},  # pager helpers; our Pager does that
     "ListModelsConfig": {"filter", "query_base"},  # Vertex
     "Model": {"endpoints", "labels", "tuned_model_info", "default_checkpoint_id", "checkpoints"},  # Vertex
-    "Part": {"audio_transcription", "media_processing", "speech_metadata", "document_metadata",
-             "spreadsheet_metadata", "audio_metadata"},  # Live / Vertex preview
+    "Part": {
+        "audio_transcription",
+        "media_processing",
+        "speech_metadata",
+        "document_metadata",
+        "spreadsheet_metadata",
+        "audio_metadata",
+    },  # Live / Vertex preview
     "PartMediaResolution": {"num_tokens"},  # Vertex
     "SafetyRating": {"overwritten_threshold"},  # Vertex
     "Tool": {"retrieval", "enterprise_web_search", "parallel_ai_search", "mcp_servers", "exa_ai_search"},  # Vertex
@@ -179,21 +227,36 @@ def test_fields_of_shared_types() -> None:
 
 def test_response_parts_are_typed() -> None:
     body = {
-        "candidates": [{
-            "content": {"role": "model", "parts": [
-                {"toolCall": {"id": "t1", "toolType": "GOOGLE_SEARCH_WEB", "args": {"queries": ["x"]}}},
-                {"toolResponse": {"id": "t1", "toolType": "GOOGLE_SEARCH_WEB", "response": {"ok": True}}},
-                {"text": "answer"},
-            ]},
-            "citationMetadata": {"citationSources": [{"uri": "https://a", "publicationDate": {"year": 2024, "month": 5}}]},
-            "groundingMetadata": {"groundingChunks": [{"retrievedContext": {
-                "title": "doc", "customMetadata": [
-                    {"key": "author", "stringValue": "Ada"},
-                    {"key": "year", "numericValue": 1843},
-                    {"key": "tags", "stringListValue": {"values": ["math", "engine"]}},
-                ]}}]},
-            "finishReason": "STOP",
-        }]
+        "candidates": [
+            {
+                "content": {
+                    "role": "model",
+                    "parts": [
+                        {"toolCall": {"id": "t1", "toolType": "GOOGLE_SEARCH_WEB", "args": {"queries": ["x"]}}},
+                        {"toolResponse": {"id": "t1", "toolType": "GOOGLE_SEARCH_WEB", "response": {"ok": True}}},
+                        {"text": "answer"},
+                    ],
+                },
+                "citationMetadata": {
+                    "citationSources": [{"uri": "https://a", "publicationDate": {"year": 2024, "month": 5}}]
+                },
+                "groundingMetadata": {
+                    "groundingChunks": [
+                        {
+                            "retrievedContext": {
+                                "title": "doc",
+                                "customMetadata": [
+                                    {"key": "author", "stringValue": "Ada"},
+                                    {"key": "year", "numericValue": 1843},
+                                    {"key": "tags", "stringListValue": {"values": ["math", "engine"]}},
+                                ],
+                            }
+                        }
+                    ]
+                },
+                "finishReason": "STOP",
+            }
+        ]
     }
     raw = msgspec.json.encode(body)
     r = msgspec.json.decode(raw, type=ours.GenerateContentResponse)
@@ -209,7 +272,9 @@ def test_response_parts_are_typed() -> None:
     assert metadata == [
         ours.GroundingChunkCustomMetadata(key="author", string_value="Ada"),
         ours.GroundingChunkCustomMetadata(key="year", numeric_value=1843.0),
-        ours.GroundingChunkCustomMetadata(key="tags", string_list_value=ours.GroundingChunkStringList(values=["math", "engine"])),
+        ours.GroundingChunkCustomMetadata(
+            key="tags", string_list_value=ours.GroundingChunkStringList(values=["math", "engine"])
+        ),
     ]
     assert msgspec.json.decode(msgspec.json.encode(r)) == body  # nothing lost on a round trip
 

@@ -33,67 +33,115 @@ _SYNTHETIC_POOL = 1024
 
 def add_bench_parser(sub: Any) -> None:
     """Add ``bench`` (and its nested ``bench compare``) to the CLI's subparsers."""
-    p = sub.add_parser("bench", help="load-test Gemini or the emulator: latency percentiles, throughput, goodput",
-                       description="Measure TTFT, inter-chunk latency, TPOT, end-to-end latency, throughput and "
-                       "goodput under a fixed concurrency, a request rate, or a sweep. Retries are off unless "
-                       "--retry. With no API key the embedded emulator is benchmarked.")
+    p = sub.add_parser(
+        "bench",
+        help="load-test Gemini or the emulator: latency percentiles, throughput, goodput",
+        description="Measure TTFT, inter-chunk latency, TPOT, end-to-end latency, throughput and "
+        "goodput under a fixed concurrency, a request rate, or a sweep. Retries are off unless "
+        "--retry. With no API key the embedded emulator is benchmarked.",
+    )
     t = p.add_argument_group("target")
     t.add_argument("--model", default=DEFAULT_MODEL, metavar="NAME", help=f"model id (default {DEFAULT_MODEL})")
     t.add_argument("--base-url", metavar="URL", help="send requests to this server instead of Google's")
-    t.add_argument("--insecure-http", action="store_true",
-                   help="allow a plain-http --base-url on another host (the key travels unencrypted)")
+    t.add_argument(
+        "--insecure-http",
+        action="store_true",
+        help="allow a plain-http --base-url on another host (the key travels unencrypted)",
+    )
     t.add_argument("--emulator", action="store_true", help="benchmark the embedded emulator (default with no key)")
-    t.add_argument("--emulator-ttft", type=float, default=0.2, metavar="S", help="emulator delay before the first "
-                   "chunk, seconds (default 0.2)")
-    t.add_argument("--emulator-tps", type=float, default=100.0, metavar="N", help="emulator output pace, tokens/s "
-                   "(default 100; 0 = unpaced)")
+    t.add_argument(
+        "--emulator-ttft",
+        type=float,
+        default=0.2,
+        metavar="S",
+        help="emulator delay before the first chunk, seconds (default 0.2)",
+    )
+    t.add_argument(
+        "--emulator-tps",
+        type=float,
+        default=100.0,
+        metavar="N",
+        help="emulator output pace, tokens/s (default 100; 0 = unpaced)",
+    )
     t.add_argument("--emulator-chunk-tokens", type=int, default=8, metavar="N", help="emulator tokens per chunk")
-    t.add_argument("--emulator-max-concurrency", type=int, default=DEFAULT_EMULATOR_CAPACITY, metavar="N",
-                   help="emulator capacity: N generating requests at once, each slower as they add up, the rest "
-                   f"queued (default {DEFAULT_EMULATOR_CAPACITY}; 0 = unlimited)")
-    t.add_argument("--emulator-overflow", choices=["queue", "reject"], default="queue",
-                   help="beyond the emulator's capacity: wait in line (default) or 429")
+    t.add_argument(
+        "--emulator-max-concurrency",
+        type=int,
+        default=DEFAULT_EMULATOR_CAPACITY,
+        metavar="N",
+        help="emulator capacity: N generating requests at once, each slower as they add up, the rest "
+        f"queued (default {DEFAULT_EMULATOR_CAPACITY}; 0 = unlimited)",
+    )
+    t.add_argument(
+        "--emulator-overflow",
+        choices=["queue", "reject"],
+        default="queue",
+        help="beyond the emulator's capacity: wait in line (default) or 429",
+    )
     i = p.add_argument_group("requests")
-    i.add_argument("--prompts", metavar="FILE",
-                   help='prompts: .jsonl with {"prompt": ...} per line, or text, one per line')
-    i.add_argument("--input-tokens", type=int, metavar="MEAN", help=f"synthetic prompt length (default "
-                   f"{DEFAULT_INPUT_TOKENS})")
+    i.add_argument(
+        "--prompts", metavar="FILE", help='prompts: .jsonl with {"prompt": ...} per line, or text, one per line'
+    )
+    i.add_argument(
+        "--input-tokens", type=int, metavar="MEAN", help=f"synthetic prompt length (default {DEFAULT_INPUT_TOKENS})"
+    )
     i.add_argument("--input-tokens-stddev", type=float, default=0.0, metavar="SD", help="spread of that length")
     i.add_argument("--seed", type=int, metavar="N", default=0, help="seed of synthetic prompts and Poisson arrivals")
     i.add_argument("--max-tokens", type=int, metavar="N", help="max output tokens")
     i.add_argument("--stream", action=argparse.BooleanOptionalAction, default=True, help="stream (default) or unary")
     i.add_argument("--thinking-level", choices=["minimal", "low", "medium", "high"], help="thinking level")
     load = p.add_argument_group("load")
-    load.add_argument("--concurrency", type=int, metavar="N",
-                      help="requests in flight (closed loop; default 1); with --rate a cap")
+    load.add_argument(
+        "--concurrency", type=int, metavar="N", help="requests in flight (closed loop; default 1); with --rate a cap"
+    )
     load.add_argument("--rate", type=float, metavar="R", help="requests per second (open loop)")
     load.add_argument("--arrivals", choices=["poisson", "constant"], default="poisson", help="arrivals with --rate")
-    load.add_argument("--burstiness", type=float, default=1.0, metavar="F", help="with --rate: gaps between "
-                      "arrivals are gamma-distributed with shape F, as in vLLM (1 = Poisson, below 1 burstier, above "
-                      "1 steadier)")
+    load.add_argument(
+        "--burstiness",
+        type=float,
+        default=1.0,
+        metavar="F",
+        help="with --rate: gaps between "
+        "arrivals are gamma-distributed with shape F, as in vLLM (1 = Poisson, below 1 burstier, above "
+        "1 steadier)",
+    )
     load.add_argument("--requests", type=int, metavar="N", help=f"measured requests (default {DEFAULT_REQUESTS})")
     load.add_argument("--duration", type=float, metavar="S", help="measure for S seconds instead of --requests")
-    load.add_argument("--warmup", default="0", metavar="N|Ss", help="warm-up excluded from results: N requests or "
-                      "S seconds (e.g. 10 or 5s)")
+    load.add_argument(
+        "--warmup",
+        default="0",
+        metavar="N|Ss",
+        help="warm-up excluded from results: N requests or S seconds (e.g. 10 or 5s)",
+    )
     load.add_argument("--sweep", action="store_true", help="raise the load step by step and report the knee")
-    load.add_argument("--sweep-factor", type=float, metavar="F", default=2.0,
-                      help="load multiplier per step (default 2)")
+    load.add_argument(
+        "--sweep-factor", type=float, metavar="F", default=2.0, help="load multiplier per step (default 2)"
+    )
     load.add_argument("--sweep-steps", type=int, metavar="N", default=6, help="most steps (default 6)")
-    load.add_argument("--sweep-min-gain", type=float, metavar="SHARE", default=0.10,
-                      help="throughput gain a step must bring (0.10)")
-    load.add_argument("--sweep-max-errors", type=float, metavar="SHARE", default=0.05,
-                      help="failed share that stops it (0.05)")
-    load.add_argument("--sweep-min-goodput", type=float, metavar="SHARE", default=0.90,
-                      help="SLO-met share below which it stops")
+    load.add_argument(
+        "--sweep-min-gain", type=float, metavar="SHARE", default=0.10, help="throughput gain a step must bring (0.10)"
+    )
+    load.add_argument(
+        "--sweep-max-errors", type=float, metavar="SHARE", default=0.05, help="failed share that stops it (0.05)"
+    )
+    load.add_argument(
+        "--sweep-min-goodput", type=float, metavar="SHARE", default=0.90, help="SLO-met share below which it stops"
+    )
     slo = p.add_argument_group("goodput (SLOs, milliseconds)")
     slo.add_argument("--slo-ttft", type=float, metavar="MS")
     slo.add_argument("--slo-tpot", type=float, metavar="MS")
     slo.add_argument("--slo-e2e", type=float, metavar="MS")
     w = p.add_argument_group("workers and client limits")
-    w.add_argument("--processes", type=int, metavar="N", default=1,
-                   help="workers: one event loop per process (or Ray task)")
-    w.add_argument("--ray", nargs="?", const="", metavar="ADDRESS", help="run workers as Ray tasks (ADDRESS: "
-                   "auto, ray://host:10001; none: RAY_ADDRESS or a local Ray)")
+    w.add_argument(
+        "--processes", type=int, metavar="N", default=1, help="workers: one event loop per process (or Ray task)"
+    )
+    w.add_argument(
+        "--ray",
+        nargs="?",
+        const="",
+        metavar="ADDRESS",
+        help="run workers as Ray tasks (ADDRESS: auto, ray://host:10001; none: RAY_ADDRESS or a local Ray)",
+    )
     w.add_argument("--ray-runtime-env", metavar="JSON", help='Ray runtime_env, e.g. {"pip": ["genai-async"]}')
     w.add_argument("--max-in-flight", type=int, metavar="N", help="client limit: requests at once (split over workers)")
     w.add_argument("--rpm", type=float, metavar="N", help="client limit: requests per minute (split over workers)")
@@ -101,13 +149,21 @@ def add_bench_parser(sub: Any) -> None:
     w.add_argument("--retry", action=argparse.BooleanOptionalAction, default=False, help="retry failures (default off)")
     w.add_argument("--timeout", type=float, metavar="S", help="longest silence allowed, in seconds")
     o = p.add_argument_group("output")
-    o.add_argument("--percentiles", default="50,90,95,99", metavar="LIST",
-                   help="latency percentiles to report, e.g. 50,90,99.9 (default 50,90,95,99; p50 and p99 are always "
-                   "kept for the sweep table and plots)")
+    o.add_argument(
+        "--percentiles",
+        default="50,90,95,99",
+        metavar="LIST",
+        help="latency percentiles to report, e.g. 50,90,99.9 (default 50,90,95,99; p50 and p99 are always "
+        "kept for the sweep table and plots)",
+    )
     o.add_argument("--output", metavar="FILE", help="write every request's timings, the config and summary as JSON")
     o.add_argument("--plots", metavar="DIR", help="write PNG plots (needs matplotlib: the 'plot' extra)")
-    o.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help="live progress on "
-                   "stderr (default: when it is a terminal)")
+    o.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="live progress on stderr (default: when it is a terminal)",
+    )
     o.add_argument("--debug", action="store_true", help="show tracebacks")
     nested = p.add_subparsers(dest="bench_command", metavar="{compare}")
     cmp = nested.add_parser("compare", help="two --output files side by side with deltas")
@@ -135,8 +191,9 @@ def _percentiles(text: str) -> tuple[float, ...]:
     except ValueError:
         values = ()
     if not values or not all(0 < q <= 100 for q in values):
-        raise UsageError(f"--percentiles {text}: give numbers above 0 and up to 100, separated by commas "
-                         "(e.g. 50,90,99.9)")
+        raise UsageError(
+            f"--percentiles {text}: give numbers above 0 and up to 100, separated by commas (e.g. 50,90,99.9)"
+        )
     return values
 
 
@@ -185,8 +242,24 @@ def _prompts(args: argparse.Namespace, count: int) -> tuple[list[str], str]:
 
 def config_from_args(args: argparse.Namespace) -> BenchConfig:
     """Validate the options and resolve them into a :class:`BenchConfig`."""
-    _positive(args, "concurrency", "rate", "requests", "duration", "processes", "max_in_flight", "rpm", "tpm",
-              "timeout", "max_tokens", "slo_ttft", "slo_tpot", "slo_e2e", "emulator_chunk_tokens", "sweep_steps")
+    _positive(
+        args,
+        "concurrency",
+        "rate",
+        "requests",
+        "duration",
+        "processes",
+        "max_in_flight",
+        "rpm",
+        "tpm",
+        "timeout",
+        "max_tokens",
+        "slo_ttft",
+        "slo_tpot",
+        "slo_e2e",
+        "emulator_chunk_tokens",
+        "sweep_steps",
+    )
     if args.requests is not None and args.duration is not None:
         raise UsageError("--requests and --duration exclude each other")
     percentiles = _percentiles(args.percentiles)
@@ -207,11 +280,15 @@ def config_from_args(args: argparse.Namespace) -> BenchConfig:
         raise UsageError(f"--requests {requests} is below --processes {args.processes}")
     first = max(concurrency or 1, args.processes) if concurrency_sweep else concurrency
     if requests is not None and first is not None and not args.rate and requests < first:
-        raise UsageError(f"--requests {requests} cannot keep --concurrency {first} busy (at most {requests} requests "
-                         "are ever in flight); raise --requests, several times the concurrency for steady numbers")
+        raise UsageError(
+            f"--requests {requests} cannot keep --concurrency {first} busy (at most {requests} requests "
+            "are ever in flight); raise --requests, several times the concurrency for steady numbers"
+        )
     if args.max_in_flight is not None and args.max_in_flight < args.processes:
-        raise UsageError(f"--max-in-flight {args.max_in_flight} is below --processes {args.processes}: "
-                         "each worker needs at least one slot")
+        raise UsageError(
+            f"--max-in-flight {args.max_in_flight} is below --processes {args.processes}: "
+            "each worker needs at least one slot"
+        )
     warm_requests, warm_seconds = _warmup(args.warmup)
     emulator, base_url, key = _target(args)
     count = min(_SYNTHETIC_POOL, (requests or _SYNTHETIC_POOL) + warm_requests)
@@ -221,19 +298,47 @@ def config_from_args(args: argparse.Namespace) -> BenchConfig:
     except ValueError as exc:
         raise UsageError(f"--ray-runtime-env is not JSON: {exc}") from exc
     return BenchConfig(
-        model=args.model, prompts=prompts, prompt_source=source, api_key=key, base_url=base_url, emulator=emulator,
-        emulator_ttft=args.emulator_ttft, emulator_tps=args.emulator_tps or None,
-        emulator_chunk_tokens=args.emulator_chunk_tokens, emulator_overflow=args.emulator_overflow,
-        emulator_max_concurrency=args.emulator_max_concurrency or None, stream=args.stream, max_tokens=args.max_tokens,
-        thinking_level=args.thinking_level, concurrency=concurrency, rate=args.rate, arrivals=args.arrivals,
-        burstiness=args.burstiness, percentiles=percentiles,
-        requests=requests, duration=args.duration, warmup_requests=warm_requests, warmup_seconds=warm_seconds,
-        seed=args.seed, sweep=args.sweep, sweep_factor=args.sweep_factor, sweep_steps=args.sweep_steps,
-        sweep_min_gain=args.sweep_min_gain, sweep_max_errors=args.sweep_max_errors,
-        sweep_min_goodput=args.sweep_min_goodput, slo=Slo(_ms(args.slo_ttft), _ms(args.slo_tpot), _ms(args.slo_e2e)),
-        processes=args.processes, ray=args.ray is not None, ray_address=args.ray or None,
-        ray_runtime_env=runtime_env, max_in_flight=args.max_in_flight, rpm=args.rpm, tpm=args.tpm,
-        retry=args.retry, timeout=args.timeout, insecure_http=args.insecure_http,
+        model=args.model,
+        prompts=prompts,
+        prompt_source=source,
+        api_key=key,
+        base_url=base_url,
+        emulator=emulator,
+        emulator_ttft=args.emulator_ttft,
+        emulator_tps=args.emulator_tps or None,
+        emulator_chunk_tokens=args.emulator_chunk_tokens,
+        emulator_overflow=args.emulator_overflow,
+        emulator_max_concurrency=args.emulator_max_concurrency or None,
+        stream=args.stream,
+        max_tokens=args.max_tokens,
+        thinking_level=args.thinking_level,
+        concurrency=concurrency,
+        rate=args.rate,
+        arrivals=args.arrivals,
+        burstiness=args.burstiness,
+        percentiles=percentiles,
+        requests=requests,
+        duration=args.duration,
+        warmup_requests=warm_requests,
+        warmup_seconds=warm_seconds,
+        seed=args.seed,
+        sweep=args.sweep,
+        sweep_factor=args.sweep_factor,
+        sweep_steps=args.sweep_steps,
+        sweep_min_gain=args.sweep_min_gain,
+        sweep_max_errors=args.sweep_max_errors,
+        sweep_min_goodput=args.sweep_min_goodput,
+        slo=Slo(_ms(args.slo_ttft), _ms(args.slo_tpot), _ms(args.slo_e2e)),
+        processes=args.processes,
+        ray=args.ray is not None,
+        ray_address=args.ray or None,
+        ray_runtime_env=runtime_env,
+        max_in_flight=args.max_in_flight,
+        rpm=args.rpm,
+        tpm=args.tpm,
+        retry=args.retry,
+        timeout=args.timeout,
+        insecure_http=args.insecure_http,
     )
 
 
@@ -261,8 +366,10 @@ def run_bench(args: argparse.Namespace) -> int:
         return _compare(args)
     cfg = config_from_args(args)
     if cfg.ray and cfg.emulator and cfg.ray_address:
-        sys.stderr.write("genai-async bench: the emulator listens on 127.0.0.1 here; Ray tasks on other nodes "
-                         "cannot reach it (use --base-url with a reachable server)\n")
+        sys.stderr.write(
+            "genai-async bench: the emulator listens on 127.0.0.1 here; Ray tasks on other nodes "
+            "cannot reach it (use --base-url with a reachable server)\n"
+        )
     show = args.progress if args.progress is not None else sys.stderr.isatty()
     try:
         with runner.target(cfg) as (base_url, shared):
@@ -272,8 +379,9 @@ def run_bench(args: argparse.Namespace) -> int:
                 label = f"{rate:g} req/s" if rate else f"concurrency {concurrency}"
                 bar = ProgressBar(sys.stderr, label=label, total=cfg.requests, duration=cfg.duration, enabled=show)
                 try:
-                    return runner.run_step(cfg, base_url, concurrency=concurrency, rate=rate, report=bar.update,
-                                           shared_process=shared)
+                    return runner.run_step(
+                        cfg, base_url, concurrency=concurrency, rate=rate, report=bar.update, shared_process=shared
+                    )
                 finally:
                     bar.close()
 
@@ -295,8 +403,11 @@ def run_bench(args: argparse.Namespace) -> int:
         sys.stderr.write(f"genai-async bench: {exc}\n")
         return 1
     _out(report.summary_table(shown))
-    for warning in (report.cpu_warning(shown.summary), report.overlap_warning(shown.summary),
-                    report.host_warning(shown.summary, cfg.processes)):
+    for warning in (
+        report.cpu_warning(shown.summary),
+        report.overlap_warning(shown.summary),
+        report.host_warning(shown.summary, cfg.processes),
+    ):
         if warning:
             sys.stderr.write(warning)
     return _finish(args, cfg, doc, steps, knee, shown)
@@ -304,12 +415,20 @@ def run_bench(args: argparse.Namespace) -> int:
 
 def _said(step: runner.StepResult, verdict: str) -> None:
     s = step.summary
-    sys.stderr.write(f"sweep: {step.load}: {s['output_tokens_per_s']:,.0f} output tokens/s, "
-                     f"{s['requests_per_s']:.2f} req/s, {s['failed']}/{s['requests']} failed: {verdict}\n")
+    sys.stderr.write(
+        f"sweep: {step.load}: {s['output_tokens_per_s']:,.0f} output tokens/s, "
+        f"{s['requests_per_s']:.2f} req/s, {s['failed']}/{s['requests']} failed: {verdict}\n"
+    )
 
 
-def _finish(args: argparse.Namespace, cfg: BenchConfig, doc: dict[str, Any], steps: list[runner.StepResult],
-            knee: int | None, shown: runner.StepResult) -> int:
+def _finish(
+    args: argparse.Namespace,
+    cfg: BenchConfig,
+    doc: dict[str, Any],
+    steps: list[runner.StepResult],
+    knee: int | None,
+    shown: runner.StepResult,
+) -> int:
     if args.output:
         report.write_json(args.output, doc)
         _out(f"wrote {args.output}\n")

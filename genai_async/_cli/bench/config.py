@@ -80,8 +80,9 @@ def split(total: int, parts: int) -> list[int]:
     return [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
 
 
-def worker_specs(cfg: BenchConfig, base_url: str | None, *, concurrency: int | None, rate: float | None,
-                 cpu_clock: str = "process") -> list[WorkerSpec]:
+def worker_specs(
+    cfg: BenchConfig, base_url: str | None, *, concurrency: int | None, rate: float | None, cpu_clock: str = "process"
+) -> list[WorkerSpec]:
     """One :class:`WorkerSpec` per worker for a load of ``concurrency`` loops or ``rate`` requests/s."""
     n = cfg.processes
     conc = split(concurrency, n) if concurrency else [None] * n
@@ -90,14 +91,34 @@ def worker_specs(cfg: BenchConfig, base_url: str | None, *, concurrency: int | N
     in_flight: list[int | None] = [*split(cfg.max_in_flight, n)] if cfg.max_in_flight else [None] * n
     specs = []
     for i in range(n):
-        specs.append(WorkerSpec(
-            worker=i, workers=n, base_url=base_url, api_key=cfg.api_key, model=cfg.model, prompts=cfg.prompts,
-            stream=cfg.stream, max_tokens=cfg.max_tokens, thinking_level=cfg.thinking_level,
-            concurrency=conc[i], rate=rate / n if rate else None, arrivals=cfg.arrivals, burstiness=cfg.burstiness,
-            seed=cfg.seed,
-            requests=reqs[i], duration=cfg.duration, warmup_requests=warm[i], warmup_seconds=cfg.warmup_seconds,
-            timeout=cfg.timeout, retry=cfg.retry, insecure_http=cfg.insecure_http, max_in_flight=in_flight[i],
-            rpm=cfg.rpm / n if cfg.rpm else None, tpm=cfg.tpm / n if cfg.tpm else None, slo=cfg.slo,
-            cpu_clock=cpu_clock,
-        ))
+        specs.append(
+            WorkerSpec(
+                worker=i,
+                workers=n,
+                base_url=base_url,
+                api_key=cfg.api_key,
+                model=cfg.model,
+                prompts=cfg.prompts,
+                stream=cfg.stream,
+                max_tokens=cfg.max_tokens,
+                thinking_level=cfg.thinking_level,
+                concurrency=conc[i],
+                rate=rate / n if rate else None,
+                arrivals=cfg.arrivals,
+                burstiness=cfg.burstiness,
+                seed=cfg.seed,
+                requests=reqs[i],
+                duration=cfg.duration,
+                warmup_requests=warm[i],
+                warmup_seconds=cfg.warmup_seconds,
+                timeout=cfg.timeout,
+                retry=cfg.retry,
+                insecure_http=cfg.insecure_http,
+                max_in_flight=in_flight[i],
+                rpm=cfg.rpm / n if cfg.rpm else None,
+                tpm=cfg.tpm / n if cfg.tpm else None,
+                slo=cfg.slo,
+                cpu_clock=cpu_clock,
+            )
+        )
     return specs

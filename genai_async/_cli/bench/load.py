@@ -199,16 +199,16 @@ class _Worker:
         chunks = record.chunks
         try:
             if spec.stream:
-                stream = self.client.models.generate_content_stream(model=spec.model, contents=prompt,
-                                                                    config=self.config)
+                stream = self.client.models.generate_content_stream(
+                    model=spec.model, contents=prompt, config=self.config
+                )
                 async with stream:
                     async for chunk in stream:
                         if chunk.text:
                             chunks.append(time.perf_counter() - t0)
                 final = stream.response
             else:
-                final = await self.client.models.generate_content(model=spec.model, contents=prompt,
-                                                                  config=self.config)
+                final = await self.client.models.generate_content(model=spec.model, contents=prompt, config=self.config)
             usage = final.usage_metadata
             if usage is not None:
                 record.output_tokens = usage.candidates_token_count or 0
@@ -272,9 +272,14 @@ def client_for(spec: WorkerSpec) -> Client:
     options: dict[str, Any] = {"timeout": spec.timeout} if spec.timeout else {}
     pool = spec.concurrency if spec.concurrency and not spec.rate else 4096
     return Client(
-        api_key=spec.api_key, base_url=spec.base_url, retry=spec.retry, max_connections=max(pool, 1),
+        api_key=spec.api_key,
+        base_url=spec.base_url,
+        retry=spec.retry,
+        max_connections=max(pool, 1),
         allow_insecure_http=spec.insecure_http,
-        max_in_flight=spec.max_in_flight, requests_per_minute=spec.rpm, tokens_per_minute=spec.tpm,
+        max_in_flight=spec.max_in_flight,
+        requests_per_minute=spec.rpm,
+        tokens_per_minute=spec.tpm,
         **options,
     )
 

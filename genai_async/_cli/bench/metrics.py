@@ -113,8 +113,14 @@ class Histogram:
         return math.sqrt(max(0, n * self.total_sq - self.total * self.total)) / n / 1e6
 
     def to_json(self) -> dict[str, Any]:
-        return {"buckets": sorted(self.counts.items()), "count": self.count, "total_us": self.total,
-                "total_sq_us2": self.total_sq, "min_us": self.low, "max_us": self.high}
+        return {
+            "buckets": sorted(self.counts.items()),
+            "count": self.count,
+            "total_us": self.total,
+            "total_sq_us2": self.total_sq,
+            "min_us": self.low,
+            "max_us": self.high,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Histogram:
@@ -194,20 +200,34 @@ class RequestRecord:
         return {
             # Times are kept unrounded (JSON floats round-trip exactly), so statistics recomputed
             # from a file equal the ones reported, to the microsecond bucket.
-            "index": self.index, "worker": self.worker, "start": self.start, "end": self.start + self.end,
-            "e2e": self.end, "ttft": self.ttft, "chunks": self.chunks, "output_tokens": self.output_tokens,
-            "input_tokens": self.input_tokens, "thought_tokens": self.thought_tokens, "error": self.error,
+            "index": self.index,
+            "worker": self.worker,
+            "start": self.start,
+            "end": self.start + self.end,
+            "e2e": self.end,
+            "ttft": self.ttft,
+            "chunks": self.chunks,
+            "output_tokens": self.output_tokens,
+            "input_tokens": self.input_tokens,
+            "thought_tokens": self.thought_tokens,
+            "error": self.error,
             "detail": self.detail,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RequestRecord:
         return cls(
-            index=int(data["index"]), worker=int(data["worker"]), start=float(data["start"]),
-            end=float(data["e2e"] if "e2e" in data else data["end"]), ttft=data.get("ttft"),
+            index=int(data["index"]),
+            worker=int(data["worker"]),
+            start=float(data["start"]),
+            end=float(data["e2e"] if "e2e" in data else data["end"]),
+            ttft=data.get("ttft"),
             chunks=list(data.get("chunks") or []),
-            output_tokens=data.get("output_tokens"), input_tokens=data.get("input_tokens"),
-            thought_tokens=data.get("thought_tokens"), error=data.get("error"), detail=data.get("detail"),
+            output_tokens=data.get("output_tokens"),
+            input_tokens=data.get("input_tokens"),
+            thought_tokens=data.get("thought_tokens"),
+            error=data.get("error"),
+            detail=data.get("detail"),
         )
 
 
@@ -269,13 +289,23 @@ class Stats:
             getattr(self, name).merge(getattr(other, name))
         for kind, n in other.errors.items():
             self.errors[kind] = self.errors.get(kind, 0) + n
-        for name in ("ok", "output_tokens", "input_tokens", "thought_tokens", "chunks", "good", "workers",
-                     "cpu_seconds", "wall_seconds"):
+        for name in (
+            "ok",
+            "output_tokens",
+            "input_tokens",
+            "thought_tokens",
+            "chunks",
+            "good",
+            "workers",
+            "cpu_seconds",
+            "wall_seconds",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.max_utilisation = max(self.max_utilisation, other.max_utilisation)
         if other.first_start is not None:
-            self.first_start = other.first_start if self.first_start is None else min(self.first_start,
-                                                                                       other.first_start)
+            self.first_start = (
+                other.first_start if self.first_start is None else min(self.first_start, other.first_start)
+            )
         if other.last_start is not None:
             self.last_start = other.last_start if self.last_start is None else max(self.last_start, other.last_start)
         if other.last_end is not None:
@@ -291,20 +321,34 @@ class Stats:
             return n / duration if duration > 0 else 0.0
 
         out: dict[str, Any] = {
-            "requests": total, "completed": self.ok, "failed": failed,
+            "requests": total,
+            "completed": self.ok,
+            "failed": failed,
             "errors": {k: self.errors[k] for k in sorted(self.errors, key=_kind_order)},
-            "duration_s": round(duration, 6), "requests_per_s": rate(self.ok), "sent_per_s": self._sent_rate(total),
-            "output_tokens": self.output_tokens, "input_tokens": self.input_tokens,
-            "thought_tokens": self.thought_tokens, "output_tokens_per_s": rate(self.output_tokens),
+            "duration_s": round(duration, 6),
+            "requests_per_s": rate(self.ok),
+            "sent_per_s": self._sent_rate(total),
+            "output_tokens": self.output_tokens,
+            "input_tokens": self.input_tokens,
+            "thought_tokens": self.thought_tokens,
+            "output_tokens_per_s": rate(self.output_tokens),
         }
         for name in _HISTOGRAMS:
             out[f"{name}_ms"] = latency_summary(getattr(self, name), percentiles)
-        out["goodput"] = None if not slo.active else {
-            "slo": slo.to_json(), "requests": self.good, "share": self.good / total if total else 0.0,
-            "requests_per_s": rate(self.good),
-        }
+        out["goodput"] = (
+            None
+            if not slo.active
+            else {
+                "slo": slo.to_json(),
+                "requests": self.good,
+                "share": self.good / total if total else 0.0,
+                "requests_per_s": rate(self.good),
+            }
+        )
         out["client"] = {
-            "workers": self.workers, "cpu_s": round(self.cpu_seconds, 6), "chunks": self.chunks,
+            "workers": self.workers,
+            "cpu_s": round(self.cpu_seconds, 6),
+            "chunks": self.chunks,
             "cpu_per_chunk_us": self.cpu_seconds / self.chunks * 1e6 if self.chunks else None,
             "max_cpu_utilisation": round(self.max_utilisation, 4),
         }

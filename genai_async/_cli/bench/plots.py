@@ -115,8 +115,7 @@ def throughput_figure(plt: ModuleType, step: StepResult) -> Any:
     return fig
 
 
-def _percentile_lines(ax: Any, xs: list[Any], steps: list[StepResult], key: str, name: str,
-                      slo: float | None) -> None:
+def _percentile_lines(ax: Any, xs: list[Any], steps: list[StepResult], key: str, name: str, slo: float | None) -> None:
     for q, marker in (("p50", "o"), ("p99", "^")):
         ax.plot(xs, [s.summary[key].get(q) for s in steps], marker=marker, label=f"{name} {q}")
     if slo is not None:
@@ -161,8 +160,13 @@ def throughput_latency_figure(plt: ModuleType, steps: list[StepResult], knee: in
         _percentile_lines(ax, xs, steps, key, name, goal)
         ax.set_xlabel("output tokens/s")
         for step, x in zip(steps, xs, strict=True):
-            ax.annotate(step.load.replace("concurrency ", "c="), (x, step.summary[key].get("p50") or 0),
-                        textcoords="offset points", xytext=(4, 4), fontsize=8)
+            ax.annotate(
+                step.load.replace("concurrency ", "c="),
+                (x, step.summary[key].get("p50") or 0),
+                textcoords="offset points",
+                xytext=(4, 4),
+                fontsize=8,
+            )
         if knee is not None:
             ax.axvline(xs[knee], color="tab:gray", linestyle=":", label="knee")
             ax.legend(loc="best")
@@ -170,8 +174,13 @@ def throughput_latency_figure(plt: ModuleType, steps: list[StepResult], knee: in
     return fig
 
 
-def write_plots(directory: str | pathlib.Path, steps: list[StepResult], knee: int | None = None,
-                sweep: bool = False, slo: Slo | None = None) -> list[pathlib.Path]:
+def write_plots(
+    directory: str | pathlib.Path,
+    steps: list[StepResult],
+    knee: int | None = None,
+    sweep: bool = False,
+    slo: Slo | None = None,
+) -> list[pathlib.Path]:
     """Write the PNGs for a run (or a sweep's knee step plus the sweep charts); returns their paths."""
     plt = pyplot()
     goals = slo or Slo()
@@ -183,8 +192,10 @@ def write_plots(directory: str | pathlib.Path, steps: list[StepResult], knee: in
         ("throughput.png", lambda: throughput_figure(plt, shown)),
     ]
     if sweep:
-        builders += [("sweep.png", lambda: sweep_figure(plt, steps, knee, goals)),
-                     ("throughput_latency.png", lambda: throughput_latency_figure(plt, steps, knee, goals))]
+        builders += [
+            ("sweep.png", lambda: sweep_figure(plt, steps, knee, goals)),
+            ("throughput_latency.png", lambda: throughput_latency_figure(plt, steps, knee, goals)),
+        ]
     paths = []
     for name, build in builders:
         fig = build()  # one figure open at a time, closed even when saving fails

@@ -35,8 +35,12 @@ def ray_worker(spec: WorkerSpec) -> WorkerResult:
     return asyncio.run(run_worker(spec))
 
 
-def run_on_ray(specs: list[WorkerSpec], address: str | None, runtime_env: dict[str, Any] | None,
-               report: Callable[[Progress], None] | None = None) -> list[WorkerResult]:
+def run_on_ray(
+    specs: list[WorkerSpec],
+    address: str | None,
+    runtime_env: dict[str, Any] | None,
+    report: Callable[[Progress], None] | None = None,
+) -> list[WorkerResult]:
     """Run every spec as a Ray task (one CPU each) and return the results in worker order."""
     ray = import_ray()
     started = False
@@ -59,8 +63,16 @@ def run_on_ray(specs: list[WorkerSpec], address: str | None, runtime_env: dict[s
             results.append(result)
             if report is not None:
                 errors = sum(1 for r in result.records if r.error is not None)
-                report(Progress(result.worker, len(result.records), errors, result.stats.output_tokens,
-                                warming=False, finished=True))
+                report(
+                    Progress(
+                        result.worker,
+                        len(result.records),
+                        errors,
+                        result.stats.output_tokens,
+                        warming=False,
+                        finished=True,
+                    )
+                )
         return sorted(results, key=lambda r: r.worker)
     finally:
         if started:

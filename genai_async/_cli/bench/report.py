@@ -54,8 +54,10 @@ def summary_table(step: StepResult) -> str:
     goodput = s.get("goodput")
     if goodput:
         goals = ", ".join(f"{k.removesuffix('_ms').upper()} <= {v:g} ms" for k, v in goodput["slo"].items() if v)
-        lines.append(f"goodput      {goodput['requests']}/{s['requests']} met all SLOs ({goodput['share']:.1%}), "
-                     f"{goodput['requests_per_s']:.2f} req/s  [{goals}]")
+        lines.append(
+            f"goodput      {goodput['requests']}/{s['requests']} met all SLOs ({goodput['share']:.1%}), "
+            f"{goodput['requests_per_s']:.2f} req/s  [{goals}]"
+        )
     lines.append("")
     heads = _stats_of(s)
     lines.append(f"{'latency (ms)':<14}" + "".join(f"{h:>10}" for h in (*heads, "count")))
@@ -84,10 +86,15 @@ def _stats_of(s: dict[str, Any]) -> list[str]:
 
 def client_line(c: dict[str, Any], duration: float | None = None) -> str:
     per_chunk = c.get("cpu_per_chunk_us")
-    busiest = (f"busiest worker at {c['max_cpu_utilisation']:.0%} of a core" if duration is None or duration >= 1.0
-               else "run too short to judge how busy the workers were")
-    return (f"{c['cpu_s']:.3f} s CPU in {c['workers']} worker(s), {_n(per_chunk)} µs per chunk over "
-            f"{c['chunks']:,} chunks, {busiest}")
+    busiest = (
+        f"busiest worker at {c['max_cpu_utilisation']:.0%} of a core"
+        if duration is None or duration >= 1.0
+        else "run too short to judge how busy the workers were"
+    )
+    return (
+        f"{c['cpu_s']:.3f} s CPU in {c['workers']} worker(s), {_n(per_chunk)} µs per chunk over "
+        f"{c['chunks']:,} chunks, {busiest}"
+    )
 
 
 def cpu_warning(summary: dict[str, Any]) -> str | None:
@@ -95,8 +102,10 @@ def cpu_warning(summary: dict[str, Any]) -> str | None:
     busiest = summary["client"]["max_cpu_utilisation"]
     if busiest <= CPU_WARNING or summary["duration_s"] < 1.0:  # a blip of start-up work is no verdict
         return None
-    return (f"warning: a load worker used {busiest:.0%} of a CPU core; the load generator may be the "
-            "bottleneck. Spread it with --processes N (or --ray).\n")
+    return (
+        f"warning: a load worker used {busiest:.0%} of a CPU core; the load generator may be the "
+        "bottleneck. Spread it with --processes N (or --ray).\n"
+    )
 
 
 def overlap_warning(summary: dict[str, Any]) -> str | None:
@@ -104,9 +113,11 @@ def overlap_warning(summary: dict[str, Any]) -> str | None:
     overlap = summary["client"].get("workers_overlap")
     if overlap is None or overlap >= OVERLAP_WARNING or summary["duration_s"] < 1.0:
         return None
-    return (f"warning: the {summary['client']['workers']} workers were all running for only {overlap:.0%} of the "
-            "run window, so the load was lower than the configured one (with --ray: tasks wait when the cluster "
-            "has fewer free CPUs than --processes).\n")
+    return (
+        f"warning: the {summary['client']['workers']} workers were all running for only {overlap:.0%} of the "
+        "run window, so the load was lower than the configured one (with --ray: tasks wait when the cluster "
+        "has fewer free CPUs than --processes).\n"
+    )
 
 
 def host_warning(summary: dict[str, Any], processes: int) -> str | None:
@@ -115,11 +126,15 @@ def host_warning(summary: dict[str, Any], processes: int) -> str | None:
     if used is None or used <= CPU_WARNING or summary["duration_s"] < 1.0:
         return None
     if processes == 1:
-        return (f"warning: the load worker and the embedded emulator share this process and used {used:.0%} of a "
-                "CPU core together: each slows the other, and the worker's CPU figure leaves out its waits. "
-                "Run the workers in processes of their own with --processes 2.\n")
-    return (f"warning: the embedded emulator's process used {used:.0%} of a CPU core: it, not the client, may be "
-            "the limit; lower the load or point --base-url at a server of your own.\n")
+        return (
+            f"warning: the load worker and the embedded emulator share this process and used {used:.0%} of a "
+            "CPU core together: each slows the other, and the worker's CPU figure leaves out its waits. "
+            "Run the workers in processes of their own with --processes 2.\n"
+        )
+    return (
+        f"warning: the embedded emulator's process used {used:.0%} of a CPU core: it, not the client, may be "
+        "the limit; lower the load or point --base-url at a server of your own.\n"
+    )
 
 
 def sweep_table(steps: list[StepResult], verdicts: list[str], knee: int | None, stopped: str | None = None) -> str:
@@ -128,9 +143,16 @@ def sweep_table(steps: list[StepResult], verdicts: list[str], knee: int | None, 
     for i, (step, said) in enumerate(zip(steps, verdicts, strict=True)):
         s = step.summary
         good = s.get("goodput")
-        cells = (f"{s['requests_per_s']:.2f}", f"{s['output_tokens_per_s']:,.0f}", _n(s["ttft_ms"].get("p50")),
-                 _n(s["ttft_ms"].get("p99")), _n(s["tpot_ms"].get("p50")), _n(s["e2e_ms"].get("p50")),
-                 f"{s['failed']}/{s['requests']}", "-" if not good else f"{good['share']:.0%}")
+        cells = (
+            f"{s['requests_per_s']:.2f}",
+            f"{s['output_tokens_per_s']:,.0f}",
+            _n(s["ttft_ms"].get("p50")),
+            _n(s["ttft_ms"].get("p99")),
+            _n(s["tpot_ms"].get("p50")),
+            _n(s["e2e_ms"].get("p50")),
+            f"{s['failed']}/{s['requests']}",
+            "-" if not good else f"{good['share']:.0%}",
+        )
         mark = "*" if i == knee else " "
         lines.append(f"{mark}{i + 1:<4}{step.load:<18}" + "".join(f"{c:>10}" for c in cells) + f"  {said}")
     if knee is None:
@@ -140,8 +162,10 @@ def sweep_table(steps: list[StepResult], verdicts: list[str], knee: int | None, 
         if stopped:
             lines.append(stopped)
     else:
-        lines.append(f"knee (*): {steps[knee].load}, {steps[knee].summary['output_tokens_per_s']:,.0f} output "
-                     f"tokens/s, {steps[knee].summary['requests_per_s']:.2f} req/s")
+        lines.append(
+            f"knee (*): {steps[knee].load}, {steps[knee].summary['output_tokens_per_s']:,.0f} output "
+            f"tokens/s, {steps[knee].summary['requests_per_s']:.2f} req/s"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -152,8 +176,10 @@ def _no_knee(first: StepResult, said: str) -> str:
         s = first.summary
         shown = (("ttft_ms", "TTFT"), ("tpot_ms", "TPOT"), ("e2e_ms", "E2E"))
         seen = ", ".join(f"{name} p50 {_n(s[key]['p50'])} ms" for key, name in shown)
-        return (f"no knee: even one request at a time missed the SLOs ({seen}); the service is slower than the "
-                "goals when idle: relax --slo-ttft/--slo-tpot/--slo-e2e (or use a faster model/settings)")
+        return (
+            f"no knee: even one request at a time missed the SLOs ({seen}); the service is slower than the "
+            "goals when idle: relax --slo-ttft/--slo-tpot/--slo-e2e (or use a faster model/settings)"
+        )
     if said.startswith("errors") and lightest:
         return "no knee: requests failed even one at a time; see the errors below"
     knob = "--rate" if first.rate else "--concurrency"
@@ -161,17 +187,31 @@ def _no_knee(first: StepResult, said: str) -> str:
 
 
 def _step_json(step: StepResult) -> dict[str, Any]:
-    return {"concurrency": step.concurrency, "rate": step.rate, "warmup": step.warmup, "summary": step.summary,
-            "stats": step.stats.to_json(), "requests": [r.to_json() for r in step.records]}
+    return {
+        "concurrency": step.concurrency,
+        "rate": step.rate,
+        "warmup": step.warmup,
+        "summary": step.summary,
+        "stats": step.stats.to_json(),
+        "requests": [r.to_json() for r in step.records],
+    }
 
 
-def document(cfg: BenchConfig, base_url: str | None, steps: list[StepResult], verdicts: list[str] | None = None,
-             knee: int | None = None, stopped: str | None = None) -> dict[str, Any]:
+def document(
+    cfg: BenchConfig,
+    base_url: str | None,
+    steps: list[StepResult],
+    verdicts: list[str] | None = None,
+    knee: int | None = None,
+    stopped: str | None = None,
+) -> dict[str, Any]:
     """The JSON document of a run (one step) or a sweep (several, with verdicts and knee)."""
     doc: dict[str, Any] = {
-        "format": FORMAT, "tool": f"genai-async {__version__}",
+        "format": FORMAT,
+        "tool": f"genai-async {__version__}",
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "config": cfg.to_json(), "base_url": base_url,
+        "config": cfg.to_json(),
+        "base_url": base_url,
     }
     if verdicts is None:
         doc.update(_step_json(steps[0]))
@@ -195,8 +235,11 @@ def load_run(path: str | pathlib.Path) -> dict[str, Any]:
         raise ValueError(f"{path}: {exc.strerror or exc}") from exc
     except json.JSONDecodeError as exc:
         raise ValueError(f"{path}: not JSON ({exc})") from exc
-    usable = isinstance(doc, dict) and doc.get("format") in _FORMATS and (
-        isinstance(doc.get("summary"), dict) or (isinstance(doc.get("steps"), list) and doc["steps"]))
+    usable = (
+        isinstance(doc, dict)
+        and doc.get("format") in _FORMATS
+        and (isinstance(doc.get("summary"), dict) or (isinstance(doc.get("steps"), list) and doc["steps"]))
+    )
     if not usable:
         raise ValueError(f"{path}: not a genai-async bench --output file")
     return dict(doc)
@@ -213,8 +256,10 @@ def _headline(doc: dict[str, Any]) -> dict[str, Any]:
 def _rows(s: dict[str, Any], kinds: set[str]) -> list[tuple[str, float | None, bool]]:
     """(label, value, higher-is-better) for every compared number; errors of ``kinds`` (0 when none)."""
     rows: list[tuple[str, float | None, bool]] = [
-        ("requests completed", s["completed"], True), ("requests failed", s["failed"], False),
-        ("requests/s", s["requests_per_s"], True), ("sent requests/s", s.get("sent_per_s"), True),
+        ("requests completed", s["completed"], True),
+        ("requests failed", s["failed"], False),
+        ("requests/s", s["requests_per_s"], True),
+        ("sent requests/s", s.get("sent_per_s"), True),
         ("output tokens/s", s["output_tokens_per_s"], True),
         ("output tokens", s["output_tokens"], True),
     ]
@@ -250,8 +295,16 @@ def compare(a: dict[str, Any], b: dict[str, Any], names: tuple[str, str]) -> str
     return "\n".join(lines) + "\n"
 
 
-_BRIEF = ("requests/s", "output tokens/s", "requests failed", "goodput share", "TTFT p50 (ms)", "TTFT p99 (ms)",
-          "TPOT p50 (ms)", "end-to-end p50 (ms)")
+_BRIEF = (
+    "requests/s",
+    "output tokens/s",
+    "requests failed",
+    "goodput share",
+    "TTFT p50 (ms)",
+    "TTFT p99 (ms)",
+    "TPOT p50 (ms)",
+    "end-to-end p50 (ms)",
+)
 
 
 def _table(sa: dict[str, Any], sb: dict[str, Any], brief: bool = False) -> list[str]:
@@ -304,5 +357,7 @@ def _describe(doc: dict[str, Any]) -> str:
     c = doc.get("config", {})
     at = _headline(doc)
     kind = ("sweep knee" if doc.get("knee") is not None else "sweep without a knee") if doc.get("steps") else "run"
-    return (f"{kind}, {c.get('model')}, {_load_of(at)}, {'stream' if c.get('stream', True) else 'unary'}, "
-            f"{doc.get('created')}")
+    return (
+        f"{kind}, {c.get('model')}, {_load_of(at)}, {'stream' if c.get('stream', True) else 'unary'}, "
+        f"{doc.get('created')}"
+    )

@@ -54,8 +54,9 @@ class WorkerFailed(RuntimeError):
     """A worker process or task ended without a result."""
 
 
-def merge_results(results: list[WorkerResult], cfg: BenchConfig, concurrency: int | None,
-                  rate: float | None) -> StepResult:
+def merge_results(
+    results: list[WorkerResult], cfg: BenchConfig, concurrency: int | None, rate: float | None
+) -> StepResult:
     """One step from its workers' results; with several workers the summary's ``client`` block
     also tells how long they ran together (``workers_overlap``: the share of the run window in which
     every worker was measuring; Ray tasks that had to wait for a free CPU make it small)."""
@@ -70,8 +71,15 @@ def merge_results(results: list[WorkerResult], cfg: BenchConfig, concurrency: in
     return StepResult(concurrency, rate, records, stats, summary, sum(r.warmup for r in results))
 
 
-def run_step(cfg: BenchConfig, base_url: str | None, *, concurrency: int | None, rate: float | None,
-             report: Callable[[Progress], None] | None, shared_process: bool) -> StepResult:
+def run_step(
+    cfg: BenchConfig,
+    base_url: str | None,
+    *,
+    concurrency: int | None,
+    rate: float | None,
+    report: Callable[[Progress], None] | None,
+    shared_process: bool,
+) -> StepResult:
     """Run one load level on every worker and merge what they measured. With the emulator in this
     process, the summary's ``client`` block also has ``host_cpu_utilisation``: this process's CPU
     (the emulator, plus the worker when there is one process) over the step, as a share of a core."""
@@ -204,7 +212,12 @@ def target(cfg: BenchConfig) -> Iterator[tuple[str | None, bool]]:
     if not cfg.emulator:
         yield cfg.base_url, False
         return
-    with EmulatorThread(time_to_first_chunk=cfg.emulator_ttft, tokens_per_second=cfg.emulator_tps,
-                        chunk_tokens=cfg.emulator_chunk_tokens, seed=cfg.seed,
-                        max_concurrency=cfg.emulator_max_concurrency, overflow=cfg.emulator_overflow) as emu:
+    with EmulatorThread(
+        time_to_first_chunk=cfg.emulator_ttft,
+        tokens_per_second=cfg.emulator_tps,
+        chunk_tokens=cfg.emulator_chunk_tokens,
+        seed=cfg.seed,
+        max_concurrency=cfg.emulator_max_concurrency,
+        overflow=cfg.emulator_overflow,
+    ) as emu:
         yield emu.base_url, True

@@ -70,8 +70,10 @@ def run_sweep(
     best: float | None = None
     for _ in range(cfg.sweep_steps):
         if steps and integer and cfg.requests is not None and value > cfg.requests:
-            note = (f"stopped before concurrency {int(value)}: --requests {cfg.requests} cannot keep that many in "
-                    "flight; raise --requests to sweep further")
+            note = (
+                f"stopped before concurrency {int(value)}: --requests {cfg.requests} cannot keep that many in "
+                "flight; raise --requests to sweep further"
+            )
             return steps, verdicts, knee_of(verdicts), note
         step = run(cfg.concurrency if cfg.rate else int(value), value if cfg.rate else None)
         said = verdict(step.summary, best, cfg)
