@@ -94,8 +94,12 @@ async def _run(args: argparse.Namespace) -> RunSummary:
     async with target(args) as (key, base):
         base_url = base or None
         if args.ray:
-            from .._bulk._ray import run_on_ray
+            from .._bulk._ray import RayUnavailable, import_ray, run_on_ray
 
+            try:
+                import_ray()  # before anything starts: a missing Ray is a usage error, as in `bench --ray`
+            except RayUnavailable as exc:
+                raise UsageError(str(exc)) from exc
             return await asyncio.to_thread(
                 run_on_ray,
                 args.input,

@@ -273,3 +273,21 @@ async def test_retry_failed_reruns_only_the_error_keys_once(emu: Emulator, tmp_p
     assert Counter(r["key"] for r in records) == Counter(f"q{i}" for i in range(6))
     assert all("response" in r for r in records)
     assert [p.name for p in files_in(tmp_path)] == ["out.jsonl"]
+
+
+async def test_ray_without_ray_is_a_one_line_usage_error(
+    emu: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`run --ray` on a machine without Ray says what to install (exit 2), as `bench --ray` does, instead
+    of a traceback; nothing is written."""
+    import asyncio
+    import sys
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray -> ImportError, as when it is not installed
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_text('{"prompt": "a"}\n')
+    args = ["run", str(src), "--output", str(out), "--base-url", emu.base_url, "--no-progress", "--ray", "auto"]
+    assert await asyncio.to_thread(main, args) == 2
+    err = capsys.readouterr().err
+    assert "pip install 'genai-async[ray]'" in err and "Traceback" not in err
+    assert not out.exists() or out.read_text() == ""
