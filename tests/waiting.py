@@ -47,3 +47,19 @@ async def parked(task: asyncio.Task[Any], timeout: float = HANG) -> None:
         if still == 0:
             await asyncio.sleep(0.001)
     assert not task.done(), task
+
+
+class FakeClock:
+    """An injected clock for code that takes ``clock`` and ``sleep`` (the limiter's windows):
+    ``sleep`` advances the clock instead of waiting, and records what was asked."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds

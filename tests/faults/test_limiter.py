@@ -16,19 +16,7 @@ from hypothesis import strategies as st
 
 from genai_async import errors
 from genai_async._limits import WINDOW, SlidingWindow, Ticket
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
+from tests.waiting import FakeClock
 
 
 def _window(limit: float, clock: FakeClock) -> SlidingWindow:

@@ -11,7 +11,7 @@ import genai_async
 from genai_async import errors
 from tests.conftest import Scripted, fixture_json
 from tests.integration.test_stream import events_of
-from tests.waiting import parked, wait_until
+from tests.waiting import FakeClock, parked, wait_until
 
 MODEL = "gemini-3.5-flash"
 
@@ -58,21 +58,6 @@ async def test_waiting_for_a_slot_is_cancellable(server: Scripted) -> None:
         await stream.aclose()
         server.reply_json(fixture_json("generate_text.json"))
         assert (await client.models.generate_content(model=MODEL, contents="x")).text  # the slot came back
-
-
-class FakeClock:
-    """Injected into a client's windows: ``sleep`` advances the clock instead of waiting."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 def _fake_windows(client: genai_async.Client) -> FakeClock:
