@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import pytest
@@ -27,3 +28,24 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
 @pytest.fixture
 async def api(session: aiohttp.ClientSession, emu: Emulator) -> Api:
     return Api(session, emu)
+
+
+@pytest.fixture
+async def sdk_emulator() -> AsyncIterator[Emulator]:
+    """The emulator the official SDK talks to (a module overrides it for other options)."""
+    async with running() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+async def aio(sdk_emulator: Emulator) -> AsyncIterator[Any]:
+    """The official SDK's async client (``client.aio``) pointed at ``sdk_emulator``, closed after the test."""
+    from google import genai
+    from google.genai import types
+
+    client = genai.Client(api_key="test-key", http_options=types.HttpOptions(base_url=sdk_emulator.base_url))
+    try:
+        yield client.aio
+    finally:
+        await client.aio.aclose()
+        client.close()

@@ -6,13 +6,12 @@ these tests use only public SDK calls pointed at ``base_url``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from genai_async.emulator import Emulator, running
+from genai_async.emulator import Emulator
 
 genai = pytest.importorskip("google.genai")
 types = pytest.importorskip("google.genai.types")
@@ -26,22 +25,6 @@ MODEL = "gemini-3.5-flash"
 pytestmark = pytest.mark.filterwarnings(
     "ignore:Inheritance class AiohttpClientSession from ClientSession is discouraged:DeprecationWarning"
 )
-
-
-@pytest.fixture
-async def sdk_emulator() -> AsyncIterator[Emulator]:
-    async with running() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-async def aio(sdk_emulator: Emulator) -> AsyncIterator[Any]:
-    client = genai.Client(api_key="test-key", http_options=types.HttpOptions(base_url=sdk_emulator.base_url))
-    try:
-        yield client.aio
-    finally:
-        await client.aio.aclose()
-        client.close()
 
 
 async def test_generate_content(aio: Any, sdk_emulator: Emulator) -> None:

@@ -29,16 +29,6 @@ async def sdk_emulator() -> AsyncIterator[Emulator]:
         yield emulator
 
 
-@pytest.fixture
-async def aio(sdk_emulator: Emulator) -> AsyncIterator[Any]:
-    client = genai.Client(api_key="test-key", http_options=types.HttpOptions(base_url=sdk_emulator.base_url))
-    try:
-        yield client.aio
-    finally:
-        await client.aio.aclose()
-        client.close()
-
-
 async def poll_until_done(aio: Any, name: str) -> Any:
     while True:  # the official docs' loop: poll on job.state.name
         job = await aio.batches.get(name=name)
