@@ -42,6 +42,7 @@ from pathlib import Path
 
 import genai_async
 from genai_async import bulk
+from genai_async._cli.common import resolve_loop, run_async
 
 HERE = Path(__file__).resolve().parent
 MODEL = "gemini-3.5-flash"
@@ -73,7 +74,7 @@ def server_cpu() -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def start_server(kind: str) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(kind: str, loop: str) -> tuple[subprocess.Popen[bytes], str]:
     if kind == "fake":
         proc = subprocess.Popen(
             [sys.executable, str(HERE / "_fakeserver.py"), "--port", "0", "--cpu", "0"], stdout=subprocess.PIPE
@@ -83,7 +84,8 @@ def start_server(kind: str) -> tuple[subprocess.Popen[bytes], str]:
         return proc, f"http://127.0.0.1:{int(line.split()[1])}"
     port = free_port()
     code = (
-        f"import os; os.sched_setaffinity(0, {{0}}); from genai_async.emulator import serve; serve('127.0.0.1', {port})"
+        "import os; os.sched_setaffinity(0, {0}); from genai_async.emulator import serve; "
+        f"serve('127.0.0.1', {port}, loop={loop!r})"
     )
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30
@@ -215,6 +217,7 @@ def main() -> None:
     parser.add_argument("--rss", default="", help="comma-separated input sizes for the peak-RSS runs")
     parser.add_argument("--skip-cpu", action="store_true")
     parser.add_argument("--instructions", action="store_true", help="count instructions with callgrind")
+    parser.add_argument("--loop", choices=["auto", "asyncio", "uvloop"], default="auto", help="both sides' event loop")
     parser.add_argument("--child-work", nargs=5, help=argparse.SUPPRESS)
     parser.add_argument("--child-rss", help=argparse.SUPPRESS)
     parser.add_argument("--base-url", help=argparse.SUPPRESS)
@@ -229,7 +232,8 @@ def main() -> None:
         child_rss(args)
         return
     global _SERVER_PID
-    proc, base_url = start_server(args.server)
+    loop = resolve_loop(args.loop)
+    proc, base_url = start_server(args.server, loop)
     _SERVER_PID = proc.pid
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -240,16 +244,16 @@ def main() -> None:
                 for _ in range(args.rounds):
                     rows.append(
                         (
-                            asyncio.run(bare(base_url, args.requests, args.concurrency)),
-                            asyncio.run(runner(base_url, path, args.requests, args.concurrency)),
+                            run_async(bare(base_url, args.requests, args.concurrency), loop),
+                            run_async(runner(base_url, path, args.requests, args.concurrency), loop),
                         )
                     )
                 rows.sort(key=lambda r: r[1][0] / r[0][0])
                 (b_cpu, b_wall, b_server), (r_cpu, r_wall, r_server) = rows[len(rows) // 2]
                 n = args.requests
                 print(
-                    f"server={args.server} requests={n} concurrency={args.concurrency} rounds={args.rounds} "
-                    f"load={os.getloadavg()[0]:.1f}"
+                    f"server={args.server} loop={loop} requests={n} concurrency={args.concurrency} "
+                    f"rounds={args.rounds} load={os.getloadavg()[0]:.1f}"
                 )
                 print(f"{'':8} {'req/s':>9} {'CPU us/req':>11} {'server us/req':>14}")
                 print(f"{'bare':8} {n / b_wall:9.0f} {1e6 * b_cpu / n:11.1f} {1e6 * b_server / n:14.1f}")

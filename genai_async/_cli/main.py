@@ -29,6 +29,8 @@ from .bench.cli import add_bench_parser, run_bench
 from .common import (
     DEFAULT_MODEL,
     EMULATOR_KEY,
+    LOOP_HELP,
+    LOOPS,
     UsageError,
     contents_of,
     dim,
@@ -37,6 +39,7 @@ from .common import (
     one_line,
     open_client,
     out,
+    resolve_loop,
     stream_answer,
 )
 from .live import add_live_parser, cmd_live
@@ -104,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="beyond --max-concurrency: wait in line (default) or answer 429 RESOURCE_EXHAUSTED",
     )
     emu.add_argument("--max-queue", type=int, metavar="N", help="with --overflow queue: 429 beyond N waiting")
+    emu.add_argument("--loop", choices=LOOPS, default="auto", help=LOOP_HELP)
     emu.add_argument("--debug", action="store_true")
     add_live_parser(sub)
     add_bench_parser(sub)
@@ -245,6 +249,7 @@ def cmd_emulator(args: argparse.Namespace) -> int:
         max_concurrency=args.max_concurrency,
         overflow=args.overflow,
         max_queue=args.max_queue,
+        loop=resolve_loop(args.loop),
     )
     return 0
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from .._bulk._run import RunSummary
 from .._options import env_api_key, is_loopback
-from .common import DEFAULT_MODEL, EMULATOR_KEY, UsageError
+from .common import DEFAULT_MODEL, EMULATOR_KEY, LOOP_HELP, LOOPS, UsageError, resolve_loop, run_async
 
 
 def add_run_parser(sub: Any) -> None:
@@ -52,6 +52,7 @@ def add_run_parser(sub: Any) -> None:
         help="shard the input over a Ray cluster (ray.init address; default auto)",
     )
     p.add_argument("--ray-workers", type=int, default=4, help="--ray: worker actors (default 4)")
+    p.add_argument("--loop", choices=LOOPS, default="auto", help=LOOP_HELP)
     p.add_argument("--debug", action="store_true")
 
 
@@ -156,7 +157,8 @@ async def _run(args: argparse.Namespace) -> RunSummary:
 
 def run_command(args: argparse.Namespace) -> int:
     _check(args)
-    summary = asyncio.run(_run(args))
+    loop = resolve_loop(args.loop)
+    summary = run_async(_run(args), loop)
     sys.stdout.write(summary.text(args.price_input, args.price_output) + "\n")
     sys.stdout.flush()
     return 1 if summary.failed_total else 0

@@ -227,6 +227,7 @@ class Emulator:
         self._base_url = value
 
     def _record(self, recorded: RecordedRequest) -> None:
+        """Append to :attr:`requests`, then drop the oldest beyond the bounds (Live sessions log here too)."""
         requests = self.requests
         requests.append(recorded)
         self._recorded_bytes += len(recorded.body)
@@ -366,7 +367,8 @@ class Emulator:
         headers = {k.lower(): v for k, v in request.headers.items()}
         query = dict(request.query)
         body = Body(raw, headers)
-        self._record(RecordedRequest(request.method, request.path, query, headers, body.logged(), raw))
+        if self.max_recorded_requests != 0:  # 0: keep nothing (and skip building the record)
+            self._record(RecordedRequest(request.method, request.path, query, headers, body.logged(), raw))
         if request.method == "OPTIONS" and "access-control-request-method" in headers:
             return web.Response(status=200, headers={**_COMMON_HEADERS, **preflight_headers(request.headers)})
         if self._recorder is not None:

@@ -139,7 +139,7 @@ class LiveEndpoint:
         from ._app import RecordedRequest
 
         headers = {k.lower(): v for k, v in request.headers.items()}
-        self._emu.requests.append(RecordedRequest("GET", request.path, dict(request.query), headers, None, b""))
+        self._emu._record(RecordedRequest("GET", request.path, dict(request.query), headers, None, b""))
         ws = web.WebSocketResponse(max_msg_size=MAX_FRAME, autoping=True)
         await ws.prepare(request)
         self._sockets.add(ws)

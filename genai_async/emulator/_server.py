@@ -63,7 +63,22 @@ async def _serve_forever(host: str, port: int, emulator_kwargs: dict[str, Any]) 
         await asyncio.Event().wait()
 
 
-def serve(host: str = "127.0.0.1", port: int = 8765, **emulator_kwargs: Any) -> None:
-    """Run an emulator until Ctrl-C; prints its base URL (for ``genai-async emulator --port``)."""
+def serve(host: str = "127.0.0.1", port: int = 8765, *, loop: str = "asyncio", **emulator_kwargs: Any) -> None:
+    """Run an emulator until Ctrl-C; prints its base URL (for ``genai-async emulator --port``).
+
+    ``loop`` is ``asyncio`` or ``uvloop`` (installed separately). A served emulator keeps no
+    request log unless ``max_recorded_requests`` says otherwise: nothing outside this process
+    could read ``Emulator.requests``, and a load test would pay for copying every request into it.
+    """
+    emulator_kwargs.setdefault("max_recorded_requests", 0)
+    main = _serve_forever(host, port, emulator_kwargs)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve_forever(host, port, emulator_kwargs))
+        if loop == "uvloop":
+            import uvloop
+
+            uvloop.run(main)
+        elif loop == "asyncio":
+            asyncio.run(main)
+        else:
+            main.close()
+            raise ValueError(f"loop must be 'asyncio' or 'uvloop', got {loop!r}")

@@ -48,10 +48,15 @@ class ToolResults:
     """A sentence put before the answer text."""
 
 
+_SERVER_TOOLS = frozenset({"googleSearch", "googleSearchRetrieval", "codeExecution", "urlContext"})
+
+
 def enabled(request: dict[str, Any]) -> set[str]:
     """The server-side tools the request declares."""
-    names = {"googleSearch", "googleSearchRetrieval", "codeExecution", "urlContext"}
-    return {name for tool in request.get("tools") or [] if isinstance(tool, dict) for name in names & set(tool)}
+    tools = request.get("tools")
+    if not tools:
+        return set()
+    return {name for tool in tools if isinstance(tool, dict) for name in _SERVER_TOOLS & set(tool)}
 
 
 def _redirect(seed: str) -> str:

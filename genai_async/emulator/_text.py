@@ -240,9 +240,10 @@ def _fill(template: str, kw: str) -> str:
 def answer(prompt: Prompt, rng: random.Random) -> str:
     """The full answer text before stop sequences and token limits are applied."""
     kw = prompt.hints.keyword or "this topic"
-    head = [persona(prompt.system)]
+    head = [persona(prompt.system)] if prompt.system else []
     head += [f"I received {m}." for m in prompt.media]
-    head.append(function_summary(prompt.function_results))
+    if prompt.function_results:
+        head.append(function_summary(prompt.function_results))
     head.append(paws(prompt.user_texts))
     if prompt.turns > 2:
         head.append(f"Picking up from our conversation so far ({prompt.turns} messages):")

@@ -72,8 +72,10 @@ _THEN = re.compile(r"\bthen\b", re.IGNORECASE)
 def choose(request: dict[str, Any], prompt: str) -> list[dict[str, Any]]:
     """The declarations to call this turn, in declaration order; ``[]`` means answer in text."""
     found = declarations(request)
+    if not found:
+        return []
     mode, allowed = _mode(request)
-    if not found or mode == "NONE":
+    if mode == "NONE":
         return []
     lowered, terms = prompt.lower(), _terms(prompt)
 

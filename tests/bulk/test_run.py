@@ -275,6 +275,53 @@ async def test_retry_failed_reruns_only_the_error_keys_once(emu: Emulator, tmp_p
     assert [p.name for p in files_in(tmp_path)] == ["out.jsonl"]
 
 
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+async def test_cli_runs_on_the_event_loop_asked_for(
+    emu: Emulator, tmp_path: Path, loop: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`run --loop`: uvloop (auto when installed) costs less CPU per request; both write every key once."""
+    import asyncio
+
+    uvloop = pytest.importorskip("uvloop")
+    used: list[str] = []
+    real_run = uvloop.run
+
+    def spy(main: Any) -> Any:
+        used.append("uvloop")
+        return real_run(main)
+
+    monkeypatch.setattr(uvloop, "run", spy)
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_text("".join(json.dumps(p) + "\n" for p in prompts(5)))
+    args = ["run", str(src), "--output", str(out), "--base-url", emu.base_url, "--no-progress", "--loop", loop]
+    assert await asyncio.to_thread(main, args) == 0
+    assert sorted(line["key"] for line in read(out)) == [f"q{i}" for i in range(5)]
+    assert all("response" in line for line in read(out))
+    assert used == (["uvloop"] if loop == "uvloop" else [])
+    out.unlink()
+    assert await asyncio.to_thread(main, args[:-2]) == 0  # --loop auto: uvloop, as it is installed
+    assert used[-1:] == ["uvloop"] and len(read(out)) == 5
+
+
+async def test_loop_uvloop_without_uvloop_is_a_one_line_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+    import sys
+
+    from genai_async._cli.common import resolve_loop
+
+    monkeypatch.setitem(sys.modules, "uvloop", None)  # import uvloop -> ImportError, as when it is not installed
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_text('{"prompt": "a"}\n')
+    args = ["run", str(src), "--output", str(out), "--base-url", "http://127.0.0.1:9", "--loop", "uvloop"]
+    assert await asyncio.to_thread(main, args) == 2
+    err = capsys.readouterr().err
+    assert "pip install 'genai-async[uvloop]'" in err and "Traceback" not in err
+    assert not out.exists()
+    assert resolve_loop("auto") == "asyncio" and resolve_loop("asyncio") == "asyncio"
+
+
 async def test_ray_without_ray_is_a_one_line_usage_error(
     emu: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

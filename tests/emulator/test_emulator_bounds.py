@@ -3,9 +3,10 @@ cannot grow past their declared size."""
 
 from __future__ import annotations
 
+import aiohttp
 import pytest
 
-from genai_async.emulator import Emulator, running
+from genai_async.emulator import Emulator, _server, running
 
 from .emulator_helpers import Api
 from .test_emulator_files import PDF, send, start
@@ -44,6 +45,37 @@ async def test_a_long_running_emulator_is_bounded_by_default() -> None:
 def test_bounds_must_be_non_negative_ints(bad: object) -> None:
     with pytest.raises(ValueError, match="max_recorded"):
         Emulator(max_recorded_requests=bad)  # type: ignore[arg-type]
+
+
+async def test_a_zero_bound_keeps_nothing_also_from_live_sessions(
+    api: Api, emu: Emulator, session: aiohttp.ClientSession
+) -> None:
+    live = emu.base_url + "/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent"
+    emu.max_recorded_requests = 1
+    await _post_many(api, 3, 10)
+    async with session.ws_connect(live, headers={"x-goog-api-key": "k"}):
+        pass
+    assert [r.method for r in emu.requests] == ["GET"]  # a Live session is logged within the bound too
+    emu.max_recorded_requests = 0
+    await _post_many(api, 3, 10)
+    async with session.ws_connect(live, headers={"x-goog-api-key": "k"}):
+        pass
+    assert emu.requests == [] and emu._recorded_bytes == 0
+
+
+def test_a_served_emulator_keeps_no_request_log_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``serve`` (the ``genai-async emulator`` process): nobody outside could read the log."""
+    seen: list[dict[str, object]] = []
+
+    async def fake(host: str, port: int, kwargs: dict[str, object]) -> None:
+        seen.append(kwargs)
+
+    monkeypatch.setattr(_server, "_serve_forever", fake)
+    _server.serve("127.0.0.1", 0, seed=3)
+    _server.serve("127.0.0.1", 0, max_recorded_requests=10)
+    assert seen == [{"seed": 3, "max_recorded_requests": 0}, {"max_recorded_requests": 10}]
+    with pytest.raises(ValueError, match="loop must be 'asyncio' or 'uvloop'"):
+        _server.serve("127.0.0.1", 0, loop="trio")
 
 
 async def test_the_pytest_fixture_keeps_every_request(gemini_emulator: Emulator) -> None:

@@ -120,13 +120,23 @@ async def test_api_error_never_shows_the_key(gemini_emulator) -> None:
     assert "Traceback" in err and secret not in out + err
 
 
-async def test_emulator_command_serves_until_ctrl_c() -> None:
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+async def test_emulator_command_serves_until_ctrl_c(loop: str) -> None:
+    if loop == "uvloop":
+        pytest.importorskip("uvloop")
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     sock.close()
     proc = await asyncio.create_subprocess_exec(
-        *CLI, "emulator", "--port", str(port), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        *CLI,
+        "emulator",
+        "--port",
+        str(port),
+        "--loop",
+        loop,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     assert proc.stdout is not None
     line = await asyncio.wait_for(proc.stdout.readline(), 30)
