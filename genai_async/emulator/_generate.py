@@ -160,7 +160,7 @@ def _candidate(
     hidden = _thinking_tokens(config, model, rng)
     cand = Candidate(index=index)
     hints = prompt.hints
-    cand.calls = [_tools.call(d, rng, hints) for d in _tools.choose(request, hints.text)]
+    cand.calls = [_tools.call(d, rng, hints) for d in _tools.choose(request, hints)]
     if hidden and include:
         if cand.calls:
             cand.thoughts = [_text.tool_thought(c["name"], c.get("args", {})) for c in cand.calls[:1]]
@@ -247,8 +247,9 @@ def usage(gen: Generation, thoughts: int, candidates: int | None) -> dict[str, A
     out["totalTokenCount"] = prompt + (candidates or 0) + thoughts + tool_use
     if gen.cached:
         out["cachedContentTokenCount"] = sum(gen.cached.values())
-    if _tokens.details(gen.prompt):
-        out["promptTokensDetails"] = _tokens.details(gen.prompt)
+    details = _tokens.details(gen.prompt)
+    if details:
+        out["promptTokensDetails"] = details
     if gen.cached:
         out["cacheTokensDetails"] = _tokens.details(gen.cached)
     if thoughts:

@@ -79,6 +79,8 @@ def generate(
     if endpoint == "generateContent":
         tokens = sum(c.tokens + c.thought_tokens for c in gen.candidates)
         reply = unary(_generate.unary_body(gen), headers=_SERVICE_TIER, tokens=tokens)
+        # Text, thoughts, signatures and counts only: floats come with calls' args and tool metadata.
+        reply.items[0].simple = not any(c.calls or c.metadata or c.tool_parts for c in gen.candidates)
     else:
         events = _generate.stream_events(gen, settings.chunk_tokens, settings.usage_on_every_chunk)
         reply = stream([Item(event, tokens) for event, tokens in events], sse, headers=_SERVICE_TIER)

@@ -42,6 +42,8 @@ class Item:
     payload: Any
     tokens: int = 0
     raw: bool = False
+    simple: bool = False
+    """The payload holds no float and no None (see ``_wire.pretty_element``)."""
 
 
 @dataclass
@@ -110,7 +112,7 @@ def _frame(item: Item, framing: str, position: int, last: bool, line_end: bytes)
     if framing == "array":
         head = b"[" if position == 0 else b"\n,\r\n"
         return head + pretty_element(item.payload) + (b"\n]" if last else b"")
-    return pretty(item.payload)
+    return pretty(item.payload, simple=item.simple)
 
 
 def _error_payload(opts: dict[str, Any]) -> dict[str, Any]:

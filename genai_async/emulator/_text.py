@@ -10,6 +10,7 @@ through the ``random.Random`` passed in; nothing here reads global state.
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 from dataclasses import dataclass, field
@@ -158,26 +159,50 @@ def window(text: str) -> str:
     return text[:_HINT_WINDOW] + "\n" + text[-_HINT_WINDOW:]
 
 
+class PromptHints(Hints):
+    """:class:`Hints` read from a prompt: the keyword at once, the rest on first use (a plain answer
+    needs only the keyword; names, numbers and dates fill tool arguments and schema instances)."""
+
+    def __init__(self, text: str) -> None:  # no dataclass __init__: the fields are the properties below
+        self._prompt = text
+        self._head_tail = window(text)
+        acronym = _ACRONYM.search(self._head_tail)
+        if acronym is not None:
+            self.keyword = acronym.group().strip("'-")
+            return
+        first = proper_nouns(self._head_tail, limit=1)
+        if first:
+            self.keyword = first[0]
+            return
+        content = [w.strip("'-") for w in _LONG_WORD.findall(self._head_tail)]
+        content = [w for w in content if len(w) >= 4 and w.lower() not in STOPWORDS]
+        self.keyword = max(content, key=len) if content else "this topic"
+
+    @functools.cached_property
+    def names(self) -> list[str]:  # type: ignore[override]
+        return proper_nouns(self._head_tail)
+
+    @functools.cached_property
+    def text(self) -> str:  # type: ignore[override]
+        return self._prompt.lower()
+
+    @functools.cached_property
+    def dates(self) -> list[str]:  # type: ignore[override]
+        return _DATE.findall(self._head_tail)[:_MAX_HINTS]
+
+    @functools.cached_property
+    def numbers(self) -> list[float]:  # type: ignore[override]
+        head_tail = _DATE.sub(" ", self._head_tail) if self.dates else self._head_tail
+        return [float(n) for n in _NUMBER_HINT.findall(head_tail)[:_MAX_HINTS]]
+
+
 def hints(text: str) -> Hints:
-    """Everything the answer rules lift from the latest prompt, computed once per request.
+    """Everything the answer rules lift from the latest prompt (see :class:`PromptHints`).
 
     Bounded work: names, numbers and the keyword come from :func:`window`, so a 1M-token prompt
     costs no more here than a 30k-token one. ``Hints.text`` is the whole prompt lower-cased.
     """
-    head_tail = window(text)
-    nouns = proper_nouns(head_tail)
-    acronym = _ACRONYM.search(head_tail)
-    if acronym is not None:
-        kw = acronym.group().strip("'-")
-    elif nouns:
-        kw = nouns[0]
-    else:
-        content = [w.strip("'-") for w in _LONG_WORD.findall(head_tail)]
-        content = [w for w in content if len(w) >= 4 and w.lower() not in STOPWORDS]
-        kw = max(content, key=len) if content else "this topic"
-    dates = _DATE.findall(head_tail)[:_MAX_HINTS]
-    found = [float(n) for n in _NUMBER_HINT.findall(_DATE.sub(" ", head_tail) if dates else head_tail)[:_MAX_HINTS]]
-    return Hints(nouns, found, text.lower(), kw, dates)
+    return PromptHints(text)
 
 
 def numbers(text: str) -> list[float]:

@@ -69,11 +69,12 @@ def _rounds_done(request: dict[str, Any]) -> int:
 _THEN = re.compile(r"\bthen\b", re.IGNORECASE)
 
 
-def choose(request: dict[str, Any], prompt: str) -> list[dict[str, Any]]:
+def choose(request: dict[str, Any], hints: Hints) -> list[dict[str, Any]]:
     """The declarations to call this turn, in declaration order; ``[]`` means answer in text."""
     found = declarations(request)
     if not found:
         return []
+    prompt = hints.text
     mode, allowed = _mode(request)
     if mode == "NONE":
         return []

@@ -79,6 +79,7 @@ def _one_line_encoder() -> Callable[[Any], str]:
 
 
 _ONE_LINE = _one_line_encoder()
+_SIMPLE_ONE_LINE = msgspec.json.Encoder().encode
 
 
 class ApiError(Exception):
@@ -132,18 +133,21 @@ def retry_details(retry_delay: float) -> list[dict[str, Any]]:
     return [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": duration(retry_delay)}]
 
 
-def pretty(obj: Any) -> bytes:
+def pretty(obj: Any, *, simple: bool = False) -> bytes:
     """A unary body: 2-space indent, ``": "`` after keys, UTF-8 unescaped, trailing newline."""
-    return pretty_element(obj) + b"\n"
+    return pretty_element(obj, simple=simple) + b"\n"
 
 
-def pretty_element(obj: Any) -> bytes:
+def pretty_element(obj: Any, *, simple: bool = False) -> bytes:
     """One element of a JSON-array stream: pretty-printed without the trailing newline.
 
     The same bytes as ``json.dumps(obj, indent=2, ensure_ascii=False)``, about 20 times faster
     (see the module docstring); NaN and infinities, which are not JSON, take the slow path.
+    ``simple``: the caller knows ``obj`` holds no float and no ``None`` (dicts, lists, strings,
+    ints, bools, string keys), where msgspec's compact JSON, four times faster still, is the
+    stdlib's byte for byte (msgspec spells some floats differently and writes NaN as null).
     """
-    compact = _ONE_LINE(obj).encode()
+    compact = _SIMPLE_ONE_LINE(obj) if simple else _ONE_LINE(obj).encode()
     try:
         return _format(compact, indent=2)
     except msgspec.DecodeError:

@@ -35,6 +35,13 @@ _VALUES = st.recursive(
 )
 
 
+_SIMPLE = st.recursive(
+    st.booleans() | st.integers() | st.integers(min_value=-(10**40), max_value=10**40) | _TEXT,
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(_TEXT, inner, max_size=5),
+    max_leaves=30,
+)
+
+
 def stdlib(obj: Any) -> bytes:
     return json.dumps(obj, indent=2, ensure_ascii=False).encode()
 
@@ -44,6 +51,13 @@ def stdlib(obj: Any) -> bytes:
 def test_pretty_writes_the_standard_librarys_bytes(value: Any) -> None:
     assert pretty_element(value) == stdlib(value)
     assert pretty(value) == stdlib(value) + b"\n"
+
+
+@settings(max_examples=400, deadline=None)
+@given(_SIMPLE)
+def test_the_simple_path_writes_the_standard_librarys_bytes(value: Any) -> None:
+    """``simple=True`` (no floats, no None: a generated text answer) takes msgspec's encoder."""
+    assert pretty(value, simple=True) == stdlib(value) + b"\n"
 
 
 @pytest.mark.parametrize(
