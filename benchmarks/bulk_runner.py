@@ -19,11 +19,14 @@ to its own core, 1e6 / that figure is the most requests per second it can answer
     python benchmarks/bulk_runner.py --server emulator --requests 10000
     python benchmarks/bulk_runner.py --server fake --rss 10000,1000000 --skip-cpu
     python benchmarks/bulk_runner.py --instructions --skip-cpu      # needs valgrind; about 2 minutes
+    python benchmarks/bulk_runner.py --server-instructions --skip-cpu   # the emulator's; about 2 minutes
 
 ``--instructions`` is the steady figure on a busy machine (CPU time swings by 30 % there): each side
 runs twice under ``valgrind --tool=callgrind`` against the fake server (200 and 1,200 requests, 8
 at a time) and the difference of the instruction counts is divided by the extra requests, as in
-benchmarks/instructions.py, so start-up and imports cancel out.
+benchmarks/instructions.py, so start-up and imports cancel out. ``--server-instructions`` is the
+same for the emulator process (as ``genai-async emulator`` serves it, on ``--loop``): it runs under
+callgrind twice (300 and 1,300 unary requests, 16 at a time) and exits after the last one.
 """
 
 from __future__ import annotations
@@ -178,6 +181,52 @@ async def bare_once(base_url: str, n: int, concurrency: int) -> None:
         await asyncio.gather(*(worker() for _ in range(concurrency)))
 
 
+async def child_emulator(port: int, n: int) -> None:
+    """Serve the emulator as ``serve()`` does (no request log) until ``n`` replies went out, then exit."""
+    from aiohttp import web
+
+    from genai_async.emulator import Emulator
+
+    done, answered = asyncio.Event(), 0
+
+    async def count(request: web.Request, response: web.StreamResponse) -> None:
+        nonlocal answered
+        answered += 1
+        if answered >= n:
+            done.set()
+
+    emulator = Emulator(max_recorded_requests=0)
+    emulator.app.on_response_prepare.append(count)
+    runner = web.AppRunner(emulator.app, access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        print("ready", flush=True)
+        await done.wait()
+    finally:
+        await runner.cleanup()
+
+
+def server_instructions(loop: str) -> None:
+    small, large = 300, 1300
+    counts = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in (small, large):
+            port = free_port()
+            out = Path(tmp) / "cg.out"
+            cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, __file__]
+            cmd += ["--child-emulator", str(port), str(n), "--loop", loop]
+            env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+            assert proc.stdout is not None
+            proc.stdout.readline()
+            run_async(bare_once(f"http://127.0.0.1:{port}", n, 16), loop)
+            _, err = proc.communicate(timeout=600)
+            counts.append(next(int(line.split()[-1]) for line in err.splitlines() if "Collected :" in line))
+    per = (counts[1] - counts[0]) / (large - small)
+    print(f"emulator ({loop}) {per:12,.0f} instructions per unary request")
+
+
 def instructions(base_url: str, tmp: Path) -> None:
     small, large = 200, 1200
     per: dict[str, float] = {}
@@ -218,11 +267,20 @@ def main() -> None:
     parser.add_argument("--skip-cpu", action="store_true")
     parser.add_argument("--instructions", action="store_true", help="count instructions with callgrind")
     parser.add_argument("--loop", choices=["auto", "asyncio", "uvloop"], default="auto", help="both sides' event loop")
+    parser.add_argument("--server-instructions", action="store_true", help="the emulator's, with callgrind")
     parser.add_argument("--child-work", nargs=5, help=argparse.SUPPRESS)
+    parser.add_argument("--child-emulator", nargs=2, type=int, help=argparse.SUPPRESS)
     parser.add_argument("--child-rss", help=argparse.SUPPRESS)
     parser.add_argument("--base-url", help=argparse.SUPPRESS)
     parser.add_argument("--output", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child_emulator:
+        run_async(child_emulator(*args.child_emulator), resolve_loop(args.loop))
+        return
+    if args.server_instructions:
+        server_instructions(resolve_loop(args.loop))
+        if args.skip_cpu and not args.instructions and not args.rss:
+            return
     if args.child_work:
         kind, n, url, path, output = args.child_work
         asyncio.run(child_work(kind, int(n), url, path, output))
