@@ -205,7 +205,7 @@ class _Walk:
             return
         fields = MESSAGES[name]
         for key, value in obj.items():
-            field_name = camel(key)
+            field_name = key if "_" not in key else camel(key)
             spec = fields.get(field_name)
             if spec is None:
                 at = f" at '{path}'" if path else ""

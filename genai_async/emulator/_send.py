@@ -234,6 +234,8 @@ class Sender:
                 self.hanging.discard(task)
 
     async def send(self, request: web.Request, reply: Reply, actions: list[tuple[str, Any]]) -> web.StreamResponse:
+        if reply.framing == "unary" and len(actions) == 2 and actions[1][0] == "write":  # headers, body: most replies
+            return self._response(reply, actions[1][1])
         if actions and all(kind in ("headers", "write", "sleep") for kind, _ in actions):
             writes = [value for kind, value in actions if kind == "write"]
             if reply.framing == "unary" and len(writes) == 1:
@@ -265,6 +267,10 @@ class Sender:
         delay = sum(value for kind, value in actions if kind == "sleep")
         if delay and await self._pause(delay):
             return self._abort(request, web.Response())
+        return self._response(reply, body)
+
+    @staticmethod
+    def _response(reply: Reply, body: bytes) -> web.Response:
         response = web.Response(status=reply.status, body=body, headers=reply.headers)
         if reply.content_type:
             response.headers["Content-Type"] = reply.content_type

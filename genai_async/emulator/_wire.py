@@ -206,7 +206,7 @@ def camelize(value: Any, key: str = "", parent: str = "") -> Any:
         keep = key in _MAP_KEYS
         out: dict[str, Any] = {}
         for k, v in value.items():
-            new_key = k if keep else camel(k)
+            new_key = k if keep or "_" not in k else camel(k)
             out[new_key] = camelize(v, "" if keep else new_key, key)
         return out
     if isinstance(value, list):
