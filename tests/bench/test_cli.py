@@ -177,9 +177,10 @@ def test_the_readme_sweep_example_finds_a_knee_and_compare_reads_its_file(tmp_pa
     line = next(x for x in readme.splitlines() if x.startswith("genai-async bench --sweep"))
     args = line.split("#")[0].split()[2:]
     assert args[args.index("--duration") + 1] == "30"
-    # the same sweep (SLOs, plots, the emulator's default capacity) with 1 s steps; the emulator's pace is
-    # raised so each step still completes more requests than 3 s steps at the default pace did
-    args[args.index("--duration") + 1] = "1"
+    # the same sweep (SLOs, plots, the emulator's default capacity) with 2 s steps; the emulator's pace is
+    # raised so each step completes ~5x the requests that 3 s steps at the default pace did (1 s steps were
+    # too short: ramp-up and tail made concurrency 32 look 15 % faster than 16 on a busy machine)
+    args[args.index("--duration") + 1] = "2"
     args[args.index("--plots") + 1] = str(tmp_path / "plots")
     out_file = tmp_path / "sweep.json"
     pace = ["--emulator-ttft", "0.05", "--emulator-tps", "1000"]
