@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 import pickle
-import re
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,6 @@ import pytest
 
 from genai_async import types
 from genai_async.types._resources import _EmbedContentWire
-from tests.typecheck import REVEAL_FILE, MypyRun
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
@@ -359,18 +357,3 @@ def test_pickle_round_trip() -> None:
     assert restored == response
     assert type(restored) is types.GenerateContentResponse
     assert b"genai_async.types" in pickle.dumps(response)
-
-
-def test_revealed_types(strict_mypy: MypyRun) -> None:
-    source = REVEAL_FILE.read_text().splitlines()
-    expected = {
-        i: m.group(1).strip()
-        for i, line in enumerate(source, 1)
-        if (m := re.match(r"\s*reveal_type\(.*# R: (.+)$", line))
-    }
-    assert strict_mypy.returncode == 0, strict_mypy.report
-    revealed = {
-        int(m.group(1)): m.group(2).replace("builtins.", "")
-        for m in re.finditer(r"reveal_types\.py:(\d+): note: Revealed type is \"(.+)\"", strict_mypy.stdout)
-    }
-    assert revealed == expected

@@ -1,21 +1,27 @@
-"""One ``mypy --strict`` run (the project's configuration) over every file a typing test checks.
+"""What mypy checks, in one ``mypy --strict`` run (the project's configuration, Python 3.10):
 
-The README's python blocks and examples/ (tests/unit/test_docs_typecheck.py) and
-tests/typing/reveal_types.py (tests/unit/test_types.py::test_revealed_types) are checked by one mypy
-process: most of a run is mypy starting and analysing genai_async, which they share. Each README block
-is written as a module of its own, so every block must be complete code (its imports included); top-level
-``await`` is allowed there (the notebook section). Errors in blocks are reported at README line numbers.
+- every ```python block of the README and every script in examples/ passes. Each README block is
+  checked as a module of its own, so every block must be complete code (its imports included): a
+  reader can paste any one of them. Top-level ``await`` is allowed there (the notebook section;
+  examples/ are run as scripts by test_examples.py, where it would fail). Errors are reported at
+  README line numbers.
+- tests/typing/reveal_types.py: each ``reveal_type`` shows the type in the ``# R:`` comment on its line.
+
+One run for all of them: most of a run is mypy starting and analysing genai_async, which they share.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).parents[1]
+import pytest
+
+ROOT = Path(__file__).parents[2]
 README = ROOT / "README.md"
 EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 REVEAL_FILE = ROOT / "tests" / "typing" / "reveal_types.py"
@@ -39,8 +45,12 @@ class MypyRun:
     stdout: str
 
 
-def run_mypy(folder: Path) -> MypyRun:
-    """Write the README blocks into ``folder`` and run mypy once over them, examples/ and the reveal file."""
+@pytest.fixture(scope="module")
+def strict_mypy(tmp_path_factory: pytest.TempPathFactory) -> MypyRun:
+    """The README blocks written as modules, then one mypy run over them, examples/ and the reveal file."""
+    if importlib.util.find_spec("mypy") is None:
+        pytest.skip("mypy is not installed")
+    folder = tmp_path_factory.mktemp("mypy")
     starts = {}
     for i, (line, code) in enumerate(readme_blocks()):
         path = folder / f"readme_block_{i}.py"
@@ -76,3 +86,26 @@ def run_mypy(folder: Path) -> MypyRun:
 
     report = re.sub(r"\S*(readme_block_\d+\.py):(\d+)", where, result.stdout + result.stderr)
     return MypyRun(result.returncode, report, result.stdout)
+
+
+def test_readme_has_python_blocks() -> None:
+    assert len(readme_blocks()) >= 5
+
+
+def test_readme_blocks_and_examples_pass_mypy_strict(strict_mypy: MypyRun) -> None:
+    assert strict_mypy.returncode == 0, strict_mypy.report
+
+
+def test_revealed_types(strict_mypy: MypyRun) -> None:
+    source = REVEAL_FILE.read_text().splitlines()
+    expected = {
+        i: m.group(1).strip()
+        for i, line in enumerate(source, 1)
+        if (m := re.match(r"\s*reveal_type\(.*# R: (.+)$", line))
+    }
+    assert strict_mypy.returncode == 0, strict_mypy.report
+    revealed = {
+        int(m.group(1)): m.group(2).replace("builtins.", "")
+        for m in re.finditer(r"reveal_types\.py:(\d+): note: Revealed type is \"(.+)\"", strict_mypy.stdout)
+    }
+    assert revealed == expected
