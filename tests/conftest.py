@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,62 @@ def _no_env_key(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests never pick up a developer's real key or base URL by accident."""
     for name in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "GENAI_ASYNC_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
+
+
+# --------------------------------------------------------------------------- one local Ray for the --ray tests
+
+
+def _uses_ray(item: pytest.Item | None) -> bool:
+    return item is not None and "local_ray" in getattr(item, "fixturenames", ())
+
+
+@pytest.fixture
+def local_ray() -> Iterator[None]:
+    """A local Ray instance (2 CPUs), started by the first test that asks for it and shared with the next
+    ones; stopped after the last (``pytest_runtest_teardown`` below). The tests that use it run one after
+    another (``pytest_collection_modifyitems``), so Ray starts once per session instead of once per module."""
+    ray = pytest.importorskip("ray")
+    if not ray.is_initialized():
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Move the tests that use ``local_ray`` next to the first of them (the rest keep their order)."""
+    ray_items = [item for item in items if _uses_ray(item)]
+    if len(ray_items) > 1:
+        first = items.index(ray_items[0])
+        rest = [item for item in items if not _uses_ray(item)]
+        items[:] = rest[:first] + ray_items + rest[first:]
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    if _uses_ray(item) and not _uses_ray(nextitem):
+        import ray
+
+        ray.shutdown()
+
+
+# --------------------------------------------------------------------------- pytest-xdist: files that share a worker
+
+#: The suite runs on pytest-xdist workers, a test file at a time (``--dist loadfile`` in pyproject's
+#: addopts): module fixtures are set up once. These files also share session state, so each group goes
+#: to one worker as a unit: both ``local_ray`` tests (one Ray start). A renamed file only loses the grouping.
+_SAME_WORKER = {"tests/bench/test_ray.py": "ray", "tests/bulk/test_ray_run.py": "ray"}
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    if config.getvalue("dist") != "loadfile":
+        return None  # another --dist given on the command line: xdist's own scheduler
+    from xdist.scheduler import LoadFileScheduling
+
+    class FilesTogether(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = super()._split_scope(nodeid)
+            return _SAME_WORKER.get(path, path)
+
+    return FilesTogether(config, log)
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -47,7 +47,8 @@ async def test_measured_pace_follows_the_emulator_pace() -> None:
     come to the pace on an idle machine is measured by ``benchmarks/bench_pace.py``.
     """
     async with running(time_to_first_chunk=0.2, tokens_per_second=100, chunk_tokens=1) as emu:
-        result = await run_worker(spec(emu.base_url, concurrency=3, requests=6, slo=Slo(ttft=60.0)))
+        # answers of at most 40 tokens: each request is still paced for ~0.6 s (two rounds of three)
+        result = await run_worker(spec(emu.base_url, concurrency=3, requests=6, max_tokens=40, slo=Slo(ttft=60.0)))
     summary = result.stats.summary(Slo(ttft=60.0))
     assert summary["completed"] == 6 and summary["failed"] == 0
     # token counts come from usageMetadata: the emulator's candidatesTokenCount

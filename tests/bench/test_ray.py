@@ -1,4 +1,4 @@
-"""``--ray``: workers as Ray tasks on a local Ray instance started here, merged exactly.
+"""``--ray``: workers as Ray tasks on the local Ray instance of tests/conftest.py (local_ray), merged exactly.
 
 Skipped only when Ray is not importable (it is the optional ``ray`` extra).
 """
@@ -6,7 +6,6 @@ Skipped only when Ray is not importable (it is the optional ``ray`` extra).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,15 +14,6 @@ from genai_async._cli import main
 from genai_async._cli.bench.metrics import RequestRecord, Slo, stats_of
 
 ray = pytest.importorskip("ray")
-
-
-@pytest.fixture(scope="module")
-def local_ray() -> Iterator[None]:
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    try:
-        yield
-    finally:
-        ray.shutdown()
 
 
 def test_ray_tasks_run_the_workers_and_merge_exactly(

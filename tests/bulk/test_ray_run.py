@@ -1,11 +1,10 @@
-"""``genai-async run --ray``: the input sharded over Ray actors of a local Ray started here, merged
+"""``genai-async run --ray``: the input sharded over Ray actors of the local Ray of tests/conftest.py, merged
 into one output with the same exactly-once rule (resume included). Skipped only without Ray."""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,15 +12,6 @@ import pytest
 from genai_async._cli import main
 
 ray = pytest.importorskip("ray")
-
-
-@pytest.fixture(scope="module")
-def local_ray() -> Iterator[None]:
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    try:
-        yield
-    finally:
-        ray.shutdown()
 
 
 def test_ray_run_shards_and_resumes(local_ray: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -28,8 +28,8 @@ async def until(cap: Capacity | None, condition: Callable[[Capacity], bool]) -> 
     await asyncio.wait_for(cap.wait_until(lambda: condition(cap)), _WAIT)
 
 
-async def post(session: aiohttp.ClientSession, emu: Emulator) -> aiohttp.ClientResponse:
-    return await session.post(stream_url(emu), json=BODY, headers={"x-goog-api-key": KEY})
+async def post(session: aiohttp.ClientSession, emu: Emulator, body: dict[str, Any] = BODY) -> aiohttp.ClientResponse:
+    return await session.post(stream_url(emu), json=body, headers={"x-goog-api-key": KEY})
 
 
 def test_slowdown_grows_with_busy_slots_and_options_are_checked() -> None:
@@ -82,10 +82,12 @@ async def test_beyond_capacity_queue_waits_for_a_slot_then_answers() -> None:
     async with running(max_concurrency=1, tokens_per_second=50) as emu, aiohttp.ClientSession() as s:
         cap = emu.capacity
         assert cap is not None
-        first = await post(s, emu)
-        second = asyncio.ensure_future(post(s, emu))
+        brief = {**BODY, "generationConfig": {"thinkingConfig": {"thinkingLevel": "MINIMAL"}}}  # no thoughts to pace
+        first = await post(s, emu, brief)
+        second = asyncio.ensure_future(post(s, emu, brief))
         await until(cap, lambda c: c.waiting == 1)  # in line, no headers yet
         assert not second.done()
+        emu.tokens_per_second = None  # the second, paced when it gets the slot, need not be slow
         assert (await first.read()).endswith(b"\r\n\r\n")
         later = await asyncio.wait_for(second, _WAIT)
         assert later.status == 200 and (await later.read()).endswith(b"\r\n\r\n")

@@ -148,9 +148,9 @@ async def test_client_leaving_mid_stream_frees_the_upstream_connection(tmp_path:
         async with running(record=tmp_path, upstream=upstream.base_url) as recorder:
             async with aiohttp.ClientSession() as session:
                 url = f"{recorder.base_url}/v1beta/models/{MODEL}:streamGenerateContent?alt=sse"
-                async with session.post(
-                    url, json={"contents": [user("Tell me a long story")]}, headers={"x-goog-api-key": KEY}
-                ) as resp:
+                no_thoughts = {"thinkingConfig": {"thinkingLevel": "MINIMAL"}}  # the first chunk comes at once
+                body = {"contents": [user("Tell me a long story")], "generationConfig": no_thoughts}
+                async with session.post(url, json=body, headers={"x-goog-api-key": KEY}) as resp:
                     assert (await resp.content.readline()).startswith(b"data: ")
                     resp.close()  # leave mid-stream
             connector = recorder._recorder._session.connector  # type: ignore[union-attr]

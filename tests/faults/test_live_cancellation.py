@@ -38,6 +38,7 @@ class WsServer:
         self.open = 0
         self.base_url = ""
         self.release = asyncio.Event()
+        self.loop: asyncio.AbstractEventLoop | None = None
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         self.connections += 1
@@ -50,6 +51,7 @@ class WsServer:
     @contextlib.asynccontextmanager
     async def run(self) -> AsyncIterator[WsServer]:
         self.release = asyncio.Event()  # in the server's loop
+        self.loop = asyncio.get_running_loop()
         app = web.Application()
         app.router.add_get("/{tail:.*}", self.handle)
         runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=1.0)
@@ -76,12 +78,17 @@ async def setup_then(
     return ws
 
 
-async def cancel_when_parked(task: asyncio.Task[Any], parked: Callable[[], bool]) -> None:
+async def cancel_when_parked(
+    task: asyncio.Task[Any], parked: Callable[[], bool], then: Callable[[], None] | None = None
+) -> None:
+    """Cancel ``task`` once ``parked()`` holds; ``then()`` runs right after the cancel is requested."""
     await wait_until(parked)
     for _ in range(5):  # let the task settle into the await it reached
         await asyncio.sleep(0)
     assert not task.done(), task
     task.cancel()
+    if then is not None:
+        then()
     with pytest.raises(asyncio.CancelledError):
         await task
 
@@ -128,8 +135,11 @@ async def test_cancel_while_waiting_for_setup_complete() -> None:
 
 
 async def test_cancel_while_send_waits_for_the_network_and_for_another_send() -> None:
+    transports: list[Any] = []
+
     async def stalled(request: web.Request, n: int) -> web.StreamResponse:
         async def stall(ws: web.WebSocketResponse) -> None:
+            transports.append(request.transport)
             request.transport.pause_reading()  # type: ignore[union-attr]
             await server_release(ws)
 
@@ -137,7 +147,8 @@ async def test_cancel_while_send_waits_for_the_network_and_for_another_send() ->
 
     async def server_release(ws: web.WebSocketResponse) -> None:
         with contextlib.suppress(Exception):
-            await ws.receive()  # ends when the client goes away
+            async for _ in ws:  # ends when the client's close frame arrives
+                pass
 
     async with ws_client(stalled) as (server, client):
         async with no_leaks(client):
@@ -165,8 +176,13 @@ async def test_cancel_while_send_waits_for_the_network_and_for_another_send() ->
                 stuck, last = sent == last and sent > 0, sent
                 return stuck
 
-            await cancel_when_parked(task, parked)
-        # (the stalled server does not read, so it cannot see the client go; the client side is checked)
+            def read_again() -> None:  # once the send is cancelled: the close handshake can complete
+                assert server.loop is not None
+                server.loop.call_soon_threadsafe(transports[0].resume_reading)
+
+            await cancel_when_parked(task, parked, then=read_again)
+        await wait_until(lambda: server.open == 0)
+        # (a close whose handshake never completes: test_cancel_during_the_close_handshake)
 
 
 async def test_cancel_while_receiving_mid_turn_and_mid_tool_call(emulator: Emulator) -> None:
@@ -265,7 +281,8 @@ async def test_cancel_during_the_close_handshake() -> None:
     async def never_acks_close(request: web.Request, n: int) -> web.StreamResponse:
         async def ignore(ws: web.WebSocketResponse) -> None:
             request.transport.pause_reading()  # type: ignore[union-attr]
-            await asyncio.Event().wait()
+            await server.release.wait()  # until the server stops
+            request.transport.resume_reading()  # type: ignore[union-attr]
 
         return await setup_then(request, ignore)
 

@@ -162,7 +162,9 @@ def texts(body: dict) -> list[tuple[str, str]]:
 
 @pytest.mark.gemini_emulator(tokens_per_second=4, chunk_tokens=1)
 async def test_ctrl_c_stops_the_answer_and_keeps_the_session(gemini_emulator) -> None:
-    async with await open_terminal("chat", "--base-url", gemini_emulator.base_url) as term:
+    # minimal thinking: the slow answer's first words come at once instead of after its thoughts at 4 tokens/s
+    args = ("--base-url", gemini_emulator.base_url, "--thinking-level", "minimal")
+    async with await open_terminal("chat", *args) as term:
         await term.expect("you> ")
         term.send("I have 2 dogs in my house.\r")
         await term.expect("model> ")

@@ -37,7 +37,8 @@ async def test_demo_runs_offline() -> None:
 
 
 async def test_generate_on_emulator_flag() -> None:
-    code, out, err = await run("generate", "Hello there", "--emulator", "--system", "You are a cat. Your name is Neko.")
+    system = ("--system", "You are a cat. Your name is Neko.")
+    code, out, err = await run("generate", "Hello there", "--emulator", "--thinking-level", "minimal", *system)
     assert code == 0, err
     assert "Neko" in out
 

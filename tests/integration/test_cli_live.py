@@ -7,10 +7,12 @@ import wave
 from .test_cli import run
 
 
-async def test_live_text_session_on_the_emulator() -> None:
+async def test_live_text_session_on_the_emulator(gemini_emulator) -> None:
+    # the unpaced emulator fixture (`live --emulator`, paced at 80 tokens/s, is the audio test's)
     code, out, err = await run(
         "live",
-        "--emulator",
+        "--base-url",
+        gemini_emulator.base_url,
         "--system",
         "You are a cat. Your name is Neko.",
         stdin=b"Hello there\nI have 3 dogs. How many paws?\n",

@@ -442,6 +442,7 @@ async def test_sending_waits_for_the_network_instead_of_buffering(emu: Emulator)
         await ws.send_str('{"setupComplete": {}}')
         request.transport.pause_reading()  # type: ignore[union-attr]
         await gate.wait()
+        request.transport.resume_reading()  # type: ignore[union-attr]  # so the close handshake ends at once
         return ws
 
     async with _silent_server(stalled) as base:

@@ -1,4 +1,4 @@
-# Checked by mypy, never run: tests/unit/test_types.py::test_revealed_types runs mypy on this file and
+# Checked by mypy, never run: tests/unit/test_typecheck.py::test_revealed_types runs mypy on this file and
 # compares each reveal_type with the "# R:" comment on its line (compare msgspec's
 # tests/typing/basic_typing_examples.py). Keep one reveal_type per line.
 import pathlib

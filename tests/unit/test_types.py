@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import base64
-import importlib.util
 import json
 import pickle
-import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +15,6 @@ from genai_async import types
 from genai_async.types._resources import _EmbedContentWire
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
-REVEAL_FILE = Path(__file__).parent.parent / "typing" / "reveal_types.py"
 
 # Every unary *.json fixture maps to the type its body decodes into, or is listed as not ours.
 JSON_TYPES: dict[str, Any] = {
@@ -362,38 +357,3 @@ def test_pickle_round_trip() -> None:
     assert restored == response
     assert type(restored) is types.GenerateContentResponse
     assert b"genai_async.types" in pickle.dumps(response)
-
-
-def test_revealed_types() -> None:
-    if importlib.util.find_spec("mypy") is None:
-        pytest.skip("mypy is not installed")
-    source = REVEAL_FILE.read_text().splitlines()
-    expected = {
-        i: m.group(1).strip()
-        for i, line in enumerate(source, 1)
-        if (m := re.match(r"\s*reveal_type\(.*# R: (.+)$", line))
-    }
-    root = Path(__file__).parent.parent.parent
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mypy",
-            "--config-file",
-            str(root / "pyproject.toml"),
-            "--no-incremental",
-            "--cache-dir",
-            "/dev/null",
-            str(REVEAL_FILE),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=root,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    revealed = {
-        int(m.group(1)): m.group(2).replace("builtins.", "")
-        for m in re.finditer(r":(\d+): note: Revealed type is \"(.+)\"", result.stdout)
-    }
-    assert revealed == expected
