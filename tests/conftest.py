@@ -66,12 +66,13 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
 
 # --------------------------------------------------------------------------- pytest-xdist: files that share a worker
 
-#: The suite runs on pytest-xdist workers, a test file at a time (``--dist loadfile`` in pyproject's
-#: addopts): module fixtures are set up once. These files also share session state, so each group goes
+#: With ``pytest -n auto --dist loadfile`` the suite runs on pytest-xdist workers, a test file at a time
+#: (the default run is serial: see pyproject's addopts): module fixtures are set up once. These files also share session state, so each group goes
 #: to one worker as a unit: both ``local_ray`` tests (one Ray start). A renamed file only loses the grouping.
 _SAME_WORKER = {"tests/bench/test_ray.py": "ray", "tests/bulk/test_ray_run.py": "ray"}
 
 
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: unknown to pytest without it
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     if config.getvalue("dist") != "loadfile":
         return None  # another --dist given on the command line: xdist's own scheduler
