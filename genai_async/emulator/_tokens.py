@@ -22,6 +22,7 @@ _WORD_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"
 _WORD_OR_SPACE = _WORD_BYTES + b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
 _SHAPE = bytes(97 if c in _WORD_BYTES else 32 for c in range(256))  # word bytes -> "a", the rest -> " "
 _LONG_RUN = b"a" * 13
+_LONG_RUNS = re.compile(rb"a{13,}")  # the only runs of word bytes longer than one token
 _SLICE = 64 * 1024
 
 
@@ -59,7 +60,7 @@ def _count_ascii(text: str) -> int:
     shape = raw.translate(_SHAPE)
     count = shape.count(b" a") + (shape[:1] == b"a") + len(raw.translate(None, _WORD_OR_SPACE))
     if _LONG_RUN in shape:
-        count += sum((len(run) - 1) // 12 for run in shape.split())
+        count += sum((len(run) - 1) // 12 for run in _LONG_RUNS.findall(shape))
     return count
 
 
