@@ -86,11 +86,8 @@ def start_server(kind: str, loop: str) -> tuple[subprocess.Popen[bytes], str]:
         line = proc.stdout.readline().decode()
         return proc, f"http://127.0.0.1:{int(line.split()[1])}"
     port = free_port()
-    code = (
-        "import os; os.sched_setaffinity(0, {0}); from genai_async.emulator import serve; "
-        f"serve('127.0.0.1', {port}, loop={loop!r})"
-    )
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    cmd = [sys.executable, "-m", "genai_async", "emulator", "--port", str(port), "--loop", loop]  # as users serve it
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=lambda: pin(0))
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import math
 import pathlib
@@ -40,6 +41,7 @@ from .common import (
     open_client,
     out,
     resolve_loop,
+    run_async,
     stream_answer,
 )
 from .live import add_live_parser, cmd_live
@@ -227,7 +229,7 @@ async def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_emulator(args: argparse.Namespace) -> int:
-    from ..emulator import serve
+    from ..emulator import serve_forever
 
     if (args.record is None) != (args.upstream is None):
         raise UsageError("--record DIR and --upstream URL go together")
@@ -235,7 +237,8 @@ def cmd_emulator(args: argparse.Namespace) -> int:
         raise UsageError(f"--replay {args.replay}: no such directory (record one with --record DIR --upstream URL)")
     if args.max_queue is not None and args.max_queue < 0:
         raise UsageError(f"--max-queue must be 0 or more, got {args.max_queue}")
-    serve(
+    loop = resolve_loop(args.loop)
+    served = serve_forever(
         args.host,
         args.port,
         seed=args.seed,
@@ -249,8 +252,9 @@ def cmd_emulator(args: argparse.Namespace) -> int:
         max_concurrency=args.max_concurrency,
         overflow=args.overflow,
         max_queue=args.max_queue,
-        loop=resolve_loop(args.loop),
     )
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how it stops: exit 0
+        run_async(served, loop)
     return 0
 
 

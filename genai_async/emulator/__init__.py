@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from ._app import RecordedRequest as RecordedRequest
     from ._server import running as running
     from ._server import serve as serve
+    from ._server import serve_forever as serve_forever
     from ._thread import ThreadedEmulator as ThreadedEmulator
     from ._thread import in_thread as in_thread
 del TYPE_CHECKING
@@ -34,6 +35,7 @@ _LAZY = {
     "in_thread": "._thread",
     "running": "._server",
     "serve": "._server",
+    "serve_forever": "._server",
 }
 
 
@@ -61,4 +63,5 @@ __all__ = [
     "in_thread",
     "running",
     "serve",
+    "serve_forever",
 ]

@@ -56,29 +56,21 @@ def _warn_if_exposed(host: str) -> None:
         )
 
 
-async def _serve_forever(host: str, port: int, emulator_kwargs: dict[str, Any]) -> None:
+async def serve_forever(host: str = "127.0.0.1", port: int = 8765, **emulator_kwargs: Any) -> None:
+    """Serve an emulator until cancelled, on whichever event loop runs it; prints its base URL.
+
+    A served emulator keeps no request log unless ``max_recorded_requests`` says otherwise: nothing
+    outside this process could read ``Emulator.requests``, and a load test would pay for copying
+    every request into it.
+    """
+    emulator_kwargs.setdefault("max_recorded_requests", 0)
     async with running(host, port, **emulator_kwargs) as emulator:
         sys.stdout.write(f"Gemini emulator listening on {emulator.base_url}\n")
         sys.stdout.flush()
         await asyncio.Event().wait()
 
 
-def serve(host: str = "127.0.0.1", port: int = 8765, *, loop: str = "asyncio", **emulator_kwargs: Any) -> None:
-    """Run an emulator until Ctrl-C; prints its base URL (for ``genai-async emulator --port``).
-
-    ``loop`` is ``asyncio`` or ``uvloop`` (installed separately). A served emulator keeps no
-    request log unless ``max_recorded_requests`` says otherwise: nothing outside this process
-    could read ``Emulator.requests``, and a load test would pay for copying every request into it.
-    """
-    emulator_kwargs.setdefault("max_recorded_requests", 0)
-    main = _serve_forever(host, port, emulator_kwargs)
+def serve(host: str = "127.0.0.1", port: int = 8765, **emulator_kwargs: Any) -> None:
+    """:func:`serve_forever` on asyncio's loop until Ctrl-C (``genai-async emulator`` picks uvloop when installed)."""
     with contextlib.suppress(KeyboardInterrupt):
-        if loop == "uvloop":
-            import uvloop
-
-            uvloop.run(main)
-        elif loop == "asyncio":
-            asyncio.run(main)
-        else:
-            main.close()
-            raise ValueError(f"loop must be 'asyncio' or 'uvloop', got {loop!r}")
+        asyncio.run(serve_forever(host, port, **emulator_kwargs))

@@ -3,6 +3,9 @@ cannot grow past their declared size."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+
 import aiohttp
 import pytest
 
@@ -63,19 +66,24 @@ async def test_a_zero_bound_keeps_nothing_also_from_live_sessions(
     assert emu.requests == [] and emu._recorded_bytes == 0
 
 
-def test_a_served_emulator_keeps_no_request_log_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
-    """``serve`` (the ``genai-async emulator`` process): nobody outside could read the log."""
+async def test_a_served_emulator_keeps_no_request_log_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``serve_forever`` (``serve``, the ``genai-async emulator`` process): nobody outside could read the log."""
     seen: list[dict[str, object]] = []
 
-    async def fake(host: str, port: int, kwargs: dict[str, object]) -> None:
-        seen.append(kwargs)
+    class Stop(Exception):
+        pass
 
-    monkeypatch.setattr(_server, "_serve_forever", fake)
-    _server.serve("127.0.0.1", 0, seed=3)
-    _server.serve("127.0.0.1", 0, max_recorded_requests=10)
+    @contextlib.asynccontextmanager
+    async def fake_running(host: str, port: int, **kwargs: object) -> AsyncIterator[Emulator]:
+        seen.append(kwargs)
+        raise Stop
+        yield  # an async generator, as running() is
+
+    monkeypatch.setattr(_server, "running", fake_running)
+    for kwargs in ({"seed": 3}, {"max_recorded_requests": 10}):
+        with pytest.raises(Stop):
+            await _server.serve_forever("127.0.0.1", 0, **kwargs)
     assert seen == [{"seed": 3, "max_recorded_requests": 0}, {"max_recorded_requests": 10}]
-    with pytest.raises(ValueError, match="loop must be 'asyncio' or 'uvloop'"):
-        _server.serve("127.0.0.1", 0, loop="trio")
 
 
 async def test_the_pytest_fixture_keeps_every_request(gemini_emulator: Emulator) -> None:
